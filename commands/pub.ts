@@ -1,0 +1,258 @@
+/**
+ * `mqx pub`: publish a message, a file, stdin (whole or line by line) or simulated sensor readings,
+ * like mosquitto_pub. Exit codes as in `mqx --help`.
+ */
+import { readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { Client } from '../src/client/client.js';
+import { UsageError } from '../src/errors.js';
+import type { Properties, QoS } from '../src/protocol/types.js';
+import { validateTopicName } from '../src/topics/validate.js';
+import { type ConnectionArgv, connectionFlags, parseQos, resolveConnection } from './shared/connection-flags.js';
+import { type Counter, counter, onInterrupt } from './shared/interrupt.js';
+import { Sensor, type SensorKind, seededRandom, sensorForTopic, sensorPayload } from './shared/simulate.js';
+
+interface PubArgv extends ConnectionArgv {
+  topics?: string[];
+  topic?: string | string[];
+  message?: string;
+  file?: string;
+  stdin?: boolean;
+  lines?: boolean;
+  'null-message'?: boolean;
+  qos?: number;
+  retain?: boolean;
+  repeat?: number;
+  interval?: number;
+  simulate?: string;
+  count?: number;
+  seed?: number;
+  format?: string;
+  devices?: number;
+}
+
+function builder(y: Argv) {
+  return connectionFlags(y)
+    .usage('$0 pub [topic..] [options]\n\nPublish to one or more topics.')
+    .positional('topics', { type: 'string', array: true, describe: 'topics to publish to (or -t)' })
+    .option('topic', { alias: 't', type: 'string', describe: 'topic to publish to; repeatable' })
+    .option('message', { alias: 'm', type: 'string', describe: 'payload' })
+    .option('file', { alias: 'f', type: 'string', describe: 'send a file as the payload' })
+    .option('stdin', { alias: 's', type: 'boolean', describe: 'send all of stdin as one message' })
+    .option('lines', { alias: 'l', type: 'boolean', describe: 'send each line of stdin as a message (blank lines skipped)' })
+    .option('null-message', { alias: 'n', type: 'boolean', describe: 'send an empty message' })
+    .option('qos', { alias: 'q', type: 'number', describe: 'QoS 0, 1 or 2', default: 0 })
+    .option('retain', { alias: 'r', type: 'boolean', describe: 'retain the message' })
+    .option('repeat', { type: 'number', describe: 'publish the message N times' })
+    .option('interval', {
+      alias: 'repeat-delay',
+      type: 'number',
+      describe: 'seconds between repeats / simulated readings',
+      defaultDescription: '0, 1 with --simulate',
+    })
+    .option('simulate', {
+      type: 'string',
+      describe: 'publish sensor readings: temperature, humidity or auto (by topic name)',
+    })
+    .option('count', { type: 'number', describe: 'with --simulate: readings per topic (default: until interrupted)' })
+    .option('seed', { type: 'number', describe: 'with --simulate: seed for reproducible values' })
+    .option('format', { type: 'string', choices: ['text', 'json'], describe: 'with --simulate: payload format', default: 'text' })
+    .option('devices', { type: 'number', describe: 'with --simulate: N devices; %i in the topic is the device number' })
+    .example('$0 pub srv/temperature -m "temperature: 23"', 'one message')
+    .example('$0 pub srv/temperature --qos 2 --simulate', 'a reading every second')
+    .example('tail -f log | $0 pub logs -l -q 1', 'one message per line');
+}
+
+function listTopics(argv: PubArgv, urlTopic: string | undefined, extra: string[]): string[] {
+  const flags = argv.topic === undefined ? [] : Array.isArray(argv.topic) ? argv.topic : [argv.topic];
+  const topics = [...(argv.topics ?? []).map(String), ...extra, ...flags.map(String)];
+  if (topics.length === 0 && urlTopic !== undefined) topics.push(urlTopic);
+  if (topics.length === 0) throw new UsageError('no topic: give one as an argument or with -t');
+  for (const topic of topics) {
+    // %i is replaced per device; validate what will actually be sent.
+    const problem = validateTopicName(topic.replace(/%i/g, '1'));
+    if (problem) throw new UsageError(problem);
+  }
+  return topics;
+}
+
+type Source = 'message' | 'file' | 'stdin' | 'lines' | 'null' | 'simulate';
+
+function source(argv: PubArgv): Source {
+  const given: Source[] = [];
+  if (argv.message !== undefined) given.push('message');
+  if (argv.file !== undefined) given.push('file');
+  if (argv.stdin) given.push('stdin');
+  if (argv.lines) given.push('lines');
+  if (argv['null-message']) given.push('null');
+  if (argv.simulate !== undefined) given.push('simulate');
+  if (given.length === 0) throw new UsageError('no message: use -m, -f, -s, -l, -n or --simulate');
+  if (given.length > 1) throw new UsageError('give only one of -m, -f, -s, -l, -n, --simulate');
+  return given[0]!;
+}
+
+function readPayloadFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Publishes with at most `limit` messages unacknowledged; the first failure stops everything. */
+class Publisher {
+  private outstanding = 0;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: { qos: QoS; retain: boolean; properties?: Properties },
+    private readonly sent: Counter,
+    private readonly limit: number,
+  ) {}
+
+  async send(topic: string, payload: Buffer | string): Promise<void> {
+    while (this.outstanding >= this.limit && !this.failure) await new Promise<void>((r) => (this.wake = r));
+    if (this.failure) throw this.failure;
+    this.outstanding++;
+    this.client.publish(topic, payload, this.options).then(
+      () => {
+        this.sent.count++;
+        this.settle();
+      },
+      (err: Error) => {
+        this.failure ??= err;
+        this.settle();
+      },
+    );
+  }
+
+  private settle(): void {
+    this.outstanding--;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Waits for every publish; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.outstanding > 0) await new Promise<void>((r) => (this.wake = r));
+    if (this.failure) throw this.failure;
+  }
+}
+
+/** Splits stdin into lines as it streams; for-await gives backpressure (no read ahead of the publisher). */
+async function publishLines(publisher: Publisher, topics: string[]): Promise<void> {
+  let rest = Buffer.alloc(0);
+  const emit = async (line: Buffer) => {
+    if (line.length === 0) return;
+    for (const topic of topics) await publisher.send(topic, line);
+  };
+  for await (const chunk of process.stdin) {
+    let data = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    let nl = data.indexOf(10);
+    while (nl !== -1) {
+      await emit(data.subarray(0, nl));
+      data = data.subarray(nl + 1);
+      nl = data.indexOf(10);
+    }
+    rest = Buffer.from(data);
+  }
+  await emit(rest);
+}
+
+async function publishSimulated(publisher: Publisher, topics: string[], argv: PubArgv): Promise<void> {
+  const kindArg = argv.simulate || 'auto';
+  if (!['auto', 'temperature', 'humidity'].includes(kindArg)) {
+    throw new UsageError(`--simulate must be temperature, humidity or auto, got "${kindArg}"`);
+  }
+  const devices = argv.devices ?? 1;
+  if (!Number.isInteger(devices) || devices < 1) throw new UsageError('--devices must be a positive integer');
+  if (devices > 1 && !topics.every((t) => t.includes('%i'))) {
+    throw new UsageError('--devices needs %i in every topic (e.g. sensors/%i/temperature)');
+  }
+  const count = argv.count;
+  if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new UsageError('--count must be a positive integer');
+  const random = seededRandom(argv.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const format = argv.format === 'json' ? 'json' : 'text';
+  const sensors = topics.flatMap((template) =>
+    Array.from({ length: devices }, (_, i) => {
+      const topic = template.replace(/%i/g, String(i + 1));
+      const kind: SensorKind = kindArg === 'auto' ? sensorForTopic(topic) : (kindArg as SensorKind);
+      return { topic, sensor: new Sensor(kind, random) };
+    }),
+  );
+  const intervalMs = (argv.interval ?? 1) * 1000;
+  for (let n = 0; count === undefined || n < count; n++) {
+    if (n > 0) await sleep(intervalMs);
+    const now = new Date();
+    for (const { topic, sensor } of sensors) {
+      await publisher.send(topic, sensorPayload(sensor.kind, sensor.next(), sensor.unit, format, now));
+    }
+  }
+}
+
+async function handler(argv: PubArgv): Promise<void> {
+  const connection = await resolveConnection(argv);
+  const topics = listTopics(argv, connection.urlTopic, connection.extraPositionals);
+  const kind = source(argv);
+  const qos = parseQos(argv.qos ?? 0);
+  const repeat = argv.repeat ?? 1;
+  if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');
+  if (argv.interval !== undefined && !(argv.interval >= 0)) throw new UsageError('--interval must be ≥ 0 seconds');
+  if (kind !== 'simulate') {
+    for (const flag of ['count', 'seed', 'devices'] as const) {
+      if (argv[flag] !== undefined) throw new UsageError(`--${flag} only applies to --simulate`);
+    }
+  }
+  // Read the payload before connecting: a missing file is a usage error, not a connection.
+  let payload: Buffer | undefined;
+  if (kind === 'message') payload = Buffer.from(argv.message ?? '');
+  else if (kind === 'file') payload = readPayloadFile(argv.file!);
+  else if (kind === 'null') payload = Buffer.alloc(0);
+  else if (kind === 'stdin') payload = await readStdin();
+
+  const sent = counter();
+  const client = await Client.connect(connection.options);
+  const stop = onInterrupt(sent, 'published', () => client.end({ timeoutMs: 200 }));
+  const options = { qos, retain: argv.retain ?? false, ...(connection.properties.publish ? { properties: connection.properties.publish } : {}) };
+  // Enough in flight to keep the pipe full, bounded so that -l never buffers a whole file.
+  const publisher = new Publisher(client, options, sent, 1000);
+  try {
+    if (kind === 'lines') {
+      await publishLines(publisher, topics);
+    } else if (kind === 'simulate') {
+      await publishSimulated(publisher, topics, argv);
+    } else {
+      for (let i = 0; i < repeat; i++) {
+        if (i > 0 && argv.interval) await sleep(argv.interval * 1000);
+        for (const topic of topics) await publisher.send(topic, payload!);
+      }
+    }
+    await publisher.drain();
+    await client.end();
+  } catch (err) {
+    client.destroy();
+    throw err;
+  } finally {
+    stop();
+  }
+}
+
+const command: CommandModule = {
+  command: 'pub [topics..]',
+  describe: 'publish messages (mosquitto_pub compatible flags)',
+  builder: builder as CommandModule['builder'],
+  handler: (argv) => handler(argv as unknown as PubArgv),
+};
+
+export default command;

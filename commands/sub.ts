@@ -1,0 +1,220 @@
+/**
+ * `mqx sub`: subscribe and print messages, like mosquitto_sub: payloads, -v, -F format strings
+ * or --json lines. Per-filter QoS: a filter may end in `:0`, `:1` or `:2` ('a/#:1'); -q applies
+ * to the others. (A filter that really ends in ':1' is written with an explicit QoS: 'x:1:0'.)
+ */
+import { createWriteStream } from 'node:fs';
+import type { ChalkInstance } from 'chalk';
+import type { Argv, CommandModule } from 'yargs';
+import { Client } from '../src/client/client.js';
+import { topicMatches } from '../src/client/match.js';
+import { ConnectionError, type MqxError, RejectedError, TimeoutError, UsageError } from '../src/errors.js';
+import { reasonName } from '../src/protocol/reason-codes.js';
+import type { PublishPacket, QoS, SubscriptionRequest } from '../src/protocol/types.js';
+import { validateTopicFilter } from '../src/topics/validate.js';
+import { loadColours } from '../src/output/colours.js';
+import { compileFormat } from '../src/output/format.js';
+import { messageJson } from '../src/output/json.js';
+import { nowNs, type ReceivedMessage } from '../src/output/message.js';
+import { textLine } from '../src/output/text.js';
+import { type ConnectionArgv, connectionFlags, parseQos, resolveConnection } from './shared/connection-flags.js';
+import { counter, onInterrupt } from './shared/interrupt.js';
+
+interface SubArgv extends ConnectionArgv {
+  filters?: string[];
+  topic?: string | string[];
+  qos?: number;
+  count?: number;
+  timeout?: number;
+  'exit-on-subscribe'?: boolean;
+  'no-retained'?: boolean;
+  'retained-only'?: boolean;
+  'remove-retained'?: boolean;
+  'filter-out'?: string | string[];
+  unsubscribe?: string | string[];
+  verbose?: boolean;
+  format?: string;
+  json?: boolean;
+  pretty?: boolean;
+  'no-eol'?: boolean;
+  output?: string;
+  'no-local'?: boolean;
+  'retain-as-published'?: boolean;
+  'retain-handling'?: number;
+}
+
+function builder(y: Argv) {
+  return connectionFlags(y)
+    .usage(
+      "$0 sub [filter..] [options]\n\nSubscribe and print messages. A filter may end in :QOS ('a/#:1') to set its own QoS.",
+    )
+    .positional('filters', { type: 'string', array: true, describe: 'topic filters (or -t)' })
+    .option('topic', { alias: 't', type: 'string', describe: 'topic filter; repeatable' })
+    .option('qos', { alias: 'q', type: 'number', describe: 'QoS for filters without :QOS', default: 0 })
+    .option('count', { alias: 'C', type: 'number', describe: 'exit after COUNT messages' })
+    .option('timeout', { alias: 'W', type: 'number', describe: 'exit 5 after SECONDS unless done (-C, -E, --retained-only)' })
+    .option('exit-on-subscribe', { alias: 'E', type: 'boolean', describe: 'exit once the broker acknowledged the subscriptions' })
+    .option('no-retained', { alias: 'R', type: 'boolean', describe: 'do not print retained messages' })
+    .option('retained-only', { type: 'boolean', describe: 'print retained messages only; exit at the first live one' })
+    .option('remove-retained', { type: 'boolean', describe: 'clear every retained message received (honours -T)' })
+    .option('filter-out', { alias: 'T', type: 'string', describe: 'hide topics matching FILTER; repeatable' })
+    .option('unsubscribe', { alias: 'U', type: 'string', describe: 'unsubscribe from FILTER after subscribing; repeatable' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'print "topic payload"' })
+    .option('format', { alias: 'F', type: 'string', describe: 'mosquitto_sub format string (%t %p %x %j ... @H \\n)' })
+    .option('json', { type: 'boolean', describe: 'one JSON object per message (binary payloads in base64)' })
+    .option('pretty', { type: 'boolean', describe: 'indent JSON (--json, %j, %J)' })
+    .option('no-eol', { alias: 'N', type: 'boolean', describe: 'no newline after each message' })
+    .option('output', { type: 'string', describe: 'append messages to FILE instead of stdout' })
+    .option('no-local', { type: 'boolean', describe: 'MQTT 5: not my own messages' })
+    .option('retain-as-published', { type: 'boolean', describe: 'MQTT 5: keep the retain flag as published' })
+    .option('retain-handling', { type: 'number', describe: 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never' })
+    .conflicts('json', 'format')
+    .conflicts('json', 'verbose')
+    .example("$0 sub 'srv/#' -v", 'print topic and payload')
+    .example("$0 sub 'ci/done' -C 1 -W 5", 'wait at most 5 s for one message');
+}
+
+function many(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(String);
+}
+
+function checkFilter(filter: string): void {
+  const problem = validateTopicFilter(filter);
+  if (problem) throw new UsageError(problem);
+}
+
+/** Subscription requests from positionals, -t and the -L URL's topic; 'filter:Q' sets a QoS. */
+function subscriptions(argv: SubArgv, urlTopic: string | undefined, extra: string[], version: number): SubscriptionRequest[] {
+  const filters = [...(argv.filters ?? []).map(String), ...extra, ...many(argv.topic)];
+  if (filters.length === 0 && urlTopic !== undefined) filters.push(urlTopic);
+  if (filters.length === 0) throw new UsageError('no topic filter: give one as an argument or with -t');
+  const qos = parseQos(argv.qos ?? 0);
+  const options = [argv['no-local'], argv['retain-as-published'], argv['retain-handling']].some((o) => o !== undefined);
+  if (options && version !== 5) throw new UsageError('--no-local, --retain-as-published and --retain-handling need MQTT 5 (-V 5)');
+  const rh = argv['retain-handling'];
+  if (rh !== undefined && rh !== 0 && rh !== 1 && rh !== 2) throw new UsageError('--retain-handling must be 0, 1 or 2');
+  return filters.map((text) => {
+    const m = /^(.*):([012])$/.exec(text);
+    const topicFilter = m ? m[1]! : text;
+    checkFilter(topicFilter);
+    const request: SubscriptionRequest = { topicFilter, qos: m ? (Number(m[2]) as QoS) : qos };
+    if (argv['no-local']) request.noLocal = true;
+    if (argv['retain-as-published']) request.retainAsPublished = true;
+    if (rh !== undefined) request.retainHandling = rh as 0 | 1 | 2;
+    return request;
+  });
+}
+
+type Render = (msg: ReceivedMessage) => Buffer;
+
+function renderer(argv: SubArgv, chalk: ChalkInstance | undefined, warn: (line: string) => void): Render {
+  const eol = argv['no-eol'] ? '' : '\n';
+  const withEol = (b: Buffer | string) => (eol ? Buffer.concat([typeof b === 'string' ? Buffer.from(b) : b, Buffer.from(eol)]) : Buffer.from(b));
+  if (argv.json) return (msg) => withEol(messageJson(msg, argv.pretty ?? false));
+  if (argv.format !== undefined) {
+    const format = compileFormat(argv.format);
+    const ctx = { pretty: argv.pretty ?? false, warn };
+    return (msg) => withEol(format(msg, ctx));
+  }
+  const verbose = argv.verbose ?? false;
+  return (msg) => withEol(textLine(msg, verbose, chalk));
+}
+
+async function handler(argv: SubArgv): Promise<void> {
+  const connection = await resolveConnection(argv);
+  const version = connection.options.protocolVersion ?? 4;
+  const requests = subscriptions(argv, connection.urlTopic, connection.extraPositionals, version);
+  const filterOut = many(argv['filter-out']);
+  filterOut.forEach(checkFilter);
+  const unsubscribe = many(argv.unsubscribe);
+  unsubscribe.forEach(checkFilter);
+  const count = argv.count;
+  if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new UsageError('-C must be a positive integer');
+  const timeout = argv.timeout;
+  if (timeout !== undefined && !(timeout > 0)) throw new UsageError('-W must be a positive number of seconds');
+  if (argv['no-retained'] && argv['retained-only']) throw new UsageError('-R and --retained-only contradict each other');
+
+  const out: NodeJS.WritableStream = argv.output ? createWriteStream(argv.output, { flags: 'a' }) : process.stdout;
+  if (argv.output) out.on('error', () => undefined); // reported when the first write fails
+  const chalk = argv.output ? undefined : await loadColours(process.stdout);
+  const render = renderer(argv, chalk, (line) => process.stderr.write(`${line}\n`));
+
+  const received = counter();
+  const deadline = timeout !== undefined ? Date.now() + timeout * 1000 : undefined;
+  const client = await Client.connect({
+    ...connection.options,
+    ...(deadline !== undefined ? { connectTimeoutMs: Math.min(connection.options.connectTimeoutMs ?? 30_000, timeout! * 1000) } : {}),
+  });
+  const stopInterrupt = onInterrupt(received, 'received', () => client.end({ timeoutMs: 200 }));
+
+  const finished = new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = (err?: MqxError) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    };
+    if (deadline !== undefined) {
+      timer = setTimeout(() => done(new TimeoutError(`timed out after ${timeout} s (${received.count} messages)`)), deadline - Date.now());
+    }
+    client.on('close', (err) => done(err ?? new ConnectionError('connection closed')));
+
+    const onMessage = (packet: PublishPacket) => {
+      if (filterOut.some((f) => topicMatches(f, packet.topic))) return;
+      if (argv['remove-retained'] && packet.retain && packet.payload.length > 0) {
+        client.publish(packet.topic, Buffer.alloc(0), { retain: true }).catch(() => undefined);
+      }
+      if (argv['retained-only'] && !packet.retain) return done();
+      if (argv['no-retained'] && packet.retain) return;
+      if (count !== undefined && received.count >= count) return;
+      received.count++;
+      out.write(
+        render({
+          topic: packet.topic,
+          payload: packet.payload,
+          qos: packet.qos,
+          retain: packet.retain,
+          packetId: packet.packetId ?? 0,
+          ...(packet.properties ? { properties: packet.properties } : {}),
+          receivedNs: nowNs(),
+        }),
+      );
+      if (count !== undefined && received.count >= count) done();
+    };
+    client.on('message', onMessage);
+
+    const subscribeProperties = connection.properties.subscribe;
+    client
+      .subscribe(requests, subscribeProperties)
+      .then(async (codes) => {
+        const refused = codes.map((code, i) => ({ code, filter: requests[i]!.topicFilter })).filter((c) => c.code >= 0x80);
+        if (refused.length > 0) {
+          const list = refused.map((r) => `'${r.filter}' (${reasonName(r.code)})`).join(', ');
+          throw new RejectedError(`subscription refused: ${list}`, refused[0]!.code);
+        }
+        if (unsubscribe.length > 0) await client.unsubscribe(unsubscribe, connection.properties.unsubscribe);
+        if (argv['exit-on-subscribe']) done();
+      })
+      .catch((err: MqxError) => done(err));
+  });
+
+  try {
+    await finished;
+    await client.end({ timeoutMs: 2_000 });
+  } catch (err) {
+    client.destroy();
+    throw err;
+  } finally {
+    stopInterrupt();
+    if (out !== process.stdout) await new Promise<void>((resolve) => out.end(resolve));
+  }
+}
+
+const command: CommandModule = {
+  command: 'sub [filters..]',
+  describe: 'subscribe and print messages (mosquitto_sub compatible flags)',
+  builder: builder as CommandModule['builder'],
+  handler: (argv) => handler(argv as unknown as SubArgv),
+};
+
+export default command;

@@ -1,0 +1,436 @@
+import type { Duplex } from 'node:stream';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { ReasonCode } from '../protocol/reason-codes.js';
+import type { QoS } from '../protocol/types.js';
+import { parseSharedFilter } from '../topics/validate.js';
+import { VERSION } from '../version.js';
+import { type AccessControl, openAccess } from './access.js';
+import { Connection, type Peer, State } from './connection.js';
+import { type Listener, openListener } from './listeners.js';
+import { BrokerLog } from './log.js';
+import { Message } from './message.js';
+import { RetainedStore } from './retained.js';
+import { Router } from './router.js';
+import { type Outgoing, Session, type Subscription } from './session.js';
+import { BrokerStats } from './stats.js';
+import { SysTopics } from './sys.js';
+
+/** 0xFFFFFFFF: the session never expires (MQTT 5.0 3.1.2.11.2). */
+export const NEVER_EXPIRES = 0xffffffff;
+
+/**
+ * The broker: listeners, connections, sessions, routing, retained messages and wills. Each
+ * packet type's behaviour lives in handlers/; this class owns the state they share.
+ */
+export class Broker {
+  readonly log: BrokerLog;
+  readonly stats = new BrokerStats();
+  readonly sessions = new Map<string, Session>();
+  readonly connections = new Set<Connection>();
+  readonly router = new Router();
+  readonly retained = new RetainedStore();
+  /** Access control per listener index when per_listener_settings is on, else one for all. */
+  private access: AccessControl[] = [];
+  private listeners: Listener[] = [];
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly sys: SysTopics;
+  /** Wills waiting out their delay, by client id. */
+  readonly pendingWills = new Map<string, { message: Message; at: number }>();
+  private autoIdCounter = 0;
+
+  constructor(readonly config: BrokerConfig) {
+    this.log = new BrokerLog(config.log);
+    this.sys = new SysTopics(this);
+  }
+
+  get uptimeSeconds(): number {
+    return Math.floor((Date.now() - this.stats.startedAt) / 1000);
+  }
+
+  get connectedCount(): number {
+    let n = 0;
+    for (const c of this.connections) if (c.state === State.Connected) n++;
+    return n;
+  }
+
+  async start(): Promise<void> {
+    this.log.notice(`mqx version ${VERSION} starting`);
+    this.log.notice(
+      this.config.sources.length > 0
+        ? `Config loaded from ${this.config.sources[0]}.`
+        : 'Using default config.',
+    );
+    this.access = await openAccess(this.config, this.log);
+    const local = this.config.listeners.every(
+      (l) => l.host === '127.0.0.1' || l.host === '::1' || l.unixSocketPath,
+    );
+    if (this.config.sources.length === 0 && local) {
+      this.log.notice(
+        'Starting in local only mode. Connections will only be possible from clients running on this machine.',
+      );
+      this.log.notice('Create a configuration file which defines a listener to allow remote access.');
+    }
+    if (this.access[0]?.allowsAnonymous) this.log.notice('Anonymous clients are allowed.');
+    for (let i = 0; i < this.config.listeners.length; i++) {
+      const listener = await openListener(this.config.listeners[i]!, i, this.log, (socket, peer) =>
+        this.accept(socket, peer),
+      );
+      this.listeners.push(listener);
+    }
+    this.sweepTimer = setInterval(() => this.sweep(), 1000);
+    this.sweepTimer.unref();
+    this.sys.start();
+    this.log.notice(`mqx version ${VERSION} running`);
+  }
+
+  /** Bound ports, in listener order (useful when a listener asked for port 0). */
+  get ports(): number[] {
+    return this.listeners.map((l) => l.port);
+  }
+
+  async stop(): Promise<void> {
+    this.log.notice(`mqx version ${VERSION} terminating`);
+    this.sys.stop();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const conn of [...this.connections])
+      conn.disconnectWith(ReasonCode.ServerShuttingDown, 'server shutting down');
+    await Promise.all(this.listeners.map((l) => l.close()));
+    this.log.close();
+  }
+
+  /** Re-reads password and ACL files (SIGHUP), then re-checks connected clients. */
+  async reload(): Promise<void> {
+    this.access = await openAccess(this.config, this.log);
+    for (const conn of this.connections) {
+      if (conn.state !== State.Connected || !conn.session) continue;
+      for (const sub of [...conn.session.subscriptions.values()]) {
+        if (!this.accessFor(conn).canSubscribe(conn.clientId, conn.username, sub.filter))
+          this.unsubscribe(conn.session, sub.filter);
+      }
+    }
+    this.log.notice('Reloaded password and ACL files.');
+  }
+
+  accessFor(conn: Connection): AccessControl {
+    return this.access[this.config.perListenerSettings ? conn.peer.listenerIndex : 0]!;
+  }
+
+  private accept(socket: Duplex, peer: Peer): void {
+    const max = this.config.listeners[peer.listenerIndex]?.maxConnections ?? 0;
+    if (max > 0) {
+      let n = 0;
+      for (const c of this.connections) if (c.peer.listenerIndex === peer.listenerIndex) n++;
+      if (n >= max) {
+        this.log.notice(`Client connection from ${peer.address} denied: max_connections exceeded.`);
+        socket.destroy();
+        return;
+      }
+    }
+    const conn = new Connection(this, socket, peer);
+    this.connections.add(conn);
+    this.stats.connectionsTotal++;
+    if (this.log.connectionMessages)
+      this.log.notice(`New connection from ${peer.address}:${peer.port} on port ${peer.listenerPort}.`);
+  }
+
+  assignClientId(): string {
+    this.autoIdCounter = (this.autoIdCounter + 1) % 0x1000000;
+    const rand = Math.floor(Math.random() * 0xffffffff)
+      .toString(16)
+      .padStart(8, '0');
+    return `${this.config.autoIdPrefix}${Date.now().toString(16)}-${rand}-${this.autoIdCounter.toString(16)}`;
+  }
+
+  /** Routes one message to every matching subscriber; stores or clears it when retained. */
+  publish(message: Message): number {
+    if (message.retain && this.config.retainAvailable) this.retained.set(message);
+    const plan = this.router.plan(message.topic);
+    let delivered = 0;
+    const targets = plan.targets;
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i]!;
+      const session = t.session;
+      if (session.clientId === message.origin && (t.noLocal || message.fromBridge)) continue;
+      if (!this.mayReceive(session, message.topic)) continue;
+      // Bridges keep the retain flag so retained state crosses them, as mosquitto's do.
+      const retain = (t.retainAsPublished || session.isBridge) && message.retain;
+      this.deliver(session, message, Math.min(message.qos, t.qos) as QoS, retain, t.subscriptionIds);
+      delivered++;
+    }
+    for (const group of plan.shared) {
+      const member = this.router.pickShared(group);
+      if (!member || !this.mayReceive(member.session, message.topic)) continue;
+      const qos = Math.min(message.qos, member.qos) as QoS;
+      const ids = member.subscriptionId > 0 ? [member.subscriptionId] : undefined;
+      this.deliver(member.session, message, qos, member.retainAsPublished && message.retain, ids);
+      delivered++;
+    }
+    return delivered;
+  }
+
+  private mayReceive(session: Session, topic: string): boolean {
+    const conn = session.outlet instanceof Connection ? session.outlet : undefined;
+    const access = conn ? this.accessFor(conn) : this.access[0];
+    return (
+      access === undefined || !access.hasAcl || access.canReceive(session.clientId, session.username, topic)
+    );
+  }
+
+  /** Sends now if the inflight window allows, else queues (within the limits), else drops. */
+  deliver(
+    session: Session,
+    message: Message,
+    qos: QoS,
+    retain: boolean,
+    subscriptionIds: number[] | undefined,
+  ): void {
+    const outlet = session.outlet;
+    if (qos === 0) {
+      if (outlet !== undefined) {
+        if (outlet instanceof Connection && outlet.congested) {
+          this.dropped(session, 'its connection is congested');
+          return;
+        }
+        if (outlet.sendPublish(undefined, message, 0, retain, subscriptionIds)) this.stats.messagesSent++;
+        return;
+      }
+      if (!this.config.queueQos0Messages) return;
+    }
+    const out: Outgoing = {
+      message,
+      qos,
+      retain,
+      subscriptionIds,
+      packetId: 0,
+      released: false,
+      sent: false,
+    };
+    if (outlet !== undefined && session.queue.length === 0 && this.windowOpen(session) && qos > 0) {
+      this.sendOutgoing(session, out);
+      return;
+    }
+    const limits = this.config;
+    if (limits.maxQueuedMessages > 0 && session.queue.length >= limits.maxQueuedMessages) {
+      this.dropped(session, 'max_queued_messages reached');
+      return;
+    }
+    if (limits.maxQueuedBytes > 0 && session.queuedBytes + message.payload.length > limits.maxQueuedBytes) {
+      this.dropped(session, 'max_queued_bytes reached');
+      return;
+    }
+    session.queue.push(out);
+    session.queuedBytes += message.payload.length;
+  }
+
+  private dropped(session: Session, why: string): void {
+    this.stats.dropped++;
+    if (this.log.isEnabled('debug'))
+      this.log.debug(`Outgoing messages are being dropped for client ${session.clientId}: ${why}.`);
+  }
+
+  private windowOpen(session: Session): boolean {
+    const max = this.config.maxInflightMessages;
+    return (max === 0 || session.inflight.size < max) && (session.outlet?.sendQuota ?? 0) > 0;
+  }
+
+  private sendOutgoing(session: Session, out: Outgoing): void {
+    out.packetId = session.allocatePacketId();
+    session.inflight.set(out.packetId, out);
+    if (session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds))
+      this.stats.messagesSent++;
+    else session.inflight.delete(out.packetId);
+  }
+
+  /** Moves queued messages into the inflight window as it opens. */
+  pump(session: Session): void {
+    const now = Date.now();
+    let taken = 0;
+    const queue = session.queue;
+    while (taken < queue.length && session.outlet !== undefined && this.windowOpen(session)) {
+      const out = queue[taken++]!;
+      session.queuedBytes -= out.message.payload.length;
+      if (out.message.isExpired(now)) continue;
+      if (out.qos === 0) {
+        session.outlet.sendPublish(undefined, out.message, 0, out.retain, out.subscriptionIds);
+        continue;
+      }
+      this.sendOutgoing(session, out);
+    }
+    if (taken > 0) queue.splice(0, taken);
+  }
+
+  /** On reconnect: resend what was in flight (DUP set, PUBREL for released QoS 2), then the queue. */
+  resume(session: Session): void {
+    const now = Date.now();
+    for (const [id, out] of session.inflight) {
+      if (out.released) {
+        session.outlet!.sendPubrel(id);
+      } else if (out.message.isExpired(now)) {
+        session.inflight.delete(id);
+      } else {
+        session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds);
+      }
+    }
+    this.pump(session);
+  }
+
+  /** Acknowledges an outgoing packet id (PUBACK, PUBCOMP, or a failed PUBREC) and refills the window. */
+  completeOutgoing(session: Session, packetId: number): boolean {
+    if (!session.inflight.delete(packetId)) return false;
+    const outlet = session.outlet;
+    if (outlet instanceof Connection && outlet.unacknowledged > 0) outlet.unacknowledged--;
+    if (session.queue.length > 0) this.pump(session);
+    return true;
+  }
+
+  subscribe(session: Session, sub: Subscription): boolean {
+    const old = session.subscriptions.get(sub.filter);
+    if (old) this.router.remove(old);
+    session.addSubscription(sub);
+    this.router.add(sub);
+    return old === undefined;
+  }
+
+  unsubscribe(session: Session, filter: string): boolean {
+    const sub = session.subscriptions.get(filter);
+    if (!sub) return false;
+    session.subscriptions.delete(filter);
+    this.router.remove(sub);
+    return true;
+  }
+
+  /** Sends the retained messages matching a new subscription, with the retain flag set [MQTT-3.3.1-6]. */
+  sendRetained(session: Session, sub: Subscription): void {
+    const now = Date.now();
+    const access = session.outlet instanceof Connection ? this.accessFor(session.outlet) : this.access[0];
+    this.retained.match(sub.matchFilter, (message) => {
+      if (message.isExpired(now)) return;
+      if (access?.hasAcl && !access.canReceive(session.clientId, session.username, message.topic)) return;
+      const qos = Math.min(message.qos, sub.qos) as QoS;
+      this.deliver(session, message, qos, true, sub.subscriptionId > 0 ? [sub.subscriptionId] : undefined);
+    });
+  }
+
+  newSession(clientId: string): Session {
+    const session = new Session(clientId);
+    this.sessions.set(clientId, session);
+    return session;
+  }
+
+  destroySession(session: Session): void {
+    for (const sub of session.subscriptions.values()) this.router.remove(sub);
+    session.subscriptions.clear();
+    session.queue.length = 0;
+    session.inflight.clear();
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+  }
+
+  /** Called once per connection when it closes, for whatever reason. */
+  connectionClosed(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    const session = conn.session;
+    if (session === undefined) return;
+    if (conn.will) this.scheduleWill(conn, session);
+    if (session.outlet !== conn) return;
+    if (this.log.connectionMessages) {
+      if (conn.disconnectedCleanly) this.log.notice(`Client ${conn.clientId} disconnected.`);
+      else if (conn.closeReason === 'closed by peer')
+        this.log.notice(`Client ${conn.clientId} closed its connection.`);
+      else this.log.notice(`Client ${conn.clientId} disconnected: ${conn.closeReason}.`);
+    }
+    session.outlet = undefined;
+    if (session.expiryInterval === 0) {
+      this.destroySession(session);
+    } else if (session.expiryInterval !== NEVER_EXPIRES) {
+      session.expiresAt = Date.now() + session.expiryInterval * 1000;
+    } else if (conn.version < 5 && this.config.persistentClientExpiration !== undefined) {
+      session.expiresAt = Date.now() + this.config.persistentClientExpiration * 1000;
+    }
+  }
+
+  private scheduleWill(conn: Connection, session: Session): void {
+    const will = conn.will!;
+    conn.will = undefined;
+    const message = Message.fromPublish(
+      {
+        type: 'publish',
+        topic: will.topic,
+        payload: will.payload,
+        qos: will.qos,
+        retain: will.retain,
+        dup: false,
+        properties: will.properties,
+      },
+      conn.clientId,
+      false,
+    );
+    const delay = will.properties?.willDelayInterval ?? 0;
+    // The will goes at the delay or when the session ends, whichever is first [MQTT-3.1.3-9].
+    const sessionEnds =
+      session.expiryInterval === NEVER_EXPIRES ? Number.POSITIVE_INFINITY : session.expiryInterval;
+    const seconds = Math.min(delay, sessionEnds);
+    if (seconds <= 0) {
+      this.publishWill(message);
+      return;
+    }
+    this.pendingWills.set(conn.clientId, { message, at: Date.now() + seconds * 1000 });
+  }
+
+  publishWill(message: Message): void {
+    if (this.log.isEnabled('debug'))
+      this.log.debug(`Sending will of ${message.origin} to '${message.topic}'.`);
+    this.publish(message);
+  }
+
+  /** A new connection to the session cancels its delayed will [MQTT-3.1.3-9]. */
+  cancelWill(clientId: string): void {
+    this.pendingWills.delete(clientId);
+  }
+
+  /** The session of a delayed will ended: the will goes now. */
+  releaseWill(clientId: string): void {
+    const will = this.pendingWills.get(clientId);
+    if (will === undefined) return;
+    this.pendingWills.delete(clientId);
+    this.publishWill(will.message);
+  }
+
+  /** Once a second: keep alive, CONNECT timeout, session expiry, delayed wills. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const conn of this.connections) {
+      if (conn.state === State.AwaitingConnect) {
+        if (now - conn.lastReceived > CONNECT_TIMEOUT_MS) conn.close('no CONNECT in time');
+      } else if (
+        conn.state === State.Connected &&
+        conn.keepalive > 0 &&
+        now - conn.lastReceived > conn.keepalive * 1500
+      ) {
+        if (this.log.connectionMessages)
+          this.log.notice(`Client ${conn.clientId} has exceeded timeout, disconnecting.`);
+        conn.disconnectWith(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
+      }
+    }
+    for (const [clientId, will] of this.pendingWills) {
+      if (now >= will.at) {
+        this.pendingWills.delete(clientId);
+        this.publishWill(will.message);
+      }
+    }
+    for (const session of this.sessions.values()) {
+      if (!session.connected && session.expiresAt > 0 && now >= session.expiresAt) {
+        this.stats.expiredSessions++;
+        this.log.notice(`Expiring client ${session.clientId}.`);
+        this.destroySession(session);
+      }
+    }
+  }
+
+  sharedFilter(filter: string): { group: string; filter: string } {
+    const shared = parseSharedFilter(filter);
+    return shared ? { group: shared.group, filter: shared.filter } : { group: '', filter };
+  }
+}
+
+/** mosquitto closes sockets that send no CONNECT within about ten seconds. */
+const CONNECT_TIMEOUT_MS = 10_000;

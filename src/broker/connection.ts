@@ -1,0 +1,334 @@
+import type { Duplex } from 'node:stream';
+import { Decoder } from '../protocol/decoder.js';
+import { encode, encodePublishHeader, writePacketId } from '../protocol/encoder.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { ConnackReturnCode, ReasonCode, reasonName } from '../protocol/reason-codes.js';
+import type { Packet, Properties, ProtocolVersion, PublishPacket, QoS, Will } from '../protocol/types.js';
+import type { Broker } from './broker.js';
+import { dispatch } from './handlers/index.js';
+import type { Message } from './message.js';
+import type { Outgoing, Session, SessionOutlet } from './session.js';
+
+/** What a listener knows about a new socket. */
+export interface Peer {
+  address: string;
+  port: number;
+  /** Port of the listener that accepted it, for logs. */
+  listenerPort: number;
+  /** Username taken from the TLS client certificate (use_identity_as_username). */
+  certificateUsername?: string;
+  /** Topic prefix of the listener (mount_point). */
+  mountPoint?: string;
+  listenerIndex: number;
+}
+
+export const State = {
+  AwaitingConnect: 0,
+  Authenticating: 1,
+  Connected: 2,
+  Closed: 3,
+} as const;
+export type State = (typeof State)[keyof typeof State];
+
+/** Writes queued by connections during this event-loop turn; flushed together in setImmediate. */
+const pendingFlush: Connection[] = [];
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  for (let i = 0; i < pendingFlush.length; i++) pendingFlush[i]!.flush();
+  pendingFlush.length = 0;
+}
+
+/** Bytes a slow reader may have waiting in its socket before QoS 0 messages to it are dropped. */
+const MAX_SOCKET_BACKLOG = 8 * 1024 * 1024;
+
+/**
+ * One client connection. Decodes what arrives, hands each packet to its handler, and batches
+ * everything it sends so a socket sees one writev per event-loop turn, not one write per packet.
+ */
+export class Connection implements SessionOutlet {
+  state: State = State.AwaitingConnect;
+  version: ProtocolVersion = 4;
+  clientId = '';
+  username: string | undefined;
+  session: Session | undefined;
+  /** A bridge announced itself (protocol level | 0x80, or a 5.0 bridge by its options). */
+  isBridge = false;
+  keepalive = 0;
+  lastReceived = Date.now();
+  readonly connectedAt = Date.now();
+  will: Will | undefined;
+  /** Close reason decided by the broker (takeover, keep alive): suppresses the generic log line. */
+  closeReason: string | undefined;
+  /** Set by DISCONNECT: no will, and the log says "disconnected". */
+  disconnectedCleanly = false;
+  /** Packets that arrived while CONNECT was being authenticated, handled once it is. */
+  held: Packet[] | undefined;
+
+  /** The client's limits (MQTT 5.0 CONNECT properties). */
+  clientReceiveMaximum = 65535;
+  clientMaximumPacketSize = 0;
+  clientTopicAliasMaximum = 0;
+  /** Outbound QoS 1/2 publishes not yet acknowledged on this connection (Receive Maximum). */
+  unacknowledged = 0;
+  /** Inbound topic aliases of this connection [MQTT-3.3.2-7]. */
+  aliasesIn: Map<number, string> | undefined;
+  aliasesOut: Map<string, number> | undefined;
+  /** Inbound QoS 2 packets received and not yet released, for our own Receive Maximum. */
+  inboundPending = 0;
+
+  private readonly decoder: Decoder;
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private queued = false;
+
+  constructor(
+    readonly broker: Broker,
+    readonly socket: Duplex,
+    readonly peer: Peer,
+  ) {
+    this.decoder = new Decoder((packet) => this.onPacket(packet), {
+      maxPacketSize: broker.config.maxPacketSize,
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.close('socket error'));
+    socket.on('close', () => this.onClosed());
+  }
+
+  get name(): string {
+    return this.clientId || `${this.peer.address}:${this.peer.port}`;
+  }
+
+  get sendQuota(): number {
+    return this.clientReceiveMaximum - this.unacknowledged;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastReceived = Date.now();
+    this.broker.stats.bytesReceived += chunk.length;
+    try {
+      this.decoder.push(chunk);
+    } catch (err) {
+      if (err instanceof ProtocolError) this.protocolViolation(err);
+      else throw err;
+    }
+  }
+
+  private onPacket(packet: Packet): void {
+    if (this.state === State.Closed) return;
+    if (this.state === State.Authenticating) {
+      if (this.held === undefined) this.held = [packet];
+      else this.held.push(packet);
+      return;
+    }
+    if (this.state === State.AwaitingConnect && packet.type !== 'connect') {
+      throw new ProtocolError(
+        `first packet was ${packet.type.toUpperCase()}, not CONNECT`,
+        ReasonCode.ProtocolError,
+        'MQTT-3.1.0-1',
+      );
+    }
+    dispatch(this, packet);
+  }
+
+  /** Handles the packets held back while CONNECT was authenticated. */
+  releaseHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (!held) return;
+    try {
+      for (const packet of held) this.onPacket(packet);
+    } catch (err) {
+      if (err instanceof ProtocolError) this.protocolViolation(err);
+      else throw err;
+    }
+  }
+
+  /** A malformed or forbidden packet: tell a 5.0 client why, then close only this connection. */
+  protocolViolation(err: ProtocolError): void {
+    this.broker.log.notice(`Protocol error from ${this.name}: ${err.message}; closing connection.`);
+    this.broker.stats.protocolErrors++;
+    if (this.state === State.AwaitingConnect && err.reasonCode === ReasonCode.UnsupportedProtocolVersion) {
+      // The client speaks no version we know, so it gets the 3.1.1 form: return code 0x01 [MQTT-3.1.2-2].
+      this.write(
+        encode(
+          {
+            type: 'connack',
+            sessionPresent: false,
+            reasonCode: ConnackReturnCode.UnacceptableProtocolVersion,
+          },
+          4,
+        ),
+      );
+    } else if (this.version === 5 && this.state === State.Connected) {
+      this.send({ type: 'disconnect', reasonCode: err.reasonCode });
+    }
+    this.close(`protocol error: ${err.message}`);
+  }
+
+  /** Sends a server DISCONNECT (5.0 only) with a reason code, then closes. */
+  disconnectWith(reasonCode: number, why: string): void {
+    if (this.state === State.Closed) return;
+    if (this.version === 5 && this.state === State.Connected) this.send({ type: 'disconnect', reasonCode });
+    this.close(`${why} (${reasonName(reasonCode)})`);
+  }
+
+  send(packet: Packet): void {
+    this.write(encode(packet, this.version));
+  }
+
+  write(buf: Buffer): void {
+    if (this.state === State.Closed) return;
+    this.out.push(buf);
+    this.outBytes += buf.length;
+    if (!this.queued) {
+      this.queued = true;
+      pendingFlush.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushAll);
+      }
+    }
+  }
+
+  flush(): void {
+    this.queued = false;
+    const out = this.out;
+    if (out.length === 0 || this.socket.destroyed) {
+      this.out = [];
+      this.outBytes = 0;
+      return;
+    }
+    this.broker.stats.bytesSent += this.outBytes;
+    this.out = [];
+    this.outBytes = 0;
+    if (out.length === 1) {
+      this.socket.write(out[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (let i = 0; i < out.length; i++) this.socket.write(out[i]!);
+    this.socket.uncork();
+  }
+
+  /** True when the client reads so slowly that its socket backlog is over the limit. */
+  get congested(): boolean {
+    return this.outBytes + this.socket.writableLength > MAX_SOCKET_BACKLOG;
+  }
+
+  sendPublish(
+    out: Outgoing | undefined,
+    message: Message,
+    qos: QoS,
+    retain: boolean,
+    subscriptionIds: number[] | undefined,
+  ): boolean {
+    if (this.state !== State.Connected) return false;
+    const now = Date.now();
+    const mount = this.peer.mountPoint;
+    let topic = message.topic;
+    if (mount !== undefined) {
+      if (!topic.startsWith(mount)) return false;
+      topic = topic.slice(mount.length);
+    }
+    let header: Buffer;
+    const useAlias = this.clientTopicAliasMaximum > 0;
+    if (this.version < 5 || (subscriptionIds === undefined && !useAlias && mount === undefined)) {
+      if (mount !== undefined) {
+        header = encodePublishHeader(
+          this.publishPacket(message, topic, qos, retain, undefined),
+          this.version,
+        ).header;
+      } else {
+        const shared = message.header(this.version, qos, retain, now);
+        header = shared.header;
+        if (qos > 0) {
+          header = Buffer.from(header);
+          writePacketId(header, shared.packetIdOffset, out!.packetId);
+        }
+      }
+    } else {
+      let extra: Properties | undefined = subscriptionIds
+        ? { subscriptionIdentifiers: subscriptionIds }
+        : undefined;
+      if (useAlias) {
+        this.aliasesOut ??= new Map();
+        const alias = this.aliasesOut.get(topic);
+        if (alias !== undefined) {
+          extra = { ...extra, topicAlias: alias };
+          topic = '';
+        } else if (this.aliasesOut.size < this.clientTopicAliasMaximum) {
+          const next = this.aliasesOut.size + 1;
+          this.aliasesOut.set(topic, next);
+          extra = { ...extra, topicAlias: next };
+        }
+      }
+      const packet = this.publishPacket(message, topic, qos, retain, message.propertiesAt(now, extra));
+      if (qos > 0) packet.packetId = out!.packetId;
+      header = encodePublishHeader(packet, this.version).header;
+    }
+    // QoS > 0 headers are always this delivery's own copy, so setting DUP touches no shared bytes.
+    if (out?.sent) header[0]! |= 0x08;
+    if (
+      this.clientMaximumPacketSize > 0 &&
+      header.length + message.payload.length > this.clientMaximumPacketSize
+    ) {
+      // The client would have to close on it; the message counts as delivered to this client [MQTT-3.1.2-25].
+      this.broker.stats.dropped++;
+      return false;
+    }
+    if (qos > 0) {
+      out!.sent = true;
+      this.unacknowledged++;
+    }
+    this.write(header);
+    if (message.payload.length > 0) this.write(message.payload);
+    this.broker.stats.publishSent++;
+    this.broker.stats.publishBytesSent += message.payload.length;
+    return true;
+  }
+
+  sendPubrel(packetId: number): void {
+    this.send({ type: 'pubrel', packetId });
+  }
+
+  private publishPacket(
+    message: Message,
+    topic: string,
+    qos: QoS,
+    retain: boolean,
+    properties: Properties | undefined,
+  ): PublishPacket {
+    return {
+      type: 'publish',
+      topic,
+      payload: message.payload,
+      qos,
+      retain,
+      dup: false,
+      packetId: qos > 0 ? 1 : undefined,
+      properties,
+    };
+  }
+
+  /** Closes the socket after what is queued has been written. Idempotent. */
+  close(reason: string): void {
+    if (this.state === State.Closed) return;
+    this.closeReason ??= reason;
+    this.flush();
+    this.state = State.Closed;
+    this.socket.end();
+    // A peer that never reads must not keep the socket (and its buffers) alive.
+    setTimeout(() => this.socket.destroy(), 2_000).unref();
+    this.broker.connectionClosed(this);
+  }
+
+  private onClosed(): void {
+    if (this.state !== State.Closed) {
+      this.state = State.Closed;
+      this.closeReason ??= 'closed by peer';
+      this.broker.connectionClosed(this);
+    }
+  }
+}

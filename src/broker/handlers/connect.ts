@@ -1,0 +1,182 @@
+import { ProtocolError } from '../../protocol/errors.js';
+import { connackCodeForV4, ReasonCode } from '../../protocol/reason-codes.js';
+import type { ConnectPacket, Properties } from '../../protocol/types.js';
+import { validateTopicName } from '../../topics/validate.js';
+import { refusalReasonCode } from '../auth/index.js';
+import { NEVER_EXPIRES } from '../broker.js';
+import { type Connection, State } from '../connection.js';
+
+const PROTOCOL_LABEL = { 3: 'p1', 4: 'p2', 5: 'p5' } as const;
+
+/** Sends CONNACK with a refusal in the client's protocol's terms, then closes [MQTT-3.2.2-5]. */
+function refuse(conn: Connection, reasonCode: number, why: string): void {
+  conn.send({
+    type: 'connack',
+    sessionPresent: false,
+    reasonCode: conn.version === 5 ? reasonCode : connackCodeForV4(reasonCode),
+  });
+  conn.close(why);
+}
+
+export function handleConnect(conn: Connection, packet: ConnectPacket): void {
+  if (conn.state !== State.AwaitingConnect) {
+    throw new ProtocolError('second CONNECT on one connection', ReasonCode.ProtocolError, 'MQTT-3.1.0-2');
+  }
+  const broker = conn.broker;
+  const config = broker.config;
+  conn.version = packet.protocolVersion;
+  conn.isBridge = packet.bridge;
+  const props = packet.properties;
+
+  if (props?.authenticationMethod !== undefined) {
+    // Enhanced authentication needs a method the broker knows; mqx implements none yet.
+    refuse(
+      conn,
+      ReasonCode.BadAuthenticationMethod,
+      `unsupported authentication method '${props.authenticationMethod}'`,
+    );
+    return;
+  }
+
+  let clientId = packet.clientId;
+  let assigned = false;
+  if (clientId === '') {
+    const mayAssign = packet.protocolVersion === 5 || (packet.protocolVersion === 4 && packet.clean);
+    if (!mayAssign || !config.allowZeroLengthClientId) {
+      // [MQTT-3.1.3-8] 3.1.1 without clean session, and 3.1 always, need an id of their own.
+      refuse(conn, ReasonCode.ClientIdentifierNotValid, 'empty client id not allowed');
+      return;
+    }
+    clientId = broker.assignClientId();
+    assigned = packet.protocolVersion === 5;
+  }
+
+  let keepalive = packet.keepalive;
+  let serverKeepAlive: number | undefined;
+  if (config.maxKeepalive < 65535 && (keepalive > config.maxKeepalive || keepalive === 0)) {
+    if (packet.protocolVersion === 5) {
+      serverKeepAlive = config.maxKeepalive;
+      keepalive = config.maxKeepalive;
+    } else if (keepalive > config.maxKeepalive) {
+      // mosquitto refuses 3.1.1 keep alives above max_keepalive rather than silently shortening them.
+      refuse(
+        conn,
+        ReasonCode.ClientIdentifierNotValid,
+        `keepalive ${keepalive} over max_keepalive ${config.maxKeepalive}`,
+      );
+      return;
+    }
+  }
+
+  if (packet.will) {
+    const problem = validateTopicName(packet.will.topic);
+    if (problem)
+      throw new ProtocolError(`will topic: ${problem}`, ReasonCode.TopicNameInvalid, 'MQTT-3.1.3-11');
+  }
+
+  conn.state = State.Authenticating;
+  const username = packet.username ?? conn.peer.certificateUsername;
+  broker
+    .accessFor(conn)
+    .authenticate({ clientId, username, password: packet.password })
+    .then(
+      (result) => {
+        if (conn.state === State.Closed) return;
+        if (!result.ok) {
+          broker.log.notice(
+            `Client ${clientId} from ${conn.peer.address} refused: ${result.reason === 'bad-credentials' ? 'bad username or password' : 'not authorised'}.`,
+          );
+          refuse(conn, refusalReasonCode(result.reason), 'authentication failed');
+          return;
+        }
+        if (packet.will && !broker.accessFor(conn).canPublish(clientId, username, packet.will.topic)) {
+          refuse(conn, ReasonCode.NotAuthorized, `will topic '${packet.will.topic}' not authorised`);
+          return;
+        }
+        accept(conn, packet, clientId, username, keepalive, serverKeepAlive, assigned);
+        conn.releaseHeld();
+      },
+      (err: unknown) => {
+        broker.log.error(
+          `Authentication of ${clientId} failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        refuse(conn, ReasonCode.UnspecifiedError, 'authentication error');
+      },
+    );
+}
+
+function accept(
+  conn: Connection,
+  packet: ConnectPacket,
+  clientId: string,
+  username: string | undefined,
+  keepalive: number,
+  serverKeepAlive: number | undefined,
+  assigned: boolean,
+): void {
+  const broker = conn.broker;
+  const config = broker.config;
+  const props = packet.properties;
+  conn.clientId = clientId;
+  conn.username = username;
+  conn.keepalive = keepalive;
+  conn.will = packet.will;
+  if (props) {
+    conn.clientReceiveMaximum = props.receiveMaximum ?? 65535;
+    conn.clientMaximumPacketSize = props.maximumPacketSize ?? 0;
+    conn.clientTopicAliasMaximum = props.topicAliasMaximum ?? 0;
+  }
+
+  let session = broker.sessions.get(clientId);
+  const old = session?.outlet;
+  if (old !== undefined && old !== conn) {
+    // Session takeover [MQTT-3.1.4-3]: the older connection is closed, 5.0 clients are told why.
+    const previous = old as Connection;
+    if (broker.log.connectionMessages)
+      broker.log.notice(`Client ${clientId} already connected, closing old connection.`);
+    session!.outlet = undefined;
+    previous.disconnectWith(ReasonCode.SessionTakenOver, 'session taken over');
+  }
+  const cleanStart = packet.clean;
+  // A delayed will goes now if the old session ends here, and never if it goes on [MQTT-3.1.3-9].
+  if (cleanStart) broker.releaseWill(clientId);
+  else broker.cancelWill(clientId);
+
+  if (session && cleanStart) {
+    broker.destroySession(session);
+    session = undefined;
+  }
+  const sessionPresent = session !== undefined;
+  session ??= broker.newSession(clientId);
+
+  if (packet.protocolVersion === 5) {
+    session.expiryInterval = props?.sessionExpiryInterval ?? 0;
+  } else {
+    session.expiryInterval = packet.clean ? 0 : NEVER_EXPIRES;
+  }
+  session.expiresAt = 0;
+  session.username = username;
+  session.isBridge = packet.bridge;
+  conn.session = session;
+  conn.state = State.Connected;
+
+  let connackProps: Properties | undefined;
+  if (packet.protocolVersion === 5) {
+    connackProps = {};
+    if (config.maxPacketSize > 0) connackProps.maximumPacketSize = config.maxPacketSize;
+    if (!config.retainAvailable) connackProps.retainAvailable = 0;
+    connackProps.topicAliasMaximum = config.maxTopicAlias;
+    if (assigned) connackProps.assignedClientIdentifier = clientId;
+    if (serverKeepAlive !== undefined) connackProps.serverKeepAlive = serverKeepAlive;
+  }
+  conn.send({ type: 'connack', sessionPresent, reasonCode: 0, properties: connackProps });
+  session.outlet = conn;
+
+  if (broker.log.connectionMessages) {
+    const who = username !== undefined ? `, u'${username}'` : '';
+    broker.log.notice(
+      `New client connected from ${conn.peer.address}:${conn.peer.port} as ${clientId} (${PROTOCOL_LABEL[packet.protocolVersion]}, c${packet.clean ? 1 : 0}, k${keepalive}${who}).`,
+    );
+  }
+  if (sessionPresent) broker.resume(session);
+}

@@ -1,0 +1,107 @@
+import { ProtocolError } from '../../protocol/errors.js';
+import { ReasonCode } from '../../protocol/reason-codes.js';
+import type { PublishPacket } from '../../protocol/types.js';
+import type { Connection } from '../connection.js';
+import { Message } from '../message.js';
+
+/** Resolves the 5.0 topic alias of an inbound PUBLISH, recording new ones [MQTT-3.3.2-12]. */
+function resolveTopic(conn: Connection, packet: PublishPacket): string {
+  const alias = packet.properties?.topicAlias;
+  if (conn.version < 5 || alias === undefined) return packet.topic;
+  if (alias === 0 || alias > conn.broker.config.maxTopicAlias) {
+    throw new ProtocolError(
+      `topic alias ${alias} is outside 1..${conn.broker.config.maxTopicAlias}`,
+      ReasonCode.TopicAliasInvalid,
+      'MQTT-3.3.2-9',
+    );
+  }
+  conn.aliasesIn ??= new Map();
+  if (packet.topic !== '') {
+    conn.aliasesIn.set(alias, packet.topic);
+    return packet.topic;
+  }
+  const topic = conn.aliasesIn.get(alias);
+  if (topic === undefined)
+    throw new ProtocolError(`topic alias ${alias} was never set`, ReasonCode.ProtocolError, 'MQTT-3.3.4-?');
+  return topic;
+}
+
+/**
+ * The Receive Maximum mqx accepts from clients: the protocol's default, so no property is sent.
+ * mosquitto advertises max_inflight_messages here, but that setting bounds the broker's outgoing
+ * window, and popular clients (MQTT.js 5) do not honour a small inbound limit anyway.
+ */
+export const INBOUND_RECEIVE_MAXIMUM = 65535;
+
+function ack(conn: Connection, packet: PublishPacket, reasonCode: number): void {
+  const type = packet.qos === 1 ? 'puback' : 'pubrec';
+  conn.send(
+    conn.version === 5 && reasonCode !== 0
+      ? { type, packetId: packet.packetId!, reasonCode }
+      : { type, packetId: packet.packetId! },
+  );
+}
+
+export function handlePublish(conn: Connection, packet: PublishPacket): void {
+  const broker = conn.broker;
+  const config = broker.config;
+  const session = conn.session!;
+  const stats = broker.stats;
+  stats.publishReceived++;
+  stats.messagesReceived++;
+  stats.publishBytesReceived += packet.payload.length;
+
+  let topic = resolveTopic(conn, packet);
+  if (conn.peer.mountPoint !== undefined) topic = conn.peer.mountPoint + topic;
+  if (packet.retain && !config.retainAvailable) {
+    if (conn.version === 5) {
+      conn.disconnectWith(ReasonCode.RetainNotSupported, 'retained PUBLISH while retain is not available');
+      return;
+    }
+  }
+  if (broker.log.isEnabled('debug')) {
+    broker.log.debug(
+      `Received PUBLISH from ${conn.clientId} (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${packet.packetId ?? 0}, '${topic}', ... (${packet.payload.length} bytes))`,
+    );
+  }
+
+  if (packet.qos === 2 && session.inboundQos2.has(packet.packetId!)) {
+    // A resent QoS 2 PUBLISH we already own: acknowledge again, never deliver twice [MQTT-4.3.3-10].
+    ack(conn, packet, 0);
+    return;
+  }
+
+  if (config.messageSizeLimit > 0 && packet.payload.length > config.messageSizeLimit) {
+    broker.log.notice(
+      `Dropped too large PUBLISH from ${conn.clientId} on '${topic}' (${packet.payload.length} bytes).`,
+    );
+    stats.dropped++;
+    if (packet.qos > 0) ack(conn, packet, ReasonCode.PacketTooLarge);
+    return;
+  }
+
+  const allowed =
+    !topic.startsWith('$SYS') && broker.accessFor(conn).canPublish(conn.clientId, conn.username, topic);
+  if (!allowed) {
+    if (broker.log.isEnabled('debug'))
+      broker.log.debug(`Denied PUBLISH from ${conn.clientId} to '${topic}'.`);
+    // 3.1.1 has no way to refuse a PUBLISH: it is acknowledged and dropped, as mosquitto does.
+    if (packet.qos > 0) ack(conn, packet, ReasonCode.NotAuthorized);
+    return;
+  }
+
+  if (packet.qos === 2) {
+    if (conn.version === 5 && conn.inboundPending >= INBOUND_RECEIVE_MAXIMUM) {
+      conn.disconnectWith(ReasonCode.ReceiveMaximumExceeded, 'receive maximum exceeded');
+      return;
+    }
+  }
+
+  const delivered = broker.publish(Message.fromPublish(packet, conn.clientId, conn.isBridge, topic));
+  if (packet.qos === 0) return;
+  if (packet.qos === 2) {
+    session.inboundQos2.add(packet.packetId!);
+    conn.inboundPending++;
+  }
+  ack(conn, packet, delivered === 0 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success);
+}

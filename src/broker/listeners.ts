@@ -1,0 +1,168 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import type { ListenerConfig, TlsSettings } from '../config/broker-config.js';
+import type { Peer } from './connection.js';
+import type { BrokerLog } from './log.js';
+
+export interface Listener {
+  readonly port: number;
+  close(): Promise<void>;
+  /** Re-reads certificate files (SIGHUP); new connections use them. */
+  reloadTls(): void;
+}
+
+type Accept = (socket: Duplex, peer: Peer) => void;
+
+const TLS_VERSIONS: Record<string, tls.SecureVersion> = {
+  'tlsv1.1': 'TLSv1.1',
+  'tlsv1.2': 'TLSv1.2',
+  'tlsv1.3': 'TLSv1.3',
+};
+
+/** Node TLS context options from mosquitto's listener TLS settings. */
+export function tlsContextOptions(settings: TlsSettings): tls.SecureContextOptions & tls.TlsOptions {
+  const options: tls.SecureContextOptions & tls.TlsOptions = {
+    cert: settings.certfile ? readFileSync(settings.certfile) : undefined,
+    key: settings.keyfile ? readFileSync(settings.keyfile) : undefined,
+    passphrase: settings.keyPassword,
+    requestCert:
+      settings.requireCertificate || settings.useIdentityAsUsername || settings.useSubjectAsUsername,
+    rejectUnauthorized: settings.requireCertificate,
+    minVersion: settings.tlsVersion ? TLS_VERSIONS[settings.tlsVersion] : 'TLSv1.2',
+    ciphers: settings.ciphers,
+  };
+  const ca: Buffer[] = [];
+  if (settings.cafile) ca.push(readFileSync(settings.cafile));
+  if (settings.capath) {
+    for (const name of readdirCerts(settings.capath)) ca.push(readFileSync(name));
+  }
+  if (ca.length > 0) options.ca = ca;
+  if (settings.crlfile) options.crl = readFileSync(settings.crlfile);
+  return options;
+}
+
+/** capath holds CA certificates one per file, as OpenSSL's c_rehash leaves them. */
+function readdirCerts(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((n) => /\.(pem|crt|\d+)$/.test(n))
+    .map((n) => path.join(dir, n));
+}
+
+/** The username a verified client certificate stands for (use_identity_as_username / use_subject_as_username). */
+function certificateUsername(socket: tls.TLSSocket, settings: TlsSettings): string | undefined {
+  const cert = socket.getPeerCertificate();
+  if (!cert || Object.keys(cert).length === 0) return undefined;
+  if (settings.useIdentityAsUsername) {
+    const cn = cert.subject?.CN;
+    return Array.isArray(cn) ? cn[0] : cn;
+  }
+  if (settings.useSubjectAsUsername) {
+    // mosquitto writes the subject in RFC 2253 order: most specific element first.
+    return Object.entries(cert.subject ?? {})
+      .reverse()
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+      .join(',');
+  }
+  return undefined;
+}
+
+function peerOf(socket: net.Socket, listenerPort: number, index: number, config: ListenerConfig): Peer {
+  return {
+    address: socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unix',
+    port: socket.remotePort ?? 0,
+    listenerPort,
+    listenerIndex: index,
+    mountPoint: config.mountPoint,
+  };
+}
+
+/** Opens one listener of any kind: TCP, TLS, WebSocket (ws or wss) or a unix socket. */
+export async function openListener(
+  config: ListenerConfig,
+  index: number,
+  log: BrokerLog,
+  accept: Accept,
+): Promise<Listener> {
+  const secure = config.tls?.certfile !== undefined && config.tls.keyfile !== undefined;
+  let tlsOptions = secure ? tlsContextOptions(config.tls!) : undefined;
+  let boundPort = config.port;
+
+  const onTcp = (socket: net.Socket) => {
+    socket.setNoDelay(true);
+    const peer = peerOf(socket, boundPort, index, config);
+    if (socket instanceof tls.TLSSocket && config.tls)
+      peer.certificateUsername = certificateUsername(socket, config.tls);
+    accept(socket, peer);
+  };
+
+  let server: net.Server;
+  let wsClose: (() => void) | undefined;
+  if (config.protocol === 'websockets') {
+    const { WebSocketServer, createWebSocketStream } = await import('ws');
+    const httpServer = secure ? https.createServer(tlsOptions!) : http.createServer();
+    httpServer.on('request', (_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' });
+      res.end('This is an MQTT over WebSocket endpoint.\n');
+    });
+    const wss = new WebSocketServer({
+      server: httpServer,
+      path: config.httpPath,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) =>
+        protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false,
+    });
+    wss.on('connection', (ws, req: IncomingMessage) => {
+      const stream = createWebSocketStream(ws);
+      const raw = req.socket;
+      raw.setNoDelay(true);
+      const peer = peerOf(raw, boundPort, index, config);
+      if (raw instanceof tls.TLSSocket && config.tls)
+        peer.certificateUsername = certificateUsername(raw, config.tls);
+      stream.on('error', () => stream.destroy());
+      accept(stream, peer);
+    });
+    wsClose = () => wss.close();
+    server = httpServer;
+  } else {
+    server = secure ? tls.createServer(tlsOptions!, onTcp) : net.createServer(onTcp);
+  }
+  server.on('tlsClientError', (err) => log.notice(`OpenSSL Error on connection: ${err.message}`));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if (config.unixSocketPath) {
+      rmSync(config.unixSocketPath, { force: true });
+      server.listen(config.unixSocketPath, () => resolve());
+    } else {
+      server.listen({ port: config.port, host: config.host, ipv6Only: false }, () => resolve());
+    }
+  });
+  server.on('error', (err) => log.error(`Listener on port ${boundPort}: ${err.message}`));
+
+  const address = server.address();
+  if (address && typeof address === 'object') boundPort = address.port;
+  const family = address && typeof address === 'object' && address.family === 'IPv6' ? 'ipv6' : 'ipv4';
+  if (config.unixSocketPath) log.notice(`Opening unix listen socket on path ${config.unixSocketPath}.`);
+  else if (config.protocol === 'websockets')
+    log.notice(`Opening websockets listen socket on port ${boundPort}.`);
+  else log.notice(`Opening ${family} listen socket on port ${boundPort}.`);
+
+  return {
+    port: boundPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        wsClose?.();
+        server.close(() => resolve());
+      }),
+    reloadTls: () => {
+      if (!secure) return;
+      tlsOptions = tlsContextOptions(config.tls!);
+      (server as tls.Server).setSecureContext(tlsOptions);
+    },
+  };
+}

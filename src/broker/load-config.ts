@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { type BrokerConfig, defaultBrokerConfig, defaultListener } from '../config/broker-config.js';
+import { ConfigError } from '../errors.js';
+
+export interface BrokerConfigRequest {
+  configFile?: string;
+  ports: number[];
+  verbose: boolean;
+  persistenceDir?: string;
+  /** Re-roots absolute paths of a config (tests run the course's configs unchanged). */
+  pathPrefix?: string;
+}
+
+const NATIVE = /\.(json|ya?ml|js|mjs|cjs)$|(^|\/)\.mqxrc/;
+
+/**
+ * The broker's effective configuration: a mosquitto.conf or mqx config file when given (else an
+ * mqx config found by cosmiconfig), then the command line on top, as mosquitto applies -p and -v.
+ */
+export async function loadBrokerConfig(req: BrokerConfigRequest): Promise<BrokerConfig> {
+  let config: BrokerConfig | undefined;
+  if (req.configFile !== undefined) {
+    if (NATIVE.test(path.basename(req.configFile))) {
+      const { loadNativeConfig } = await import('../config/native.js');
+      const native = await loadNativeConfig(undefined, req.configFile);
+      if (!native.broker) throw new ConfigError(`${req.configFile}: no 'broker' section`);
+      config = native.broker;
+    } else {
+      const { parseMosquittoConf } = await import('../config/mosquitto-conf.js');
+      config = parseMosquittoConf(req.configFile, { pathPrefix: req.pathPrefix });
+    }
+  } else {
+    const { loadNativeConfig } = await import('../config/native.js');
+    config = (await loadNativeConfig(process.cwd())).broker;
+  }
+  config ??= defaultBrokerConfig();
+  if (req.ports.length > 0) {
+    // As mosquitto: -p replaces the default listener; without a config file it stays on loopback.
+    const host = req.configFile === undefined ? '127.0.0.1' : undefined;
+    config.listeners = [
+      ...config.listeners.filter((l) => l.origin !== undefined),
+      ...req.ports.map((port) => ({ ...defaultListener(port), host })),
+    ];
+  }
+  if (config.listeners.length === 0) config.listeners = [defaultListener()];
+  if (req.verbose) config.log = { ...config.log, verbose: true };
+  if (req.persistenceDir !== undefined) {
+    config.persistence = { ...config.persistence, enabled: true, location: req.persistenceDir };
+  }
+  return config;
+}

@@ -1,0 +1,149 @@
+import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
+import type { LogSettings, LogType } from '../config/broker-config.js';
+
+type Level = Exclude<LogType, 'none' | 'all'>;
+
+/** mosquitto's $SYS/broker/log/X topic letter per type. */
+const TOPIC_LETTER: Record<Level, string> = {
+  debug: 'D',
+  error: 'E',
+  warning: 'W',
+  notice: 'N',
+  information: 'I',
+  subscribe: 'M',
+  unsubscribe: 'M',
+  websockets: 'WS',
+};
+
+/** Formats a time with the strftime specifiers people put in log_timestamp_format. */
+export function strftime(format: string, date: Date): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return format.replace(/%([YmdHMSsFTzjp%])/g, (_m, c: string) => {
+    switch (c) {
+      case 'Y':
+        return String(date.getFullYear());
+      case 'm':
+        return pad(date.getMonth() + 1);
+      case 'd':
+        return pad(date.getDate());
+      case 'H':
+        return pad(date.getHours());
+      case 'M':
+        return pad(date.getMinutes());
+      case 'S':
+        return pad(date.getSeconds());
+      case 's':
+        return String(Math.floor(date.getTime() / 1000));
+      case 'F':
+        return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+      case 'T':
+        return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+      case 'z': {
+        const off = -date.getTimezoneOffset();
+        return `${off >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)}`;
+      }
+      case 'j': {
+        const start = new Date(date.getFullYear(), 0, 0);
+        return pad(Math.floor((date.getTime() - start.getTime()) / 86_400_000), 3);
+      }
+      case 'p':
+        return date.getHours() < 12 ? 'AM' : 'PM';
+      default:
+        return '%';
+    }
+  });
+}
+
+/**
+ * The broker's log, in mosquitto's format and with its destinations and types, so scripts that
+ * read mosquitto's log read mqx's. Writes are synchronous: a log line must not be lost on a crash.
+ */
+export class BrokerLog {
+  private enabled: Set<Level>;
+  private files: number[] = [];
+  /** Set by the broker when log_dest topic is used. */
+  topicSink: ((topic: string, line: string) => void) | undefined;
+
+  constructor(private settings: LogSettings) {
+    this.enabled = new Set();
+    this.configure(settings);
+  }
+
+  /** Applies (or re-applies on SIGHUP) the settings; reopens log files. */
+  configure(settings: LogSettings): void {
+    this.settings = settings;
+    for (const fd of this.files) closeSync(fd);
+    this.files = [];
+    const all: Level[] = [
+      'debug',
+      'error',
+      'warning',
+      'notice',
+      'information',
+      'subscribe',
+      'unsubscribe',
+      'websockets',
+    ];
+    if (settings.verbose || settings.types.includes('all')) this.enabled = new Set(all);
+    else this.enabled = new Set(settings.types.filter((t): t is Level => t !== 'none' && t !== 'all'));
+    for (const dest of settings.destinations) {
+      if (dest.kind === 'file') {
+        appendFileSync(dest.path, '');
+        this.files.push(openSync(dest.path, 'a'));
+      }
+    }
+  }
+
+  isEnabled(level: Level): boolean {
+    return this.enabled.has(level);
+  }
+
+  get connectionMessages(): boolean {
+    return this.settings.connectionMessages;
+  }
+
+  debug(msg: string): void {
+    this.write('debug', msg);
+  }
+  error(msg: string): void {
+    this.write('error', msg);
+  }
+  warning(msg: string): void {
+    this.write('warning', msg);
+  }
+  notice(msg: string): void {
+    this.write('notice', msg);
+  }
+  info(msg: string): void {
+    this.write('information', msg);
+  }
+  subscribe(msg: string): void {
+    this.write('subscribe', msg);
+  }
+  unsubscribe(msg: string): void {
+    this.write('unsubscribe', msg);
+  }
+
+  write(level: Level, msg: string): void {
+    if (!this.enabled.has(level)) return;
+    const now = new Date();
+    const line = this.settings.timestamp
+      ? `${this.settings.timestampFormat ? strftime(this.settings.timestampFormat, now) : Math.floor(now.getTime() / 1000)}: ${msg}\n`
+      : `${msg}\n`;
+    let toConsole = false;
+    for (const dest of this.settings.destinations) {
+      if (dest.kind === 'stdout') writeSync(1, line);
+      else if (dest.kind === 'stderr') writeSync(2, line);
+      else if (dest.kind === 'topic') this.topicSink?.(`$SYS/broker/log/${TOPIC_LETTER[level]}`, msg);
+      toConsole ||= dest.kind === 'stdout' || dest.kind === 'stderr';
+    }
+    // -v promises the console even when the config only logs to a file, as mosquitto does.
+    if (this.settings.verbose && !toConsole) writeSync(1, line);
+    for (const fd of this.files) writeSync(fd, line);
+  }
+
+  close(): void {
+    for (const fd of this.files) closeSync(fd);
+    this.files = [];
+  }
+}

@@ -1,0 +1,162 @@
+import { encodePublishHeader } from '../protocol/encoder.js';
+import type { Properties, ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
+
+/**
+ * An application message inside the broker. Created once per received PUBLISH and shared by
+ * every delivery: the payload is never copied, and the encoded PUBLISH header of each
+ * (protocol family, QoS, retain) variant is built at most once.
+ */
+export class Message {
+  /** Encoded headers by variant; see variantIndex. Filled lazily on first delivery. */
+  private headers: Array<EncodedHeader | undefined> | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly payload: Buffer,
+    readonly qos: QoS,
+    readonly retain: boolean,
+    /** 5.0 properties that travel with the message (no topic alias, no subscription ids). */
+    readonly properties: Properties | undefined,
+    /** Epoch ms after which the message must not be delivered; 0 = never expires. */
+    readonly expiresAt: number,
+    /** Client id of the publisher, for No Local; '' for messages the broker makes itself. */
+    readonly origin: string,
+    /** True when it arrived from a bridge, so it is never echoed back to one. */
+    readonly fromBridge: boolean,
+    readonly receivedAt: number = Date.now(),
+  ) {}
+
+  static fromPublish(
+    packet: PublishPacket,
+    origin: string,
+    fromBridge: boolean,
+    topic = packet.topic,
+    now = Date.now(),
+  ): Message {
+    let properties: Properties | undefined;
+    let expiresAt = 0;
+    const p = packet.properties;
+    if (p) {
+      const forwarded: Properties = {};
+      let any = false;
+      if (p.payloadFormatIndicator !== undefined) {
+        forwarded.payloadFormatIndicator = p.payloadFormatIndicator;
+        any = true;
+      }
+      if (p.messageExpiryInterval !== undefined) {
+        forwarded.messageExpiryInterval = p.messageExpiryInterval;
+        expiresAt = now + p.messageExpiryInterval * 1000;
+        any = true;
+      }
+      if (p.contentType !== undefined) {
+        forwarded.contentType = p.contentType;
+        any = true;
+      }
+      if (p.responseTopic !== undefined) {
+        forwarded.responseTopic = p.responseTopic;
+        any = true;
+      }
+      if (p.correlationData !== undefined) {
+        forwarded.correlationData = p.correlationData;
+        any = true;
+      }
+      if (p.userProperties !== undefined) {
+        forwarded.userProperties = p.userProperties;
+        any = true;
+      }
+      if (any) properties = forwarded;
+    }
+    return new Message(
+      topic,
+      packet.payload,
+      packet.qos,
+      packet.retain,
+      properties,
+      expiresAt,
+      origin,
+      fromBridge,
+      now,
+    );
+  }
+
+  /** Seconds left before expiry, rounded up, or undefined when the message never expires. */
+  remainingExpiry(now: number): number | undefined {
+    if (this.expiresAt === 0) return undefined;
+    return Math.max(0, Math.ceil((this.expiresAt - now) / 1000));
+  }
+
+  isExpired(now: number): boolean {
+    return this.expiresAt !== 0 && now >= this.expiresAt;
+  }
+
+  /**
+   * The shared header for a delivery that needs no per-subscriber properties. For QoS > 0 the
+   * caller copies it (a few bytes) and writes its own packet id at `packetIdOffset`.
+   * A 5.0 header is only shared while the message expiry it carries is still exact (same second).
+   */
+  header(version: ProtocolVersion, qos: QoS, retain: boolean, now: number): EncodedHeader {
+    const v5 = version === 5;
+    const index = (v5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
+    this.headers ??= new Array(12);
+    let cached = this.headers[index];
+    if (
+      cached !== undefined &&
+      (!v5 || this.expiresAt === 0 || cached.builtAtSecond === Math.floor(now / 1000))
+    ) {
+      return cached;
+    }
+    const properties = v5 ? this.propertiesAt(now, undefined) : undefined;
+    const built = encodePublishHeader(
+      {
+        type: 'publish',
+        topic: this.topic,
+        payload: this.payload,
+        qos,
+        retain,
+        dup: false,
+        packetId: qos > 0 ? 1 : undefined,
+        properties,
+      },
+      version,
+    );
+    cached = {
+      header: built.header,
+      packetIdOffset: built.packetIdOffset,
+      builtAtSecond: Math.floor(now / 1000),
+    };
+    this.headers[index] = cached;
+    return cached;
+  }
+
+  /** The 5.0 properties of one delivery: expiry counted down, plus the subscriber's own extras. */
+  propertiesAt(now: number, extra: Properties | undefined): Properties | undefined {
+    const remaining = this.remainingExpiry(now);
+    if (this.properties === undefined && extra === undefined) {
+      return remaining === undefined ? undefined : { messageExpiryInterval: remaining };
+    }
+    const props: Properties = { ...this.properties, ...extra };
+    if (remaining !== undefined) props.messageExpiryInterval = remaining;
+    return props;
+  }
+
+  /** The same message with another topic, as bridges and mount points need. */
+  withTopic(topic: string): Message {
+    return new Message(
+      topic,
+      this.payload,
+      this.qos,
+      this.retain,
+      this.properties,
+      this.expiresAt,
+      this.origin,
+      this.fromBridge,
+      this.receivedAt,
+    );
+  }
+}
+
+export interface EncodedHeader {
+  header: Buffer;
+  packetIdOffset: number;
+  builtAtSecond: number;
+}

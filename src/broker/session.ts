@@ -1,0 +1,115 @@
+import type { QoS, SubscriptionRequest } from '../protocol/types.js';
+import type { Message } from './message.js';
+
+/** One subscription of a session, as the router and the store see it. */
+export interface Subscription {
+  readonly clientId: string;
+  /** The filter as the client sent it, `$share/G/` included. */
+  readonly filter: string;
+  /** The filter matched against topics (without `$share/G/`). */
+  readonly matchFilter: string;
+  /** Share group name, or '' for an ordinary subscription. */
+  readonly group: string;
+  readonly qos: QoS;
+  readonly noLocal: boolean;
+  readonly retainAsPublished: boolean;
+  readonly retainHandling: 0 | 1 | 2;
+  readonly subscriptionId: number;
+  readonly session: Session;
+}
+
+/** A QoS 1/2 delivery waiting in the queue or in flight. */
+export interface Outgoing {
+  message: Message;
+  qos: QoS;
+  retain: boolean;
+  subscriptionIds: number[] | undefined;
+  packetId: number;
+  /** QoS 2: PUBREC received, PUBREL sent, waiting for PUBCOMP. */
+  released: boolean;
+  /** Has been written to a connection at least once: a resend carries DUP. */
+  sent: boolean;
+}
+
+/** Where a session sends its packets while it has a connection. */
+export interface SessionOutlet {
+  /** Sends a delivery now; the session has already assigned the packet id for QoS > 0. */
+  sendPublish(
+    out: Outgoing | undefined,
+    message: Message,
+    qos: QoS,
+    retain: boolean,
+    subscriptionIds: number[] | undefined,
+  ): boolean;
+  sendPubrel(packetId: number): void;
+  /** How many more QoS 1/2 PUBLISH packets the client accepts now (its Receive Maximum). */
+  readonly sendQuota: number;
+}
+
+/**
+ * The state MQTT keeps for a client identifier across connections (section 4.1): its
+ * subscriptions, QoS 1/2 messages in flight or queued, and inbound QoS 2 packet ids.
+ */
+export class Session {
+  readonly subscriptions = new Map<string, Subscription>();
+  /** Outgoing QoS 1/2 in flight, by packet id, in send order. */
+  readonly inflight = new Map<number, Outgoing>();
+  /** Waiting for a place in the inflight window, or for the client to come back. */
+  readonly queue: Outgoing[] = [];
+  queuedBytes = 0;
+  /** Inbound QoS 2 packet ids whose PUBREL has not come yet: a resent PUBLISH is not delivered twice. */
+  readonly inboundQos2 = new Set<number>();
+  outlet: SessionOutlet | undefined;
+  /** Username of the current or last connection, for ACL checks while offline. */
+  username: string | undefined;
+  /** The client is a bridge: it gets retained flags as published and never its own messages back. */
+  isBridge = false;
+  /** Seconds the session outlives its connection; 0xFFFFFFFF = forever. */
+  expiryInterval = 0;
+  /** Epoch ms at which the disconnected session is removed; 0 while connected or never. */
+  expiresAt = 0;
+  private nextPacketId = 1;
+
+  constructor(readonly clientId: string) {}
+
+  get connected(): boolean {
+    return this.outlet !== undefined;
+  }
+
+  /** Packet ids cycle through 1..65535, skipping ids still in flight [MQTT-2.2.1-3]. */
+  allocatePacketId(): number {
+    for (let i = 0; i < 65535; i++) {
+      const id = this.nextPacketId;
+      this.nextPacketId = id === 65535 ? 1 : id + 1;
+      if (!this.inflight.has(id)) return id;
+    }
+    throw new Error(`session ${this.clientId} has no free packet identifier`);
+  }
+
+  addSubscription(sub: Subscription): boolean {
+    const existed = this.subscriptions.has(sub.filter);
+    this.subscriptions.set(sub.filter, sub);
+    return !existed;
+  }
+
+  static subscriptionFrom(
+    session: Session,
+    req: SubscriptionRequest,
+    matchFilter: string,
+    group: string,
+    subscriptionId: number,
+  ): Subscription {
+    return {
+      clientId: session.clientId,
+      filter: req.topicFilter,
+      matchFilter,
+      group,
+      qos: req.qos,
+      noLocal: req.noLocal ?? false,
+      retainAsPublished: req.retainAsPublished ?? false,
+      retainHandling: req.retainHandling ?? 0,
+      subscriptionId,
+      session,
+    };
+  }
+}

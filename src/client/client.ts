@@ -1,0 +1,685 @@
+/**
+ * The MQTT client that pub, sub, bridge and bench share: MQTT 3.1, 3.1.1 and 5.0 over any
+ * Transport. One connection at a time; QoS 1/2 flows with an inflight window; keep alive; resend
+ * with DUP after a reconnect; optional reconnect with backoff and an offline queue.
+ *
+ *   const client = await Client.connect({ broker: { scheme: 'mqtt', host: 'localhost', port: 1883 } });
+ *   client.on('message', (p) => console.log(p.topic, p.payload.toString()));
+ *   await client.subscribe([{ topicFilter: 'a/#', qos: 1 }]);   // → granted codes
+ *   await client.publish('a/b', Buffer.from('x'), { qos: 1 });   // resolves on PUBACK
+ *   await client.end();                                          // waits for inflight, DISCONNECT
+ */
+import { EventEmitter } from 'node:events';
+import { ConnectionError, MqxError, RefusedError, RejectedError, TimeoutError } from '../errors.js';
+import { Decoder } from '../protocol/decoder.js';
+import { encode, encodePublishHeader } from '../protocol/encoder.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { connackReturnName, ReasonCode, reasonName } from '../protocol/reason-codes.js';
+import type {
+  AckPacket,
+  ConnackPacket,
+  ConnectPacket,
+  DisconnectPacket,
+  Packet,
+  Properties,
+  ProtocolVersion,
+  PublishPacket,
+  QoS,
+  SubscriptionRequest,
+} from '../protocol/types.js';
+import { dial } from '../transport/dial.js';
+import type { Transport } from '../transport/transport.js';
+import { backoffDelay } from './backoff.js';
+import type { ClientOptions } from './options.js';
+import { PacketIds } from './packet-ids.js';
+
+export interface PublishOptions {
+  qos?: QoS;
+  retain?: boolean;
+  /** MQTT 5.0 PUBLISH properties. */
+  properties?: Properties;
+}
+
+/** How the broker answered a publish; QoS 0 resolves with reasonCode 0 once the bytes left. */
+export interface PublishResult {
+  reasonCode: number;
+  properties?: Properties;
+}
+
+export interface ClientEvents {
+  /** Every PUBLISH from the broker, once (QoS 2 duplicates are dropped), topic aliases resolved. */
+  message: [packet: PublishPacket];
+  /** A CONNACK accepted a connection (the first and every reconnect). */
+  connect: [connack: ConnackPacket];
+  /** The connection was lost and a reconnect is scheduled in `delayMs`. */
+  offline: [error: MqxError, delayMs: number];
+  /** The broker sent DISCONNECT (5.0). */
+  disconnect: [packet: DisconnectPacket];
+  /** The client is done for good: after end() (no error) or a failure it will not recover from. */
+  close: [error?: MqxError];
+}
+
+type State = 'connecting' | 'connected' | 'reconnecting' | 'ending' | 'closed';
+
+interface Deferred<T> {
+  resolve(value: T): void;
+  reject(err: Error): void;
+}
+
+interface Outgoing extends Deferred<PublishResult> {
+  packet: PublishPacket;
+  /** 'ack' waits for PUBACK/PUBREC, 'comp' for PUBCOMP after our PUBREL. */
+  waiting: 'ack' | 'comp';
+}
+
+interface Queued extends Deferred<PublishResult> {
+  packet: PublishPacket;
+}
+
+interface Request extends Deferred<number[]> {
+  packet: Extract<Packet, { type: 'subscribe' | 'unsubscribe' }>;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+function defaultClientId(): string {
+  // ≤ 23 characters so that MQTT 3.1 brokers accept it.
+  return `mqx-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
+}
+
+function protocolName(version: ProtocolVersion): string {
+  return version === 3 ? 'MQIsdp' : 'MQTT';
+}
+
+export class Client extends EventEmitter<ClientEvents> {
+  readonly options: ClientOptions;
+  readonly protocolVersion: ProtocolVersion;
+  readonly clientId: string;
+  /** The last accepted CONNACK. */
+  connack: ConnackPacket | undefined;
+
+  private state: State = 'connecting';
+  private transport: Transport | undefined;
+  private readonly ids = new PacketIds();
+  private readonly outgoing = new Map<number, Outgoing>();
+  private readonly queue: Queued[] = [];
+  private readonly requests = new Map<number, Request>();
+  /** Inbound QoS 2 packet ids between PUBLISH and PUBREL: their redeliveries are not emitted again. */
+  private readonly inboundQos2 = new Set<number>();
+  private readonly topicAliases = new Map<number, string>();
+  private window = 0xffff;
+  private serverMaxPacket = Infinity;
+  private keepaliveMs = 0;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private pingDeadline: NodeJS.Timeout | undefined;
+  private lastSent = 0;
+  private attempts = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private lostReason: MqxError | undefined;
+  private readonly idleWaiters: Array<() => void> = [];
+
+  /** Attach 'message' listeners before connect(): a kept session delivers right after CONNACK. */
+  constructor(options: ClientOptions) {
+    super();
+    this.options = options;
+    this.protocolVersion = options.protocolVersion ?? 4;
+    this.clientId = options.clientId || defaultClientId();
+    this.window = Math.max(1, Math.min(options.maxInflight ?? 0xffff, 0xffff));
+  }
+
+  /** Shorthand for `new Client(options)` then connect(). */
+  static async connect(options: ClientOptions): Promise<Client> {
+    const client = new Client(options);
+    await client.connect();
+    return client;
+  }
+
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
+  /** Unacknowledged QoS 1/2 publishes plus those waiting for a window slot. */
+  get pending(): number {
+    return this.outgoing.size + this.queue.length;
+  }
+
+  /**
+   * Publishes and resolves when the flow completes: PUBACK (QoS 1), PUBCOMP (QoS 2), or the bytes
+   * handed to the OS (QoS 0). Waits while the inflight window is full; while reconnecting, waits in
+   * the offline queue. Rejects with RejectedError on a 5.0 reason code ≥ 0x80.
+   */
+  publish(topic: string, payload: Buffer | string, options: PublishOptions = {}): Promise<PublishResult> {
+    const packet: PublishPacket = {
+      type: 'publish',
+      topic,
+      payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+      qos: options.qos ?? 0,
+      retain: options.retain ?? false,
+      dup: false,
+    };
+    if (options.properties && this.protocolVersion === 5) packet.properties = options.properties;
+    return new Promise<PublishResult>((resolve, reject) => {
+      const refusal = this.refuseWork();
+      if (refusal) return reject(refusal);
+      if (this.state !== 'connected' && this.queue.length >= (this.options.offlineQueueLimit ?? 10_000)) {
+        return reject(new ConnectionError('offline queue is full while reconnecting'));
+      }
+      this.queue.push({ packet, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Subscribes and resolves with the SUBACK codes, one per request (granted QoS, or ≥ 0x80 for a refusal). */
+  subscribe(subscriptions: SubscriptionRequest[], properties?: Properties): Promise<number[]> {
+    return this.request({
+      type: 'subscribe',
+      packetId: 0,
+      subscriptions,
+      ...(properties && this.protocolVersion === 5 ? { properties } : {}),
+    });
+  }
+
+  /** Unsubscribes and resolves with the UNSUBACK codes (5.0), or zeros for 3.1.x. */
+  unsubscribe(topicFilters: string[], properties?: Properties): Promise<number[]> {
+    return this.request({
+      type: 'unsubscribe',
+      packetId: 0,
+      topicFilters,
+      ...(properties && this.protocolVersion === 5 ? { properties } : {}),
+    });
+  }
+
+  /**
+   * Ends cleanly: waits up to `timeoutMs` (default 10 s) for queued and inflight publishes, sends
+   * DISCONNECT and closes. Publishes still unacknowledged then are rejected.
+   */
+  async end(options: { reasonCode?: number; properties?: Properties; timeoutMs?: number } = {}): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.state === 'connected' && this.pending > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.timeoutMs ?? 10_000);
+        this.idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if ((this.state as State) === 'closed') return;
+    const wasConnected = this.state === 'connected';
+    this.state = 'ending';
+    clearTimeout(this.reconnectTimer);
+    const transport = this.transport;
+    if (wasConnected && transport && !transport.closed) {
+      const packet: DisconnectPacket = { type: 'disconnect' };
+      if (this.protocolVersion === 5) {
+        if (options.reasonCode) packet.reasonCode = options.reasonCode;
+        if (options.properties) packet.properties = options.properties;
+      }
+      this.send(packet);
+      await new Promise<void>((resolve) => {
+        // The broker closes after DISCONNECT; do not depend on it doing so promptly.
+        const timer = setTimeout(() => {
+          transport.destroy();
+          resolve();
+        }, 2_000);
+        transport.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        transport.end();
+      });
+    } else {
+      transport?.destroy();
+    }
+    this.finish(undefined);
+  }
+
+  /** Closes at once without DISCONNECT (the broker will publish the will). */
+  destroy(): void {
+    if (this.state === 'closed') return;
+    this.state = 'ending';
+    clearTimeout(this.reconnectTimer);
+    this.transport?.destroy();
+    this.finish(undefined);
+  }
+
+  // ---- connection lifecycle ----
+
+  /**
+   * Connects and resolves after an accepted CONNACK; with reconnect on, retries until
+   * connectTimeoutMs. Rejects with ConnectionError, RefusedError or TimeoutError. Call once.
+   */
+  async connect(): Promise<void> {
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.open(deadline);
+        return;
+      } catch (err) {
+        const error = err instanceof MqxError ? err : new ConnectionError(String(err));
+        const reconnect = this.options.reconnect;
+        const retryable = reconnect && error instanceof ConnectionError && !(error instanceof RefusedError);
+        const delay = reconnect ? backoffDelay(this.attempts++, { minMs: reconnect.minDelayMs, maxMs: reconnect.maxDelayMs }) : 0;
+        const exhausted = reconnect && reconnect.maxAttempts !== undefined && this.attempts >= reconnect.maxAttempts;
+        if (!retryable || exhausted) {
+          this.finish(error);
+          throw error;
+        }
+        if (Date.now() + delay >= deadline) {
+          const timeout = new TimeoutError(`not connected after ${timeoutMs / 1000} s: ${error.message}`);
+          this.finish(timeout);
+          throw timeout;
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /** Dials, sends CONNECT and waits for CONNACK; on success the connection is live. */
+  private async open(deadline: number): Promise<void> {
+    const remaining = () => Math.max(1, deadline - Date.now());
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let transport: Transport;
+    try {
+      transport = await dial({ ...this.options.broker, timeoutMs: remaining() });
+    } catch (err) {
+      if (err instanceof ConnectionError && /timed out/.test(err.message) && Date.now() >= deadline - 5) {
+        throw new TimeoutError(`not connected after ${timeoutMs / 1000} s: ${err.message}`);
+      }
+      throw err;
+    }
+    if (this.state === 'ending' || this.state === 'closed') {
+      transport.destroy();
+      throw new ConnectionError('client ended while connecting');
+    }
+    await new Promise<void>((resolve, reject) => {
+      // One decoder for the whole connection: packets that share a chunk with the CONNACK (a
+      // persistent session's queued messages) must reach onPacket, not be lost with the handshake.
+      let accepted = false;
+      const timer = setTimeout(() => {
+        transport.destroy();
+        reject(new TimeoutError(`no CONNACK from the broker within ${timeoutMs / 1000} s`));
+      }, remaining());
+      const fail = (err: MqxError) => {
+        clearTimeout(timer);
+        transport.destroy();
+        reject(err);
+      };
+      const decoder = new Decoder(
+        (packet) => {
+          if (accepted) return this.onPacket(packet);
+          this.options.trace?.('in', packet);
+          if (packet.type !== 'connack') {
+            return fail(new ConnectionError(`protocol error: expected CONNACK, got ${packet.type.toUpperCase()}`));
+          }
+          if (packet.reasonCode !== 0) {
+            const code = packet.reasonCode;
+            const name = this.protocolVersion === 5 ? reasonName(code) : connackReturnName(code);
+            return fail(new RefusedError(`connection refused: ${name}`, code));
+          }
+          clearTimeout(timer);
+          transport.off('close', onHandshakeClose);
+          accepted = true;
+          this.onConnected(transport, packet);
+          resolve();
+        },
+        { protocolVersion: this.protocolVersion },
+      );
+      transport.on('data', (chunk: Buffer) => {
+        try {
+          decoder.push(chunk);
+        } catch (err) {
+          const error = new ConnectionError(`protocol error from the broker: ${(err as Error).message}`);
+          if (!accepted) return fail(error);
+          this.abort(error, err instanceof ProtocolError ? err.reasonCode : ReasonCode.MalformedPacket);
+        }
+      });
+      const onHandshakeClose = () => fail(new ConnectionError('the broker closed the connection before CONNACK'));
+      transport.once('close', onHandshakeClose);
+      transport.on('error', (err) => {
+        this.lostReason ??= new ConnectionError(`connection lost: ${err.message}`);
+      });
+      this.transport = transport;
+      this.send(this.connectPacket());
+    });
+  }
+
+  private connectPacket(): ConnectPacket {
+    const o = this.options;
+    const packet: ConnectPacket = {
+      type: 'connect',
+      protocolName: protocolName(this.protocolVersion),
+      protocolVersion: this.protocolVersion,
+      bridge: false,
+      clean: o.clean ?? true,
+      keepalive: o.keepalive ?? 60,
+      clientId: this.clientId,
+    };
+    if (o.will) packet.will = o.will;
+    if (o.username !== undefined) packet.username = o.username;
+    if (o.password !== undefined) packet.password = typeof o.password === 'string' ? Buffer.from(o.password) : o.password;
+    if (this.protocolVersion === 5) {
+      const properties: Properties = { ...o.properties };
+      if (o.sessionExpiry !== undefined) properties.sessionExpiryInterval = o.sessionExpiry;
+      if (Object.keys(properties).length > 0) packet.properties = properties;
+    }
+    return packet;
+  }
+
+  private onConnected(transport: Transport, connack: ConnackPacket): void {
+    this.connack = connack;
+    this.attempts = 0;
+    this.lostReason = undefined;
+    this.state = 'connected';
+    const props = connack.properties ?? {};
+    this.window = Math.max(1, Math.min(this.options.maxInflight ?? 0xffff, props.receiveMaximum ?? 0xffff));
+    this.serverMaxPacket = props.maximumPacketSize ?? Infinity;
+    this.keepaliveMs = (props.serverKeepAlive ?? this.options.keepalive ?? 60) * 1000;
+    this.topicAliases.clear();
+    if (!connack.sessionPresent) this.inboundQos2.clear();
+    transport.once('close', () => this.onClose(transport));
+    this.scheduleKeepalive();
+    this.resend(connack.sessionPresent);
+    this.emit('connect', connack);
+    this.pump();
+  }
+
+  /** After a reconnect: unacknowledged publishes go again (DUP when the broker kept the session), PUBRELs too. */
+  private resend(sessionPresent: boolean): void {
+    for (const entry of this.outgoing.values()) {
+      if (entry.waiting === 'comp' && sessionPresent) {
+        this.send({ type: 'pubrel', packetId: entry.packet.packetId! });
+      } else {
+        entry.waiting = 'ack';
+        this.sendPublish({ ...entry.packet, dup: sessionPresent });
+      }
+    }
+    for (const request of this.requests.values()) this.send(request.packet);
+  }
+
+  private onClose(transport: Transport): void {
+    if (transport !== this.transport) return;
+    this.stopKeepalive();
+    if (this.state === 'ending' || this.state === 'closed') return;
+    const reason = this.lostReason ?? new ConnectionError('connection closed by the broker');
+    const reconnect = this.options.reconnect;
+    if (!reconnect) {
+      this.finish(reason);
+      return;
+    }
+    this.state = 'reconnecting';
+    this.scheduleReconnect(reason);
+  }
+
+  private scheduleReconnect(reason: MqxError): void {
+    const reconnect = this.options.reconnect;
+    if (!reconnect) return;
+    if (reconnect.maxAttempts !== undefined && this.attempts >= reconnect.maxAttempts) {
+      this.finish(new ConnectionError(`gave up after ${this.attempts} reconnect attempts: ${reason.message}`));
+      return;
+    }
+    const delay = backoffDelay(this.attempts++, { minMs: reconnect.minDelayMs, maxMs: reconnect.maxDelayMs });
+    this.emit('offline', reason, delay);
+    this.reconnectTimer = setTimeout(() => {
+      const deadline = Date.now() + (this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+      this.open(deadline).catch((err: unknown) => {
+        if (this.state !== 'reconnecting') return;
+        if (err instanceof RefusedError) this.finish(err);
+        else this.scheduleReconnect(err instanceof MqxError ? err : new ConnectionError(String(err)));
+      });
+    }, delay);
+  }
+
+  /** Closes the connection after a protocol violation; 5.0 brokers get a DISCONNECT with the reason. */
+  private abort(error: MqxError, reasonCode: number): void {
+    this.lostReason = error;
+    if (this.protocolVersion === 5 && this.state === 'connected') this.send({ type: 'disconnect', reasonCode });
+    this.transport?.end();
+    setTimeout(() => this.transport?.destroy(), 100).unref();
+  }
+
+  /** The final state: every waiting promise settles, 'close' fires once. */
+  private finish(error: MqxError | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.stopKeepalive();
+    clearTimeout(this.reconnectTimer);
+    const failure = error ?? new ConnectionError('client closed');
+    for (const entry of this.outgoing.values()) entry.reject(failure);
+    for (const entry of this.queue) entry.reject(failure);
+    for (const request of this.requests.values()) request.reject(failure);
+    this.outgoing.clear();
+    this.queue.length = 0;
+    this.requests.clear();
+    this.notifyIdle();
+    this.emit('close', error);
+  }
+
+  private refuseWork(): MqxError | undefined {
+    if (this.state === 'closed') return this.lostReason ?? new ConnectionError('client is closed');
+    if (this.state === 'ending') return new ConnectionError('client is ending');
+    return undefined;
+  }
+
+  // ---- sending ----
+
+  private send(packet: Packet): void {
+    const transport = this.transport;
+    if (!transport || transport.closed) return;
+    this.options.trace?.('out', packet);
+    this.lastSent = Date.now();
+    transport.write(encode(packet, this.protocolVersion));
+  }
+
+  /** Header and payload as two writes in one batch: the payload is never copied. */
+  private sendPublish(packet: PublishPacket, done?: (err?: Error | null) => void): void {
+    const transport = this.transport;
+    if (!transport || transport.closed) {
+      done?.(new Error('connection is closed'));
+      return;
+    }
+    this.options.trace?.('out', packet);
+    this.lastSent = Date.now();
+    const { header } = encodePublishHeader(packet, this.protocolVersion);
+    transport.write(header);
+    transport.write(packet.payload, done);
+  }
+
+  /** Moves queued publishes onto the wire while the window has room. */
+  private pump(): void {
+    while (this.state === 'connected' && this.queue.length > 0) {
+      const next = this.queue[0]!;
+      const { packet } = next;
+      if (packet.qos > 0 && this.outgoing.size >= this.window) return;
+      this.queue.shift();
+      if (!this.fits(next)) continue;
+      if (packet.qos === 0) {
+        this.sendPublish(packet, (err) =>
+          err ? next.reject(new ConnectionError(`publish not sent: ${err.message}`)) : next.resolve({ reasonCode: 0 }),
+        );
+        continue;
+      }
+      const id = this.ids.take();
+      if (id === undefined) {
+        this.queue.unshift(next);
+        return;
+      }
+      packet.packetId = id;
+      this.outgoing.set(id, { ...next, packet, waiting: 'ack' });
+      this.sendPublish(packet);
+    }
+    if (this.queue.length === 0 && this.outgoing.size === 0) this.notifyIdle();
+  }
+
+  /** A PUBLISH larger than the broker's Maximum Packet Size would get us disconnected; refuse it here. */
+  private fits(entry: Queued): boolean {
+    if (this.serverMaxPacket === Infinity) return true;
+    const size = entry.packet.payload.length + Buffer.byteLength(entry.packet.topic) + 16;
+    if (size <= this.serverMaxPacket) return true;
+    entry.reject(
+      new RejectedError(
+        `publish to '${entry.packet.topic}' exceeds the broker's maximum packet size ${this.serverMaxPacket}`,
+        ReasonCode.PacketTooLarge,
+      ),
+    );
+    return false;
+  }
+
+  private request(packet: Request['packet']): Promise<number[]> {
+    return new Promise<number[]>((resolve, reject) => {
+      const refusal = this.refuseWork();
+      if (refusal) return reject(refusal);
+      const id = this.ids.take();
+      if (id === undefined) return reject(new ConnectionError('no free packet identifier'));
+      packet.packetId = id;
+      this.requests.set(id, { packet, resolve, reject });
+      // While reconnecting it waits in `requests` and goes out in resend().
+      if (this.state === 'connected') this.send(packet);
+    });
+  }
+
+  private notifyIdle(): void {
+    for (const waiter of this.idleWaiters.splice(0)) waiter();
+  }
+
+  // ---- keep alive ----
+
+  private scheduleKeepalive(): void {
+    clearTimeout(this.keepaliveTimer);
+    if (this.keepaliveMs <= 0) return;
+    const wait = Math.max(0, this.lastSent + this.keepaliveMs - Date.now());
+    this.keepaliveTimer = setTimeout(() => {
+      if (this.state !== 'connected') return;
+      if (Date.now() - this.lastSent >= this.keepaliveMs - 10) {
+        this.send({ type: 'pingreq' });
+        // A broker that does not answer within half a period (at least 1 s) is gone.
+        this.pingDeadline ??= setTimeout(
+          () => {
+            this.lostReason = new ConnectionError('no PINGRESP from the broker: connection is dead');
+            this.transport?.destroy();
+          },
+          Math.max(1000, this.keepaliveMs / 2),
+        );
+      }
+      this.scheduleKeepalive();
+    }, wait);
+    this.keepaliveTimer.unref();
+  }
+
+  private stopKeepalive(): void {
+    clearTimeout(this.keepaliveTimer);
+    clearTimeout(this.pingDeadline);
+    this.keepaliveTimer = undefined;
+    this.pingDeadline = undefined;
+  }
+
+  // ---- receiving ----
+
+  private onPacket(packet: Packet): void {
+    this.options.trace?.('in', packet);
+    // Any packet proves the broker alive.
+    clearTimeout(this.pingDeadline);
+    this.pingDeadline = undefined;
+    switch (packet.type) {
+      case 'publish':
+        return this.onPublish(packet);
+      case 'puback':
+      case 'pubrec':
+      case 'pubcomp':
+        return this.onAck(packet);
+      case 'pubrel':
+        return this.onPubrel(packet);
+      case 'suback':
+        return this.settleRequest(packet.packetId, 'subscribe', packet.reasonCodes);
+      case 'unsuback':
+        return this.settleRequest(packet.packetId, 'unsubscribe', packet.reasonCodes);
+      case 'pingresp':
+        return;
+      case 'disconnect': {
+        const code = packet.reasonCode ?? 0;
+        const text = packet.properties?.reasonString ? `: ${packet.properties.reasonString}` : '';
+        this.lostReason = new ConnectionError(`the broker disconnected: ${reasonName(code)}${text}`);
+        this.emit('disconnect', packet);
+        return;
+      }
+      default:
+        this.abort(
+          new ConnectionError(`protocol error: unexpected ${packet.type.toUpperCase()} from the broker`),
+          ReasonCode.ProtocolError,
+        );
+    }
+  }
+
+  private onPublish(packet: PublishPacket): void {
+    const alias = packet.properties?.topicAlias;
+    if (alias !== undefined) {
+      if (packet.topic) {
+        this.topicAliases.set(alias, packet.topic);
+      } else {
+        const topic = this.topicAliases.get(alias);
+        if (topic === undefined) {
+          this.abort(new ConnectionError(`protocol error: unknown topic alias ${alias}`), ReasonCode.TopicAliasInvalid);
+          return;
+        }
+        packet.topic = topic;
+      }
+    }
+    if (packet.qos === 0) {
+      this.emit('message', packet);
+    } else if (packet.qos === 1) {
+      this.emit('message', packet);
+      this.send({ type: 'puback', packetId: packet.packetId! });
+    } else {
+      const id = packet.packetId!;
+      if (!this.inboundQos2.has(id)) {
+        this.inboundQos2.add(id);
+        this.emit('message', packet);
+      }
+      this.send({ type: 'pubrec', packetId: id });
+    }
+  }
+
+  private onPubrel(packet: AckPacket): void {
+    const known = this.inboundQos2.delete(packet.packetId);
+    const ack: AckPacket = { type: 'pubcomp', packetId: packet.packetId };
+    if (!known && this.protocolVersion === 5) ack.reasonCode = ReasonCode.PacketIdentifierNotFound;
+    this.send(ack);
+  }
+
+  private onAck(packet: AckPacket): void {
+    const entry = this.outgoing.get(packet.packetId);
+    if (!entry) return; // a late duplicate after a resend; nothing waits for it
+    const code = packet.reasonCode ?? 0;
+    const expected = entry.packet.qos === 1 ? 'puback' : entry.waiting === 'ack' ? 'pubrec' : 'pubcomp';
+    if (packet.type !== expected) {
+      // A PUBREC retransmitted after our PUBREL is answered with PUBREL again (MQTT 4.3.3).
+      if (packet.type === 'pubrec' && expected === 'pubcomp') this.send({ type: 'pubrel', packetId: packet.packetId });
+      return;
+    }
+    if (packet.type === 'pubrec' && code < 0x80) {
+      entry.waiting = 'comp';
+      this.send({ type: 'pubrel', packetId: packet.packetId });
+      return;
+    }
+    this.outgoing.delete(packet.packetId);
+    this.ids.release(packet.packetId);
+    if (code >= 0x80) {
+      const text = packet.properties?.reasonString ? `: ${packet.properties.reasonString}` : '';
+      entry.reject(new RejectedError(`publish to '${entry.packet.topic}' rejected: ${reasonName(code)}${text}`, code));
+    } else {
+      entry.resolve({ reasonCode: code, ...(packet.properties ? { properties: packet.properties } : {}) });
+    }
+    this.pump();
+  }
+
+  private settleRequest(packetId: number, kind: Request['packet']['type'], codes: number[] | undefined): void {
+    const request = this.requests.get(packetId);
+    if (!request || request.packet.type !== kind) return;
+    this.requests.delete(packetId);
+    this.ids.release(packetId);
+    // 3.1.x UNSUBACK carries no codes: every filter counts as removed.
+    const filters = request.packet.type === 'unsubscribe' ? request.packet.topicFilters : [];
+    request.resolve(codes ?? filters.map(() => 0));
+  }
+}

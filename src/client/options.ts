@@ -1,0 +1,45 @@
+import type { Packet, Properties, ProtocolVersion, Will } from '../protocol/types.js';
+import type { DialOptions } from '../transport/dial.js';
+
+export interface ReconnectOptions {
+  /** First delay after a lost connection; doubles per failed attempt. */
+  minDelayMs: number;
+  /** Upper bound of the delay. */
+  maxDelayMs: number;
+  /** Give up (close with ConnectionError) after this many failed attempts in a row; unbounded when absent. */
+  maxAttempts?: number;
+}
+
+/** Direction of a traced packet: 'in' from the broker, 'out' to it. */
+export type TraceHook = (direction: 'in' | 'out', packet: Packet) => void;
+
+/** Everything needed to connect a Client. Only `broker` is required. */
+export interface ClientOptions {
+  /** Where and how to dial (scheme, host, port, TLS files, WebSocket path). */
+  broker: DialOptions;
+  /** 3 = MQTT 3.1, 4 = 3.1.1 (default), 5 = 5.0. */
+  protocolVersion?: ProtocolVersion;
+  /** Generated (`mqx-PID-RANDOM`) when absent or empty. */
+  clientId?: string;
+  /** Clean session (3.1.x) / Clean Start (5.0); default true. */
+  clean?: boolean;
+  /** Seconds; 0 turns keep alive off. Default 60. */
+  keepalive?: number;
+  username?: string;
+  password?: Buffer | string;
+  will?: Will;
+  /** MQTT 5.0 Session Expiry Interval in seconds. */
+  sessionExpiry?: number;
+  /** Further MQTT 5.0 CONNECT properties (user properties, receive maximum, topic alias maximum...). */
+  properties?: Properties;
+  /** Bound on reaching CONNACK, retries included; default 30 000 ms. Expiry → TimeoutError. */
+  connectTimeoutMs?: number;
+  /** Off (false) by default: a lost connection closes the client with ConnectionError. */
+  reconnect?: ReconnectOptions | false;
+  /** Our own cap on unacknowledged QoS 1/2 publishes; the broker's Receive Maximum lowers it. Default 65535. */
+  maxInflight?: number;
+  /** Publishes held while reconnecting before publish() rejects; default 10 000. */
+  offlineQueueLimit?: number;
+  /** Called for every packet sent and received (the --debug trace). */
+  trace?: TraceHook;
+}

@@ -1,0 +1,474 @@
+import { ProtocolError } from './errors.js';
+import { decodeProperties, WILL } from './properties.js';
+import { Reader } from './reader.js';
+import { ReasonCode } from './reason-codes.js';
+import type {
+  AckPacket,
+  AuthPacket,
+  ConnackPacket,
+  ConnectPacket,
+  DisconnectPacket,
+  Packet,
+  ProtocolVersion,
+  PublishPacket,
+  QoS,
+  SubackPacket,
+  SubscribePacket,
+  SubscriptionRequest,
+  UnsubackPacket,
+  UnsubscribePacket,
+  Will,
+} from './types.js';
+import { PacketType } from './types.js';
+
+/*
+ * Normative statements are cited by their MQTT 5.0 number when the stream is 5.0 and by their
+ * 3.1.1 number otherwise, where the two differ; UTF-8 rules use the 5.0 numbers (3.1.1 has the
+ * same statements as MQTT-1.5.3-x).
+ */
+
+export interface DecoderOptions {
+  /** Protocol of the stream until a CONNECT says otherwise; 4 (3.1.1) by default. */
+  protocolVersion?: ProtocolVersion;
+  /** Largest whole packet accepted, header included; 0 for no limit beyond the protocol's. */
+  maxPacketSize?: number;
+}
+
+const LENGTH_MULTIPLIERS = [1, 128, 16_384, 2_097_152];
+
+function malformed(message: string, statement?: string): ProtocolError {
+  return new ProtocolError(message, ReasonCode.MalformedPacket, statement);
+}
+
+function protocolError(message: string, statement?: string): ProtocolError {
+  return new ProtocolError(message, ReasonCode.ProtocolError, statement);
+}
+
+/**
+ * Streaming MQTT decoder. Bytes go in through `push` in chunks of any size; each complete packet
+ * comes out through `onPacket`, synchronously and in order. Between packets only the fixed header
+ * is held (as integers); a body that straddles chunks gets one buffer of exactly its size, and a
+ * body that lies inside one chunk is decoded in place, its PUBLISH payload a view of the chunk.
+ *
+ * The first malformation throws a ProtocolError carrying the reason code to report; packets
+ * before it have been delivered. From then on the stream cannot be resynchronised, so every
+ * later push throws the same error.
+ */
+export class Decoder {
+  protocolVersion: ProtocolVersion;
+  maxPacketSize: number;
+
+  private readonly onPacket: (packet: Packet) => void;
+  private readonly reader = new Reader();
+  /** First byte of the packet being read, or -1 between packets. */
+  private first = -1;
+  private lengthBytes = 0;
+  private remainingLength = 0;
+  /** Body of a packet that straddles chunks, and how much of it has arrived. */
+  private body: Buffer | null = null;
+  private filled = 0;
+  private failure: unknown = null;
+
+  constructor(onPacket: (packet: Packet) => void, options: DecoderOptions = {}) {
+    this.onPacket = onPacket;
+    this.protocolVersion = options.protocolVersion ?? 4;
+    this.maxPacketSize = options.maxPacketSize ?? 0;
+  }
+
+  /** Bytes allocated for an incomplete packet: at most the maximum packet size, when one is set. */
+  get bufferedBytes(): number {
+    return this.body === null ? 0 : this.body.length;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.failure !== null) throw this.failure;
+    try {
+      this.consume(chunk);
+    } catch (error) {
+      this.failure = error;
+      this.body = null;
+      throw error;
+    }
+  }
+
+  private consume(chunk: Buffer): void {
+    const length = chunk.length;
+    let offset = 0;
+    while (offset < length) {
+      const body = this.body;
+      if (body !== null) {
+        const n = Math.min(body.length - this.filled, length - offset);
+        chunk.copy(body, this.filled, offset, offset + n);
+        this.filled += n;
+        offset += n;
+        if (this.filled === body.length) {
+          this.body = null;
+          this.deliver(body, 0, body.length);
+        }
+        continue;
+      }
+      const byte = chunk[offset++]!;
+      if (this.first < 0) {
+        this.checkFirstByte(byte);
+        this.first = byte;
+        this.lengthBytes = 0;
+        this.remainingLength = 0;
+        continue;
+      }
+      this.remainingLength += (byte & 0x7f) * LENGTH_MULTIPLIERS[this.lengthBytes]!;
+      this.lengthBytes++;
+      if (byte >= 0x80) {
+        if (this.lengthBytes === 4) {
+          throw malformed('remaining length longer than 4 bytes', 'MQTT-1.5.5-1');
+        }
+        continue;
+      }
+      const remaining = this.remainingLength;
+      const total = 1 + this.lengthBytes + remaining;
+      if (this.maxPacketSize > 0 && total > this.maxPacketSize) {
+        throw new ProtocolError(
+          `packet of ${total} bytes exceeds the maximum packet size ${this.maxPacketSize} (MQTT 5.0 3.1.2.11.4, 3.2.2.3.6)`,
+          ReasonCode.PacketTooLarge,
+        );
+      }
+      if (length - offset >= remaining) {
+        offset += remaining;
+        this.deliver(chunk, offset - remaining, offset);
+      } else {
+        const assembled = Buffer.allocUnsafe(remaining);
+        this.filled = chunk.copy(assembled, 0, offset, length);
+        offset = length;
+        this.body = assembled;
+      }
+    }
+  }
+
+  /** Rejects what the first byte alone shows to be malformed, before any body is buffered. */
+  private checkFirstByte(byte: number): void {
+    const type = byte >> 4;
+    let flags = byte & 0x0f;
+    const v5 = this.protocolVersion === 5;
+    switch (type) {
+      case 0:
+        throw malformed('packet type 0 is reserved');
+      case PacketType.PUBLISH:
+        if ((flags & 0x06) === 0x06) throw malformed('PUBLISH with QoS 3', 'MQTT-3.3.1-4');
+        return;
+      case PacketType.PUBREL:
+      case PacketType.SUBSCRIBE:
+      case PacketType.UNSUBSCRIBE:
+        // MQTT 3.1 still set DUP on resent PUBREL / SUBSCRIBE / UNSUBSCRIBE.
+        if (this.protocolVersion === 3) flags &= 0x07;
+        if (flags !== 0x02) {
+          const statement =
+            type === PacketType.PUBREL
+              ? 'MQTT-3.6.1-1'
+              : type === PacketType.SUBSCRIBE
+                ? 'MQTT-3.8.1-1'
+                : 'MQTT-3.10.1-1';
+          throw malformed(`reserved flags of packet type ${type} must be 0b0010`, statement);
+        }
+        return;
+      case PacketType.AUTH:
+        if (!v5) throw malformed('AUTH exists only in MQTT 5.0');
+        break;
+    }
+    if (flags !== 0) {
+      throw malformed(
+        `reserved flags of packet type ${type} must be 0`,
+        v5 ? 'MQTT-2.1.3-1' : 'MQTT-2.2.2-2',
+      );
+    }
+  }
+
+  /** Decodes the body `buf[start, end)` of the current packet and hands the packet on. */
+  private deliver(buf: Buffer, start: number, end: number): void {
+    const first = this.first;
+    this.first = -1;
+    const r = this.reader;
+    r.reset(buf, start, end);
+    const packet = this.decodeBody(first, r);
+    if (r.pos !== end) throw malformed('packet is longer than its fields');
+    // Release the chunk: the reader must not keep the last one alive.
+    r.reset(buf, 0, 0);
+    this.onPacket(packet);
+  }
+
+  private decodeBody(first: number, r: Reader): Packet {
+    const v5 = this.protocolVersion === 5;
+    switch (first >> 4) {
+      case PacketType.CONNECT: {
+        const packet = decodeConnect(r);
+        this.protocolVersion = packet.protocolVersion;
+        return packet;
+      }
+      case PacketType.CONNACK:
+        return decodeConnack(r, v5);
+      case PacketType.PUBLISH:
+        return decodePublish(first, r, v5);
+      case PacketType.PUBACK:
+        return decodeAck('puback', PacketType.PUBACK, r, v5);
+      case PacketType.PUBREC:
+        return decodeAck('pubrec', PacketType.PUBREC, r, v5);
+      case PacketType.PUBREL:
+        return decodeAck('pubrel', PacketType.PUBREL, r, v5);
+      case PacketType.PUBCOMP:
+        return decodeAck('pubcomp', PacketType.PUBCOMP, r, v5);
+      case PacketType.SUBSCRIBE:
+        return decodeSubscribe(r, v5);
+      case PacketType.SUBACK:
+        return decodeSuback(r, v5);
+      case PacketType.UNSUBSCRIBE:
+        return decodeUnsubscribe(r, v5);
+      case PacketType.UNSUBACK:
+        return decodeUnsuback(r, v5);
+      case PacketType.PINGREQ:
+        return { type: 'pingreq' };
+      case PacketType.PINGRESP:
+        return { type: 'pingresp' };
+      case PacketType.DISCONNECT:
+        return decodeDisconnectOrAuth('disconnect', PacketType.DISCONNECT, r, v5);
+      default:
+        return decodeDisconnectOrAuth('auth', PacketType.AUTH, r, v5);
+    }
+  }
+}
+
+function readPacketId(r: Reader, v5: boolean): number {
+  const id = r.u16();
+  if (id === 0) throw malformed('packet identifier 0', v5 ? 'MQTT-2.2.1-3' : 'MQTT-2.3.1-1');
+  return id;
+}
+
+/** A Topic Name (PUBLISH, will topic): no wildcards [MQTT-3.3.2-2]. */
+function checkTopicName(topic: string): void {
+  if (topic.includes('+') || topic.includes('#')) {
+    // 0x90 Topic Name Invalid is for a correctly formed name the receiver does not accept; a
+    // wildcard makes the name not correctly formed, so the packet is malformed.
+    throw malformed(`topic name ${JSON.stringify(topic)} contains a wildcard`, 'MQTT-3.3.2-2');
+  }
+}
+
+function decodeConnect(r: Reader): ConnectPacket {
+  const protocolName = r.utf8();
+  const levelByte = r.u8();
+  const level = levelByte & 0x7f;
+  if (level !== 3 && level !== 4 && level !== 5) {
+    throw new ProtocolError(
+      `unsupported protocol level ${level}`,
+      ReasonCode.UnsupportedProtocolVersion,
+      'MQTT-3.1.2-2',
+    );
+  }
+  const expectedName = level === 3 ? 'MQIsdp' : 'MQTT';
+  if (protocolName !== expectedName) {
+    throw new ProtocolError(
+      `protocol name ${JSON.stringify(protocolName)} does not match level ${level}`,
+      ReasonCode.UnsupportedProtocolVersion,
+      'MQTT-3.1.2-1',
+    );
+  }
+  const v5 = level === 5;
+  const flags = r.u8();
+  if ((flags & 0x01) !== 0) throw malformed('reserved CONNECT flag is set', 'MQTT-3.1.2-3');
+  const hasWill = (flags & 0x04) !== 0;
+  const willQos = (flags >> 3) & 0x03;
+  const willRetain = (flags & 0x20) !== 0;
+  if (!hasWill) {
+    if (willQos !== 0)
+      throw malformed('will QoS set without will flag', v5 ? 'MQTT-3.1.2-11' : 'MQTT-3.1.2-13');
+    if (willRetain)
+      throw malformed('will retain set without will flag', v5 ? 'MQTT-3.1.2-13' : 'MQTT-3.1.2-15');
+  } else if (willQos === 3) {
+    throw malformed('will QoS 3', v5 ? 'MQTT-3.1.2-12' : 'MQTT-3.1.2-14');
+  }
+  const hasUsername = (flags & 0x80) !== 0;
+  const hasPassword = (flags & 0x40) !== 0;
+  if (hasPassword && !hasUsername && !v5) {
+    throw malformed('password flag set without user name flag', 'MQTT-3.1.2-22');
+  }
+  const packet: ConnectPacket = {
+    type: 'connect',
+    protocolName,
+    protocolVersion: level,
+    bridge: (levelByte & 0x80) !== 0,
+    clean: (flags & 0x02) !== 0,
+    keepalive: r.u16(),
+    clientId: '',
+  };
+  const properties = v5 ? decodeProperties(r, PacketType.CONNECT) : undefined;
+  if (properties !== undefined) packet.properties = properties;
+  packet.clientId = r.utf8();
+  if (hasWill) {
+    const willProperties = v5 ? decodeProperties(r, WILL) : undefined;
+    const topic = r.utf8();
+    if (topic.length === 0) throw malformed('empty will topic', 'MQTT-4.7.3-1');
+    checkTopicName(topic);
+    const will: Will = { topic, payload: r.binary(), qos: willQos as QoS, retain: willRetain };
+    if (willProperties !== undefined) will.properties = willProperties;
+    packet.will = will;
+  }
+  if (hasUsername) packet.username = r.utf8();
+  if (hasPassword) packet.password = r.binary();
+  return packet;
+}
+
+function decodeConnack(r: Reader, v5: boolean): ConnackPacket {
+  const flags = r.u8();
+  if ((flags & 0xfe) !== 0)
+    throw malformed('reserved CONNACK flags are set', v5 ? 'MQTT-3.2.2-1' : undefined);
+  const packet: ConnackPacket = { type: 'connack', sessionPresent: flags === 1, reasonCode: r.u8() };
+  if (v5) {
+    const properties = decodeProperties(r, PacketType.CONNACK);
+    if (properties !== undefined) packet.properties = properties;
+  }
+  return packet;
+}
+
+function decodePublish(first: number, r: Reader, v5: boolean): PublishPacket {
+  const qos = ((first >> 1) & 0x03) as QoS;
+  const topic = r.utf8();
+  const packet: PublishPacket = {
+    type: 'publish',
+    topic,
+    payload: r.buf,
+    qos,
+    retain: (first & 0x01) !== 0,
+    dup: (first & 0x08) !== 0,
+  };
+  if (qos > 0) packet.packetId = readPacketId(r, v5);
+  if (v5) {
+    const properties = decodeProperties(r, PacketType.PUBLISH);
+    if (properties !== undefined) packet.properties = properties;
+  }
+  if (topic.length === 0) {
+    if (!v5) throw malformed('empty topic name', 'MQTT-4.7.3-1');
+    if (packet.properties?.topicAlias === undefined) {
+      throw protocolError('empty topic name without a topic alias (MQTT 5.0 3.3.2.3.4)');
+    }
+  } else {
+    checkTopicName(topic);
+  }
+  packet.payload = r.rest();
+  return packet;
+}
+
+function decodeAck(type: AckPacket['type'], packetType: number, r: Reader, v5: boolean): AckPacket {
+  const packet: AckPacket = { type, packetId: readPacketId(r, v5) };
+  // 5.0: the reason code may be left out when it is 0 with no properties, and the property
+  // length when the remaining length is under 4 (MQTT 5.0 3.4.2.1, 3.4.2.2.1).
+  if (v5 && r.remaining > 0) {
+    packet.reasonCode = r.u8();
+    if (r.remaining > 0) {
+      const properties = decodeProperties(r, packetType);
+      if (properties !== undefined) packet.properties = properties;
+    }
+  }
+  return packet;
+}
+
+function decodeSubscribe(r: Reader, v5: boolean): SubscribePacket {
+  const packet: SubscribePacket = { type: 'subscribe', packetId: readPacketId(r, v5), subscriptions: [] };
+  if (v5) {
+    const properties = decodeProperties(r, PacketType.SUBSCRIBE);
+    if (properties !== undefined) packet.properties = properties;
+  }
+  while (r.remaining > 0) {
+    const topicFilter = r.utf8();
+    if (topicFilter.length === 0) throw malformed('empty topic filter', 'MQTT-4.7.3-1');
+    const options = r.u8();
+    const qos = options & 0x03;
+    if (v5) {
+      if ((options & 0xc0) !== 0) throw malformed('reserved subscription option bits set', 'MQTT-3.8.3-5');
+      if (qos === 3) throw protocolError('subscription with maximum QoS 3 (MQTT 5.0 3.8.3.1)');
+      const retainHandling = (options >> 4) & 0x03;
+      if (retainHandling === 3) throw protocolError('retain handling 3 (MQTT 5.0 3.8.3.1)');
+      const noLocal = (options & 0x04) !== 0;
+      if (noLocal && topicFilter.startsWith('$share/')) {
+        throw protocolError('no local on a shared subscription', 'MQTT-3.8.3-4');
+      }
+      packet.subscriptions.push({
+        topicFilter,
+        qos: qos as QoS,
+        noLocal,
+        retainAsPublished: (options & 0x08) !== 0,
+        retainHandling: retainHandling as SubscriptionRequest['retainHandling'],
+      });
+    } else {
+      if ((options & 0xfc) !== 0) throw malformed('reserved subscription option bits set', 'MQTT-3-8.3-4');
+      if (qos === 3) throw malformed('subscription with QoS 3', 'MQTT-3-8.3-4');
+      packet.subscriptions.push({ topicFilter, qos: qos as QoS });
+    }
+  }
+  if (packet.subscriptions.length === 0) {
+    if (v5) throw protocolError('SUBSCRIBE without topic filters', 'MQTT-3.8.3-2');
+    throw malformed('SUBSCRIBE without topic filters', 'MQTT-3.8.3-3');
+  }
+  return packet;
+}
+
+const V4_SUBACK_CODES = new Set([0x00, 0x01, 0x02, 0x80]);
+
+function decodeSuback(r: Reader, v5: boolean): SubackPacket {
+  const packet: SubackPacket = { type: 'suback', packetId: readPacketId(r, v5), reasonCodes: [] };
+  if (v5) {
+    const properties = decodeProperties(r, PacketType.SUBACK);
+    if (properties !== undefined) packet.properties = properties;
+  }
+  if (r.remaining === 0) throw malformed('SUBACK without return codes');
+  while (r.remaining > 0) {
+    const code = r.u8();
+    if (!v5 && !V4_SUBACK_CODES.has(code)) throw malformed(`SUBACK return code ${code}`, 'MQTT-3.9.3-2');
+    packet.reasonCodes.push(code);
+  }
+  return packet;
+}
+
+function decodeUnsubscribe(r: Reader, v5: boolean): UnsubscribePacket {
+  const packet: UnsubscribePacket = { type: 'unsubscribe', packetId: readPacketId(r, v5), topicFilters: [] };
+  if (v5) {
+    const properties = decodeProperties(r, PacketType.UNSUBSCRIBE);
+    if (properties !== undefined) packet.properties = properties;
+  }
+  while (r.remaining > 0) {
+    const topicFilter = r.utf8();
+    if (topicFilter.length === 0) throw malformed('empty topic filter', 'MQTT-4.7.3-1');
+    packet.topicFilters.push(topicFilter);
+  }
+  if (packet.topicFilters.length === 0) {
+    if (v5) throw protocolError('UNSUBSCRIBE without topic filters', 'MQTT-3.10.3-2');
+    throw malformed('UNSUBSCRIBE without topic filters', 'MQTT-3.10.3-2');
+  }
+  return packet;
+}
+
+function decodeUnsuback(r: Reader, v5: boolean): UnsubackPacket {
+  const packet: UnsubackPacket = { type: 'unsuback', packetId: readPacketId(r, v5) };
+  if (v5) {
+    const properties = decodeProperties(r, PacketType.UNSUBACK);
+    if (properties !== undefined) packet.properties = properties;
+    const reasonCodes: number[] = [];
+    while (r.remaining > 0) reasonCodes.push(r.u8());
+    packet.reasonCodes = reasonCodes;
+  }
+  return packet;
+}
+
+function decodeDisconnectOrAuth(
+  type: 'disconnect' | 'auth',
+  packetType: number,
+  r: Reader,
+  v5: boolean,
+): DisconnectPacket | AuthPacket {
+  const packet: DisconnectPacket | AuthPacket = { type };
+  // 5.0: remaining length 0 means reason code 0; under 2, no property length
+  // (MQTT 5.0 3.14.2.1, 3.14.2.2.1, 3.15.2.1).
+  if (v5 && r.remaining > 0) {
+    packet.reasonCode = r.u8();
+    if (r.remaining > 0) {
+      const properties = decodeProperties(r, packetType);
+      if (properties !== undefined) packet.properties = properties;
+    }
+  }
+  return packet;
+}
