@@ -89,8 +89,8 @@ const CASES: Case[] = [
 
 const PACKETS_PER_CHUNK = 64;
 const WARMUP_MS = 300;
-const ROUND_MS = 250;
-const ROUNDS = 5;
+const ROUND_MS = 200;
+const ROUNDS = 7;
 
 let sink = 0;
 

@@ -55,13 +55,14 @@ const command: CommandModule<object, BrokerArgs> = {
       if (!Number.isInteger(p) || p < 0 || p > 65535)
         throw new UsageError(`--port expects 0..65535, got ${p}`);
     }
-    const config = await loadBrokerConfig({
+    const request = {
       configFile: argv.config,
       ports: argv.port ?? [],
       verbose: argv.verbose,
       persistenceDir: argv.persistence,
       pathPrefix: process.env.MQX_PATH_PREFIX,
-    });
+    };
+    const config = await loadBrokerConfig(request);
     if (argv.check) {
       const { formatEffectiveConfig } = await import('../src/config/describe.js');
       process.stdout.write(formatEffectiveConfig(config));

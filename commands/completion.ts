@@ -14,17 +14,25 @@ const NAMES = ['bench', 'bridge', 'broker', 'completion', 'passwd', 'pub', 'sub'
 async function describeCommand(name: string): Promise<CompletionCommand | undefined> {
   let module: CommandModule;
   try {
-    module = name === 'completion' ? command : ((await import(`./${name}.js`)) as { default: CommandModule }).default;
+    module =
+      name === 'completion'
+        ? command
+        : ((await import(`./${name}.js`)) as { default: CommandModule }).default;
   } catch {
     return undefined;
   }
   let y = yargs([]) as Argv;
   if (typeof module.builder === 'function') y = (module.builder(y) as Argv | undefined) ?? y;
   else if (module.builder) y = y.options(module.builder);
-  const { key, alias } = (y as unknown as { getOptions(): unknown }).getOptions() as { key: Record<string, unknown>; alias: Record<string, string[]> };
+  const { key, alias } = (y as unknown as { getOptions(): unknown }).getOptions() as {
+    key: Record<string, unknown>;
+    alias: Record<string, string[]>;
+  };
+  // Positionals (`pub [topics..]`) show up among the options but are not flags.
+  const positionals = new Set([...String(module.command ?? '').matchAll(/[[<]([\w-]+)/g)].map((m) => m[1]));
   const spellings = new Set<string>();
   for (const k of Object.keys(key)) {
-    if (k === 'help' || k === 'version') continue;
+    if (k === 'help' || k === 'version' || positionals.has(k)) continue;
     spellings.add(k.length === 1 ? `-${k}` : `--${k}`);
     for (const a of alias[k] ?? []) {
       // yargs adds camelCase aliases of dashed names; users type the dashed ones.
@@ -36,7 +44,9 @@ async function describeCommand(name: string): Promise<CompletionCommand | undefi
 }
 
 export async function generateCompletion(shell: Shell): Promise<string> {
-  const commands = (await Promise.all(NAMES.map(describeCommand))).filter((c): c is CompletionCommand => c !== undefined);
+  const commands = (await Promise.all(NAMES.map(describeCommand))).filter(
+    (c): c is CompletionCommand => c !== undefined,
+  );
   return completionScript(shell, commands);
 }
 
@@ -44,10 +54,13 @@ const command: CommandModule = {
   command: 'completion <shell>',
   describe: 'print a shell completion script (bash, zsh, fish)',
   builder: (y: Argv) =>
-    y.positional('shell', { type: 'string', choices: SHELLS, describe: 'bash, zsh or fish' }).example('source <(mqx completion bash)', ''),
+    y
+      .positional('shell', { type: 'string', choices: SHELLS, describe: 'bash, zsh or fish' })
+      .example('source <(mqx completion bash)', ''),
   handler: async (argv) => {
     const shell = String(argv.shell);
-    if (!SHELLS.includes(shell as Shell)) throw new UsageError(`unknown shell "${shell}": use bash, zsh or fish`);
+    if (!SHELLS.includes(shell as Shell))
+      throw new UsageError(`unknown shell "${shell}": use bash, zsh or fish`);
     process.stdout.write(await generateCompletion(shell as Shell));
   },
 };

@@ -8,7 +8,13 @@ import { Client } from '../src/client/client.js';
 import { UsageError } from '../src/errors.js';
 import type { Properties, QoS } from '../src/protocol/types.js';
 import { validateTopicName } from '../src/topics/validate.js';
-import { type ConnectionArgv, connectionFlags, parseQos, resolveConnection } from './shared/connection-flags.js';
+import {
+  type ConnectionArgv,
+  connectionFlags,
+  parseQos,
+  resolveConnection,
+} from './shared/connection-flags.js';
+import { connectWithFeedback } from './shared/connect.js';
 import { type Counter, counter, onInterrupt } from './shared/interrupt.js';
 import { Sensor, type SensorKind, seededRandom, sensorForTopic, sensorPayload } from './shared/simulate.js';
 
@@ -39,7 +45,11 @@ function builder(y: Argv) {
     .option('message', { alias: 'm', type: 'string', describe: 'payload' })
     .option('file', { alias: 'f', type: 'string', describe: 'send a file as the payload' })
     .option('stdin', { alias: 's', type: 'boolean', describe: 'send all of stdin as one message' })
-    .option('lines', { alias: 'l', type: 'boolean', describe: 'send each line of stdin as a message (blank lines skipped)' })
+    .option('lines', {
+      alias: 'l',
+      type: 'boolean',
+      describe: 'send each line of stdin as a message (blank lines skipped)',
+    })
     .option('null-message', { alias: 'n', type: 'boolean', describe: 'send an empty message' })
     .option('qos', { alias: 'q', type: 'number', describe: 'QoS 0, 1 or 2', default: 0 })
     .option('retain', { alias: 'r', type: 'boolean', describe: 'retain the message' })
@@ -54,10 +64,21 @@ function builder(y: Argv) {
       type: 'string',
       describe: 'publish sensor readings: temperature, humidity or auto (by topic name)',
     })
-    .option('count', { type: 'number', describe: 'with --simulate: readings per topic (default: until interrupted)' })
+    .option('count', {
+      type: 'number',
+      describe: 'with --simulate: readings per topic (default: until interrupted)',
+    })
     .option('seed', { type: 'number', describe: 'with --simulate: seed for reproducible values' })
-    .option('format', { type: 'string', choices: ['text', 'json'], describe: 'with --simulate: payload format', default: 'text' })
-    .option('devices', { type: 'number', describe: 'with --simulate: N devices; %i in the topic is the device number' })
+    .option('format', {
+      type: 'string',
+      choices: ['text', 'json'],
+      describe: 'with --simulate: payload format',
+      default: 'text',
+    })
+    .option('devices', {
+      type: 'number',
+      describe: 'with --simulate: N devices; %i in the topic is the device number',
+    })
     .example('$0 pub srv/temperature -m "temperature: 23"', 'one message')
     .example('$0 pub srv/temperature --qos 2 --simulate', 'a reading every second')
     .example('tail -f log | $0 pub logs -l -q 1', 'one message per line');
@@ -181,7 +202,8 @@ async function publishSimulated(publisher: Publisher, topics: string[], argv: Pu
     throw new UsageError('--devices needs %i in every topic (e.g. sensors/%i/temperature)');
   }
   const count = argv.count;
-  if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new UsageError('--count must be a positive integer');
+  if (count !== undefined && (!Number.isInteger(count) || count < 1))
+    throw new UsageError('--count must be a positive integer');
   const random = seededRandom(argv.seed ?? Math.floor(Math.random() * 2 ** 32));
   const format = argv.format === 'json' ? 'json' : 'text';
   const sensors = topics.flatMap((template) =>
@@ -208,7 +230,8 @@ async function handler(argv: PubArgv): Promise<void> {
   const qos = parseQos(argv.qos ?? 0);
   const repeat = argv.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');
-  if (argv.interval !== undefined && !(argv.interval >= 0)) throw new UsageError('--interval must be ≥ 0 seconds');
+  if (argv.interval !== undefined && !(argv.interval >= 0))
+    throw new UsageError('--interval must be ≥ 0 seconds');
   if (kind !== 'simulate') {
     for (const flag of ['count', 'seed', 'devices'] as const) {
       if (argv[flag] !== undefined) throw new UsageError(`--${flag} only applies to --simulate`);
@@ -222,12 +245,17 @@ async function handler(argv: PubArgv): Promise<void> {
   else if (kind === 'stdin') payload = await readStdin();
 
   const sent = counter();
-  const client = await Client.connect(connection.options);
-  const stop = onInterrupt(sent, 'published', () => client.end({ timeoutMs: 200 }));
-  const options = { qos, retain: argv.retain ?? false, ...(connection.properties.publish ? { properties: connection.properties.publish } : {}) };
+  const client = new Client(connection.options);
+  const interrupt = onInterrupt(sent, 'published', () => client.end({ timeoutMs: 200 }));
+  const options = {
+    qos,
+    retain: argv.retain ?? false,
+    ...(connection.properties.publish ? { properties: connection.properties.publish } : {}),
+  };
   // Enough in flight to keep the pipe full, bounded so that -l never buffers a whole file.
   const publisher = new Publisher(client, options, sent, 1000);
-  try {
+  const publishAll = async () => {
+    await connectWithFeedback(client, connection.debug);
     if (kind === 'lines') {
       await publishLines(publisher, topics);
     } else if (kind === 'simulate') {
@@ -240,11 +268,14 @@ async function handler(argv: PubArgv): Promise<void> {
     }
     await publisher.drain();
     await client.end();
+  };
+  try {
+    await interrupt.guard(publishAll());
   } catch (err) {
     client.destroy();
     throw err;
   } finally {
-    stop();
+    interrupt.dispose();
   }
 }
 

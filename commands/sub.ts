@@ -9,15 +9,21 @@ import type { Argv, CommandModule } from 'yargs';
 import { Client } from '../src/client/client.js';
 import { topicMatches } from '../src/client/match.js';
 import { ConnectionError, type MqxError, RejectedError, TimeoutError, UsageError } from '../src/errors.js';
-import { reasonName } from '../src/protocol/reason-codes.js';
-import type { PublishPacket, QoS, SubscriptionRequest } from '../src/protocol/types.js';
-import { validateTopicFilter } from '../src/topics/validate.js';
 import { loadColours } from '../src/output/colours.js';
 import { compileFormat } from '../src/output/format.js';
 import { messageJson } from '../src/output/json.js';
 import { nowNs, type ReceivedMessage } from '../src/output/message.js';
 import { textLine } from '../src/output/text.js';
-import { type ConnectionArgv, connectionFlags, parseQos, resolveConnection } from './shared/connection-flags.js';
+import { reasonName } from '../src/protocol/reason-codes.js';
+import type { PublishPacket, QoS, SubscriptionRequest } from '../src/protocol/types.js';
+import { validateTopicFilter } from '../src/topics/validate.js';
+import {
+  type ConnectionArgv,
+  connectionFlags,
+  parseQos,
+  resolveConnection,
+} from './shared/connection-flags.js';
+import { connectWithFeedback } from './shared/connect.js';
 import { counter, onInterrupt } from './shared/interrupt.js';
 
 interface SubArgv extends ConnectionArgv {
@@ -52,22 +58,47 @@ function builder(y: Argv) {
     .option('topic', { alias: 't', type: 'string', describe: 'topic filter; repeatable' })
     .option('qos', { alias: 'q', type: 'number', describe: 'QoS for filters without :QOS', default: 0 })
     .option('count', { alias: 'C', type: 'number', describe: 'exit after COUNT messages' })
-    .option('timeout', { alias: 'W', type: 'number', describe: 'exit 5 after SECONDS unless done (-C, -E, --retained-only)' })
-    .option('exit-on-subscribe', { alias: 'E', type: 'boolean', describe: 'exit once the broker acknowledged the subscriptions' })
+    .option('timeout', {
+      alias: 'W',
+      type: 'number',
+      describe: 'exit 5 after SECONDS unless done (-C, -E, --retained-only)',
+    })
+    .option('exit-on-subscribe', {
+      alias: 'E',
+      type: 'boolean',
+      describe: 'exit once the broker acknowledged the subscriptions',
+    })
     .option('no-retained', { alias: 'R', type: 'boolean', describe: 'do not print retained messages' })
-    .option('retained-only', { type: 'boolean', describe: 'print retained messages only; exit at the first live one' })
-    .option('remove-retained', { type: 'boolean', describe: 'clear every retained message received (honours -T)' })
+    .option('retained-only', {
+      type: 'boolean',
+      describe: 'print retained messages only; exit at the first live one',
+    })
+    .option('remove-retained', {
+      type: 'boolean',
+      describe: 'clear every retained message received (honours -T)',
+    })
     .option('filter-out', { alias: 'T', type: 'string', describe: 'hide topics matching FILTER; repeatable' })
-    .option('unsubscribe', { alias: 'U', type: 'string', describe: 'unsubscribe from FILTER after subscribing; repeatable' })
+    .option('unsubscribe', {
+      alias: 'U',
+      type: 'string',
+      describe: 'unsubscribe from FILTER after subscribing; repeatable',
+    })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'print "topic payload"' })
-    .option('format', { alias: 'F', type: 'string', describe: 'mosquitto_sub format string (%t %p %x %j ... @H \\n)' })
+    .option('format', {
+      alias: 'F',
+      type: 'string',
+      describe: 'mosquitto_sub format string (%t %p %x %j ... @H \\n)',
+    })
     .option('json', { type: 'boolean', describe: 'one JSON object per message (binary payloads in base64)' })
     .option('pretty', { type: 'boolean', describe: 'indent JSON (--json, %j, %J)' })
     .option('no-eol', { alias: 'N', type: 'boolean', describe: 'no newline after each message' })
     .option('output', { type: 'string', describe: 'append messages to FILE instead of stdout' })
     .option('no-local', { type: 'boolean', describe: 'MQTT 5: not my own messages' })
     .option('retain-as-published', { type: 'boolean', describe: 'MQTT 5: keep the retain flag as published' })
-    .option('retain-handling', { type: 'number', describe: 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never' })
+    .option('retain-handling', {
+      type: 'number',
+      describe: 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never',
+    })
     .conflicts('json', 'format')
     .conflicts('json', 'verbose')
     .example("$0 sub 'srv/#' -v", 'print topic and payload')
@@ -84,15 +115,24 @@ function checkFilter(filter: string): void {
 }
 
 /** Subscription requests from positionals, -t and the -L URL's topic; 'filter:Q' sets a QoS. */
-function subscriptions(argv: SubArgv, urlTopic: string | undefined, extra: string[], version: number): SubscriptionRequest[] {
+function subscriptions(
+  argv: SubArgv,
+  urlTopic: string | undefined,
+  extra: string[],
+  version: number,
+): SubscriptionRequest[] {
   const filters = [...(argv.filters ?? []).map(String), ...extra, ...many(argv.topic)];
   if (filters.length === 0 && urlTopic !== undefined) filters.push(urlTopic);
   if (filters.length === 0) throw new UsageError('no topic filter: give one as an argument or with -t');
   const qos = parseQos(argv.qos ?? 0);
-  const options = [argv['no-local'], argv['retain-as-published'], argv['retain-handling']].some((o) => o !== undefined);
-  if (options && version !== 5) throw new UsageError('--no-local, --retain-as-published and --retain-handling need MQTT 5 (-V 5)');
+  const options = [argv['no-local'], argv['retain-as-published'], argv['retain-handling']].some(
+    (o) => o !== undefined,
+  );
+  if (options && version !== 5)
+    throw new UsageError('--no-local, --retain-as-published and --retain-handling need MQTT 5 (-V 5)');
   const rh = argv['retain-handling'];
-  if (rh !== undefined && rh !== 0 && rh !== 1 && rh !== 2) throw new UsageError('--retain-handling must be 0, 1 or 2');
+  if (rh !== undefined && rh !== 0 && rh !== 1 && rh !== 2)
+    throw new UsageError('--retain-handling must be 0, 1 or 2');
   return filters.map((text) => {
     const m = /^(.*):([012])$/.exec(text);
     const topicFilter = m ? m[1]! : text;
@@ -109,7 +149,8 @@ type Render = (msg: ReceivedMessage) => Buffer;
 
 function renderer(argv: SubArgv, chalk: ChalkInstance | undefined, warn: (line: string) => void): Render {
   const eol = argv['no-eol'] ? '' : '\n';
-  const withEol = (b: Buffer | string) => (eol ? Buffer.concat([typeof b === 'string' ? Buffer.from(b) : b, Buffer.from(eol)]) : Buffer.from(b));
+  const withEol = (b: Buffer | string) =>
+    eol ? Buffer.concat([typeof b === 'string' ? Buffer.from(b) : b, Buffer.from(eol)]) : Buffer.from(b);
   if (argv.json) return (msg) => withEol(messageJson(msg, argv.pretty ?? false));
   if (argv.format !== undefined) {
     const format = compileFormat(argv.format);
@@ -129,37 +170,47 @@ async function handler(argv: SubArgv): Promise<void> {
   const unsubscribe = many(argv.unsubscribe);
   unsubscribe.forEach(checkFilter);
   const count = argv.count;
-  if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new UsageError('-C must be a positive integer');
+  if (count !== undefined && (!Number.isInteger(count) || count < 1))
+    throw new UsageError('-C must be a positive integer');
   const timeout = argv.timeout;
-  if (timeout !== undefined && !(timeout > 0)) throw new UsageError('-W must be a positive number of seconds');
-  if (argv['no-retained'] && argv['retained-only']) throw new UsageError('-R and --retained-only contradict each other');
+  if (timeout !== undefined && !(timeout > 0))
+    throw new UsageError('-W must be a positive number of seconds');
+  if (argv['no-retained'] && argv['retained-only'])
+    throw new UsageError('-R and --retained-only contradict each other');
 
-  const out: NodeJS.WritableStream = argv.output ? createWriteStream(argv.output, { flags: 'a' }) : process.stdout;
+  const out: NodeJS.WritableStream = argv.output
+    ? createWriteStream(argv.output, { flags: 'a' })
+    : process.stdout;
   if (argv.output) out.on('error', () => undefined); // reported when the first write fails
   const chalk = argv.output ? undefined : await loadColours(process.stdout);
   const render = renderer(argv, chalk, (line) => process.stderr.write(`${line}\n`));
 
   const received = counter();
   const deadline = timeout !== undefined ? Date.now() + timeout * 1000 : undefined;
-  const client = await Client.connect({
+  const connectTimeoutMs = connection.options.connectTimeoutMs ?? 30_000;
+  const client = new Client({
     ...connection.options,
-    ...(deadline !== undefined ? { connectTimeoutMs: Math.min(connection.options.connectTimeoutMs ?? 30_000, timeout! * 1000) } : {}),
+    // -W bounds the whole run, connecting included.
+    connectTimeoutMs: timeout !== undefined ? Math.min(connectTimeoutMs, timeout * 1000) : connectTimeoutMs,
   });
-  const stopInterrupt = onInterrupt(received, 'received', () => client.end({ timeoutMs: 200 }));
+  const interrupt = onInterrupt(received, 'received', () => client.end({ timeoutMs: 200 }));
 
+  let timer: NodeJS.Timeout | undefined;
   const finished = new Promise<void>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
     const done = (err?: MqxError) => {
       clearTimeout(timer);
       if (err) reject(err);
       else resolve();
     };
     if (deadline !== undefined) {
-      timer = setTimeout(() => done(new TimeoutError(`timed out after ${timeout} s (${received.count} messages)`)), deadline - Date.now());
+      timer = setTimeout(
+        () => done(new TimeoutError(`timed out after ${timeout} s (${received.count} messages)`)),
+        deadline - Date.now(),
+      );
     }
     client.on('close', (err) => done(err ?? new ConnectionError('connection closed')));
-
-    const onMessage = (packet: PublishPacket) => {
+    // Listening before connect(): a kept session (-c) delivers queued messages right after CONNACK.
+    client.on('message', (packet: PublishPacket) => {
       if (filterOut.some((f) => topicMatches(f, packet.topic))) return;
       if (argv['remove-retained'] && packet.retain && packet.payload.length > 0) {
         client.publish(packet.topic, Buffer.alloc(0), { retain: true }).catch(() => undefined);
@@ -180,32 +231,35 @@ async function handler(argv: SubArgv): Promise<void> {
         }),
       );
       if (count !== undefined && received.count >= count) done();
-    };
-    client.on('message', onMessage);
-
-    const subscribeProperties = connection.properties.subscribe;
-    client
-      .subscribe(requests, subscribeProperties)
-      .then(async (codes) => {
-        const refused = codes.map((code, i) => ({ code, filter: requests[i]!.topicFilter })).filter((c) => c.code >= 0x80);
-        if (refused.length > 0) {
-          const list = refused.map((r) => `'${r.filter}' (${reasonName(r.code)})`).join(', ');
-          throw new RejectedError(`subscription refused: ${list}`, refused[0]!.code);
-        }
-        if (unsubscribe.length > 0) await client.unsubscribe(unsubscribe, connection.properties.unsubscribe);
-        if (argv['exit-on-subscribe']) done();
-      })
-      .catch((err: MqxError) => done(err));
+    });
   });
+  // A failure here is reported through `finished` (close event) or the connect() rejection.
+  finished.catch(() => undefined);
 
   try {
-    await finished;
+    await interrupt.guard(connectWithFeedback(client, connection.debug));
+    const codes = await interrupt.guard(client.subscribe(requests, connection.properties.subscribe));
+    const refused = codes
+      .map((code, i) => ({ code, filter: requests[i]!.topicFilter }))
+      .filter((c) => c.code >= 0x80);
+    if (refused.length > 0) {
+      const list = refused.map((r) => `'${r.filter}': ${reasonName(r.code)}`).join(', ');
+      throw new RejectedError(`subscription refused: ${list}`, refused[0]!.code);
+    }
+    if (unsubscribe.length > 0)
+      await interrupt.guard(client.unsubscribe(unsubscribe, connection.properties.unsubscribe));
+    // After a reconnect without a kept session the broker has forgotten the subscriptions.
+    client.on('connect', (connack) => {
+      if (!connack.sessionPresent) client.subscribe(requests, connection.properties.subscribe).catch(() => undefined);
+    });
+    if (!argv['exit-on-subscribe']) await interrupt.guard(finished);
     await client.end({ timeoutMs: 2_000 });
   } catch (err) {
     client.destroy();
     throw err;
   } finally {
-    stopInterrupt();
+    clearTimeout(timer);
+    interrupt.dispose();
     if (out !== process.stdout) await new Promise<void>((resolve) => out.end(resolve));
   }
 }

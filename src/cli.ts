@@ -12,6 +12,7 @@ type Loader = () => Promise<{ default: object }>;
 
 const COMMANDS: Record<string, Loader> = {
   broker: () => import('../commands/broker.js'),
+  passwd: () => import('../commands/passwd.js'),
 };
 
 export const EXIT_CODES_HELP = `Exit codes:

@@ -18,66 +18,137 @@ import { type CommandProperties, parseProperties } from './properties.js';
 const GROUP = 'Connection:';
 
 export function connectionFlags<T>(y: Argv<T>) {
-  return y
-    // -D takes 3 or 4 words; --no-clean, --no-local... are flags of their own, as in mosquitto.
-    .parserConfiguration({ 'greedy-arrays': true, 'boolean-negation': false })
-    .option('host', { alias: 'h', type: 'string', group: GROUP, describe: 'broker host', defaultDescription: 'localhost' })
-    .option('port', { alias: 'p', type: 'number', group: GROUP, describe: 'broker port', defaultDescription: '1883, 8883 with TLS' })
-    .option('url', {
-      alias: 'L',
-      type: 'string',
-      group: GROUP,
-      describe: 'mqtt(s)://[user[:password]@]host[:port]/topic or ws(s)://host[:port]/path',
-    })
-    .option('username', { alias: 'u', type: 'string', group: GROUP })
-    .option('password', { alias: 'P', type: 'string', group: GROUP })
-    .option('password-file', { type: 'string', group: GROUP, describe: 'read the password from a file (first line)' })
-    .option('id', { alias: 'i', type: 'string', group: GROUP, describe: 'client id', defaultDescription: 'mqx-PID-RANDOM' })
-    .option('id-prefix', { alias: 'I', type: 'string', group: GROUP, describe: 'client id = prefix + process id' })
-    .option('keepalive', { alias: 'k', type: 'number', group: GROUP, describe: 'keep alive, seconds (0 = off)', defaultDescription: '60' })
-    .option('no-clean', { alias: 'c', type: 'boolean', group: GROUP, describe: 'keep the session (no clean session / clean start)' })
-    .option('session-expiry', {
-      alias: 'x',
-      type: 'string',
-      group: GROUP,
-      describe: 'MQTT 5 session expiry, seconds; -1 = never',
-      defaultDescription: '-1 with -c, else 0',
-    })
-    .option('protocol-version', {
-      alias: 'V',
-      type: 'string',
-      group: GROUP,
-      describe: '31, 311 or 5 (also mqttv31, mqttv311, mqttv5)',
-      defaultDescription: '311',
-    })
-    .option('will-topic', { type: 'string', group: GROUP })
-    .option('will-payload', { type: 'string', group: GROUP })
-    .option('will-qos', { type: 'number', group: GROUP })
-    .option('will-retain', { type: 'boolean', group: GROUP })
-    .option('cafile', { type: 'string', group: GROUP, describe: 'trusted CA certificates (PEM); enables TLS' })
-    .option('capath', { type: 'string', group: GROUP, describe: 'directory of CA certificates; enables TLS' })
-    .option('cert', { type: 'string', group: GROUP, describe: 'client certificate (PEM)' })
-    .option('key', { type: 'string', group: GROUP, describe: 'client private key (PEM)' })
-    .option('insecure', { type: 'boolean', group: GROUP, describe: 'do not verify the server certificate' })
-    .option('tls-version', { type: 'string', group: GROUP, describe: 'tlsv1.3, tlsv1.2 or tlsv1.1' })
-    .option('tls-alpn', { type: 'string', group: GROUP, describe: 'ALPN protocol to offer (none by default)' })
-    .option('property', {
-      alias: 'D',
-      type: 'string',
-      array: true,
-      group: GROUP,
-      describe: 'MQTT 5 property: -D COMMAND IDENTIFIER VALUE (user-property takes KEY VALUE)',
-    })
-    .option('connect-timeout', {
-      type: 'number',
-      group: GROUP,
-      describe: 'seconds to reach the broker, retries included (exit 5)',
-      defaultDescription: '30',
-    })
-    .option('reconnect', { type: 'boolean', group: GROUP, describe: 'reconnect with backoff when the connection drops' })
-    .option('reconnect-max-delay', { type: 'number', group: GROUP, describe: 'longest wait between reconnects, s', defaultDescription: '30' })
-    .option('debug', { alias: 'd', type: 'boolean', group: GROUP, describe: 'trace every packet on stderr' })
-    .option('profile', { type: 'string', group: GROUP, describe: 'use profiles.NAME from mqx.config.*', defaultDescription: 'default' });
+  return (
+    y
+      // -D takes 3 or 4 words; --no-clean, --no-local... are flags of their own, as in mosquitto.
+      .parserConfiguration({ 'greedy-arrays': true, 'boolean-negation': false })
+      .option('host', {
+        alias: 'h',
+        type: 'string',
+        group: GROUP,
+        describe: 'broker host',
+        defaultDescription: 'localhost',
+      })
+      .option('port', {
+        alias: 'p',
+        type: 'number',
+        group: GROUP,
+        describe: 'broker port',
+        defaultDescription: '1883, 8883 with TLS',
+      })
+      .option('url', {
+        alias: 'L',
+        type: 'string',
+        group: GROUP,
+        describe: 'mqtt(s)://[user[:password]@]host[:port]/topic or ws(s)://host[:port]/path',
+      })
+      .option('username', { alias: 'u', type: 'string', group: GROUP })
+      .option('password', { alias: 'P', type: 'string', group: GROUP })
+      .option('password-file', {
+        type: 'string',
+        group: GROUP,
+        describe: 'read the password from a file (first line)',
+      })
+      .option('id', {
+        alias: 'i',
+        type: 'string',
+        group: GROUP,
+        describe: 'client id',
+        defaultDescription: 'mqx-PID-RANDOM',
+      })
+      .option('id-prefix', {
+        alias: 'I',
+        type: 'string',
+        group: GROUP,
+        describe: 'client id = prefix + process id',
+      })
+      .option('keepalive', {
+        alias: 'k',
+        type: 'number',
+        group: GROUP,
+        describe: 'keep alive, seconds (0 = off)',
+        defaultDescription: '60',
+      })
+      .option('no-clean', {
+        alias: 'c',
+        type: 'boolean',
+        group: GROUP,
+        describe: 'keep the session (no clean session / clean start)',
+      })
+      .option('session-expiry', {
+        alias: 'x',
+        type: 'string',
+        group: GROUP,
+        describe: 'MQTT 5 session expiry, seconds; -1 = never',
+        defaultDescription: '-1 with -c, else 0',
+      })
+      .option('protocol-version', {
+        alias: 'V',
+        type: 'string',
+        group: GROUP,
+        describe: '31, 311 or 5 (also mqttv31, mqttv311, mqttv5)',
+        defaultDescription: '311',
+      })
+      .option('will-topic', { type: 'string', group: GROUP })
+      .option('will-payload', { type: 'string', group: GROUP })
+      .option('will-qos', { type: 'number', group: GROUP })
+      .option('will-retain', { type: 'boolean', group: GROUP })
+      .option('cafile', {
+        type: 'string',
+        group: GROUP,
+        describe: 'trusted CA certificates (PEM); enables TLS',
+      })
+      .option('capath', {
+        type: 'string',
+        group: GROUP,
+        describe: 'directory of CA certificates; enables TLS',
+      })
+      .option('cert', { type: 'string', group: GROUP, describe: 'client certificate (PEM)' })
+      .option('key', { type: 'string', group: GROUP, describe: 'client private key (PEM)' })
+      .option('insecure', { type: 'boolean', group: GROUP, describe: 'do not verify the server certificate' })
+      .option('tls-version', { type: 'string', group: GROUP, describe: 'tlsv1.3, tlsv1.2 or tlsv1.1' })
+      .option('tls-alpn', {
+        type: 'string',
+        group: GROUP,
+        describe: 'ALPN protocol to offer (none by default)',
+      })
+      .option('property', {
+        alias: 'D',
+        type: 'string',
+        array: true,
+        group: GROUP,
+        describe: 'MQTT 5 property: -D COMMAND IDENTIFIER VALUE (user-property takes KEY VALUE)',
+      })
+      .option('connect-timeout', {
+        type: 'number',
+        group: GROUP,
+        describe: 'seconds to reach the broker, retries included (exit 5)',
+        defaultDescription: '30',
+      })
+      .option('reconnect', {
+        type: 'boolean',
+        group: GROUP,
+        describe: 'reconnect with backoff when the connection drops',
+      })
+      .option('reconnect-max-delay', {
+        type: 'number',
+        group: GROUP,
+        describe: 'longest wait between reconnects, s',
+        defaultDescription: '30',
+      })
+      .option('debug', {
+        alias: 'd',
+        type: 'boolean',
+        group: GROUP,
+        describe: 'trace every packet on stderr',
+      })
+      .option('profile', {
+        type: 'string',
+        group: GROUP,
+        describe: 'use profiles.NAME from mqx.config.*',
+        defaultDescription: 'default',
+      })
+  );
 }
 
 /** The argv keys connectionFlags defines (long names). */
@@ -218,7 +289,9 @@ export function parseProtocolVersion(value: unknown): ProtocolVersion {
     case 'mqttv5':
       return 5;
     default:
-      throw new UsageError(`--protocol-version must be 31, 311 or 5 (or mqttv31, mqttv311, mqttv5), got "${value}"`);
+      throw new UsageError(
+        `--protocol-version must be 31, 311 or 5 (or mqttv31, mqttv311, mqttv5), got "${value}"`,
+      );
   }
 }
 
@@ -239,7 +312,9 @@ function readPassword(file: string): string {
   try {
     return readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
   } catch (err) {
-    throw new UsageError(`cannot read --password-file ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new UsageError(
+      `cannot read --password-file ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+    );
   }
 }
 
@@ -278,28 +353,43 @@ export async function resolveConnection(
   if (bool(raw.insecure)) tls.insecure = true;
   if (raw['tls-version'] !== undefined) tls.tlsVersion = String(raw['tls-version']);
   if (raw['tls-alpn'] !== undefined) tls.alpn = [String(raw['tls-alpn'])];
-  const wantsTls = tls.cafile !== undefined || tls.capath !== undefined || tls.cert !== undefined || tls.insecure === true;
+  const wantsTls =
+    tls.cafile !== undefined || tls.capath !== undefined || tls.cert !== undefined || tls.insecure === true;
   let scheme: Scheme = url?.scheme ?? (wantsTls ? 'mqtts' : 'mqtt');
   // mosquitto turns TLS on by --cafile; a ws:// URL with --cafile becomes wss://.
   if (wantsTls && scheme === 'ws') scheme = 'wss';
   if (wantsTls && scheme === 'mqtt') scheme = 'mqtts';
 
   // -h/-p given on the command line beat the URL's; the URL beats env and profile values.
-  const host = (argv.host as string | undefined) ?? url?.host ?? (raw.host !== undefined ? String(raw.host) : 'localhost');
+  const host =
+    (argv.host as string | undefined) ??
+    url?.host ??
+    (raw.host !== undefined ? String(raw.host) : 'localhost');
   const port = num(argv.port ?? url?.port ?? raw.port, 'port', 1, 65535) ?? DEFAULT_PORTS[scheme];
 
   let password = argv.password !== undefined ? String(argv.password) : url?.password;
-  if (password === undefined && argv['password-file'] !== undefined) password = readPassword(String(argv['password-file']));
+  if (password === undefined && argv['password-file'] !== undefined)
+    password = readPassword(String(argv['password-file']));
   if (password === undefined && raw.password !== undefined) password = String(raw.password);
-  if (password === undefined && raw['password-file'] !== undefined) password = readPassword(String(raw['password-file']));
-  const username = (argv.username as string | undefined) ?? url?.username ?? (raw.username !== undefined ? String(raw.username) : undefined);
+  if (password === undefined && raw['password-file'] !== undefined)
+    password = readPassword(String(raw['password-file']));
+  const username =
+    (argv.username as string | undefined) ??
+    url?.username ??
+    (raw.username !== undefined ? String(raw.username) : undefined);
   if (password !== undefined && username === undefined && version !== 5) {
     throw new UsageError('a password needs a username (-u) before MQTT 5');
   }
 
   const persistent = bool(raw['no-clean']) === true || bool(profile.clean) === false;
   const options: ClientOptions = {
-    broker: { scheme, host, port, ...(url?.wsPath ? { wsPath: url.wsPath } : {}), ...(wantsTls || scheme === 'mqtts' || scheme === 'wss' ? { tls } : {}) },
+    broker: {
+      scheme,
+      host,
+      port,
+      ...(url?.wsPath ? { wsPath: url.wsPath } : {}),
+      ...(wantsTls || scheme === 'mqtts' || scheme === 'wss' ? { tls } : {}),
+    },
     protocolVersion: version,
     clean: !persistent,
     keepalive: num(raw.keepalive, 'keepalive', 0, 65535) ?? 60,

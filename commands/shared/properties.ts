@@ -27,7 +27,11 @@ const SPECS: Record<string, Spec> = {
   'response-topic': { key: 'responseTopic', kind: 'string', commands: ['publish', 'will'] },
   'correlation-data': { key: 'correlationData', kind: 'binary', commands: ['publish', 'will'] },
   'subscription-identifier': { key: 'subscriptionIdentifiers', kind: 'varint', commands: ['subscribe'] },
-  'session-expiry-interval': { key: 'sessionExpiryInterval', kind: 'u32', commands: ['connect', 'disconnect'] },
+  'session-expiry-interval': {
+    key: 'sessionExpiryInterval',
+    kind: 'u32',
+    commands: ['connect', 'disconnect'],
+  },
   'will-delay-interval': { key: 'willDelayInterval', kind: 'u32', commands: ['will'] },
   'request-problem-information': { key: 'requestProblemInformation', kind: 'byte', commands: ['connect'] },
   'request-response-information': { key: 'requestResponseInformation', kind: 'byte', commands: ['connect'] },
@@ -62,7 +66,10 @@ export function parseProperties(tokens: string[]): { properties: CommandProperti
   while (i < tokens.length) {
     const command = tokens[i]!;
     if (!COMMANDS.has(command)) {
-      if (i === 0) throw new UsageError(`-D: unknown command "${command}" (connect, publish, subscribe, unsubscribe, disconnect, will)`);
+      if (i === 0)
+        throw new UsageError(
+          `-D: unknown command "${command}" (connect, publish, subscribe, unsubscribe, disconnect, will)`,
+        );
       break;
     }
     const identifier = tokens[i + 1];
@@ -75,11 +82,13 @@ export function parseProperties(tokens: string[]): { properties: CommandProperti
     const arity = spec.kind === 'pair' ? 2 : 1;
     const values = tokens.slice(i + 2, i + 2 + arity);
     if (values.length < arity) throw new UsageError(`-D ${command} ${identifier}: missing value`);
-    const target = (properties[command as PropertyCommand] ??= {}) as Record<string, unknown>;
+    const key = command as PropertyCommand;
+    properties[key] = properties[key] ?? {};
+    const target = properties[key] as Record<string, unknown>;
     const [a, b] = values as [string, string];
     switch (spec.kind) {
       case 'pair':
-        ((target.userProperties ??= []) as Array<[string, string]>).push([a, b]);
+        target.userProperties = [...((target.userProperties as Array<[string, string]>) ?? []), [a, b]];
         break;
       case 'string':
         target[spec.key] = a;

@@ -61,7 +61,13 @@ export class Sensor {
 }
 
 /** The course's payload (`temperature: 23.4`) or JSON {"sensor","value","unit","ts"}. */
-export function sensorPayload(kind: SensorKind, value: number, unit: string, format: 'text' | 'json', now: Date): string {
+export function sensorPayload(
+  kind: SensorKind,
+  value: number,
+  unit: string,
+  format: 'text' | 'json',
+  now: Date,
+): string {
   if (format === 'json') return JSON.stringify({ sensor: kind, value, unit, ts: now.toISOString() });
   return `${kind}: ${value}`;
 }

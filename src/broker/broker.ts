@@ -5,7 +5,7 @@ import type { QoS } from '../protocol/types.js';
 import { parseSharedFilter } from '../topics/validate.js';
 import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
-import { Connection, type Peer, State } from './connection.js';
+import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
 import { type Listener, openListener } from './listeners.js';
 import { BrokerLog } from './log.js';
 import { Message } from './message.js';
@@ -13,6 +13,7 @@ import { RetainedStore } from './retained.js';
 import { Router } from './router.js';
 import { type Outgoing, Session, type Subscription } from './session.js';
 import { BrokerStats } from './stats.js';
+import { MEMORY_STORE, openStore, type Store } from './store/index.js';
 import { SysTopics } from './sys.js';
 
 /** 0xFFFFFFFF: the session never expires (MQTT 5.0 3.1.2.11.2). */
@@ -29,6 +30,8 @@ export class Broker {
   readonly connections = new Set<Connection>();
   readonly router = new Router();
   readonly retained = new RetainedStore();
+  /** Durable state (persistence on) or the no-op memory store; replaced in start(). */
+  store: Store = MEMORY_STORE;
   /** Access control per listener index when per_listener_settings is on, else one for all. */
   private access: AccessControl[] = [];
   private listeners: Listener[] = [];
@@ -37,9 +40,24 @@ export class Broker {
   /** Wills waiting out their delay, by client id. */
   readonly pendingWills = new Map<string, { message: Message; at: number }>();
   private autoIdCounter = 0;
+  private publishingLog = false;
+  /** See qos0BacklogLimit. */
+  readonly qos0Backlog: number;
+  /** Bridges declared in the configuration, running inside this broker. */
+  private bridges:
+    | { stop(): Promise<void>; reload(configs: BrokerConfig['bridges']): Promise<void> }
+    | undefined;
 
   constructor(readonly config: BrokerConfig) {
     this.log = new BrokerLog(config.log);
+    this.qos0Backlog = qos0BacklogLimit(config.maxQueuedBytes, config.maxQueuedMessages);
+    this.log.topicSink = (topic, line) => {
+      // A delivery can itself log (a drop); that line must not be published again.
+      if (this.publishingLog) return;
+      this.publishingLog = true;
+      this.publish(new Message(topic, Buffer.from(line), 0, false, undefined, 0, '', false));
+      this.publishingLog = false;
+    };
     this.sys = new SysTopics(this);
   }
 
@@ -61,6 +79,7 @@ export class Broker {
         : 'Using default config.',
     );
     this.access = await openAccess(this.config, this.log);
+    await this.openStore();
     const local = this.config.listeners.every(
       (l) => l.host === '127.0.0.1' || l.host === '::1' || l.unixSocketPath,
     );
@@ -80,6 +99,10 @@ export class Broker {
     this.sweepTimer = setInterval(() => this.sweep(), 1000);
     this.sweepTimer.unref();
     this.sys.start();
+    if (this.config.bridges.length > 0) {
+      const { startBridges } = await import('../bridge/index.js');
+      this.bridges = await startBridges(this, this.config.bridges);
+    }
     this.log.notice(`mqx version ${VERSION} running`);
   }
 
@@ -91,16 +114,34 @@ export class Broker {
   async stop(): Promise<void> {
     this.log.notice(`mqx version ${VERSION} terminating`);
     this.sys.stop();
+    await this.bridges?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const conn of [...this.connections])
       conn.disconnectWith(ReasonCode.ServerShuttingDown, 'server shutting down');
     await Promise.all(this.listeners.map((l) => l.close()));
+    this.store.close();
     this.log.close();
   }
 
-  /** Re-reads password and ACL files (SIGHUP), then re-checks connected clients. */
-  async reload(): Promise<void> {
+  /**
+   * SIGHUP, as mosquitto: re-reads password and ACL files (connected clients are re-checked),
+   * reopens log files, reloads TLS certificates, and applies added, removed and changed bridges.
+   * `next` is the configuration file read again; listeners themselves are not re-bound.
+   */
+  async reload(next?: BrokerConfig): Promise<void> {
+    if (next) {
+      this.config.security = next.security;
+      this.config.log = { ...next.log, verbose: this.config.log.verbose };
+      this.config.bridges = next.bridges;
+      next.listeners.forEach((l, i) => {
+        const current = this.config.listeners[i];
+        if (current && l.tls) current.tls = l.tls;
+        if (current && l.security) current.security = l.security;
+      });
+    }
+    this.log.configure(this.config.log);
     this.access = await openAccess(this.config, this.log);
+    for (const listener of this.listeners) listener.reloadTls();
     for (const conn of this.connections) {
       if (conn.state !== State.Connected || !conn.session) continue;
       for (const sub of [...conn.session.subscriptions.values()]) {
@@ -108,7 +149,32 @@ export class Broker {
           this.unsubscribe(conn.session, sub.filter);
       }
     }
-    this.log.notice('Reloaded password and ACL files.');
+    if (this.bridges) await this.bridges.reload(this.config.bridges);
+    else if (this.config.bridges.length > 0) {
+      const { startBridges } = await import('../bridge/index.js');
+      this.bridges = await startBridges(this, this.config.bridges);
+    }
+    this.log.notice('Reloaded configuration: password and ACL files, logging, TLS certificates, bridges.');
+  }
+
+  /** Opens the durable store and rebuilds what it kept, before any client can connect. */
+  private async openStore(): Promise<void> {
+    const { store, file } = await openStore(this.config.persistence, (err) => this.storeFailed(err));
+    this.store = store;
+    if (!store.durable) return;
+    const { restore } = await import('./store/restore.js');
+    const state = store.load();
+    restore(this, state);
+    this.log.notice(
+      `Restored ${state.sessions.length} sessions and ${state.retained.length} retained messages from ${file}.`,
+    );
+  }
+
+  /** A commit failed: stop before anything written since the last commit is acknowledged. */
+  private storeFailed(err: Error): void {
+    this.log.error(`Persistence failed, stopping: ${err.message}`);
+    for (const conn of this.connections) conn.socket.destroy();
+    process.exit(1);
   }
 
   accessFor(conn: Connection): AccessControl {
@@ -143,7 +209,10 @@ export class Broker {
 
   /** Routes one message to every matching subscriber; stores or clears it when retained. */
   publish(message: Message): number {
-    if (message.retain && this.config.retainAvailable) this.retained.set(message);
+    if (message.retain && this.config.retainAvailable) {
+      this.retained.set(message);
+      this.store.retained(message);
+    }
     const plan = this.router.plan(message.topic);
     let delivered = 0;
     const targets = plan.targets;
@@ -204,13 +273,15 @@ export class Broker {
       packetId: 0,
       released: false,
       sent: false,
+      storeId: 0,
     };
     if (outlet !== undefined && session.queue.length === 0 && this.windowOpen(session) && qos > 0) {
       this.sendOutgoing(session, out);
       return;
     }
     const limits = this.config;
-    if (limits.maxQueuedMessages > 0 && session.queue.length >= limits.maxQueuedMessages) {
+    const maxQueued = session.maxQueuedMessages ?? limits.maxQueuedMessages;
+    if (maxQueued > 0 && session.queue.length >= maxQueued) {
       this.dropped(session, 'max_queued_messages reached');
       return;
     }
@@ -220,6 +291,7 @@ export class Broker {
     }
     session.queue.push(out);
     session.queuedBytes += message.payload.length;
+    this.store.queued(session, out);
   }
 
   private dropped(session: Session, why: string): void {
@@ -236,9 +308,13 @@ export class Broker {
   private sendOutgoing(session: Session, out: Outgoing): void {
     out.packetId = session.allocatePacketId();
     session.inflight.set(out.packetId, out);
-    if (session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds))
+    if (session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds)) {
       this.stats.messagesSent++;
-    else session.inflight.delete(out.packetId);
+      this.store.sent(session, out);
+    } else {
+      session.inflight.delete(out.packetId);
+      this.store.completed(session, out);
+    }
   }
 
   /** Moves queued messages into the inflight window as it opens. */
@@ -249,9 +325,13 @@ export class Broker {
     while (taken < queue.length && session.outlet !== undefined && this.windowOpen(session)) {
       const out = queue[taken++]!;
       session.queuedBytes -= out.message.payload.length;
-      if (out.message.isExpired(now)) continue;
+      if (out.message.isExpired(now)) {
+        this.store.completed(session, out);
+        continue;
+      }
       if (out.qos === 0) {
         session.outlet.sendPublish(undefined, out.message, 0, out.retain, out.subscriptionIds);
+        this.store.completed(session, out);
         continue;
       }
       this.sendOutgoing(session, out);
@@ -267,6 +347,7 @@ export class Broker {
         session.outlet!.sendPubrel(id);
       } else if (out.message.isExpired(now)) {
         session.inflight.delete(id);
+        this.store.completed(session, out);
       } else {
         session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds);
       }
@@ -276,7 +357,10 @@ export class Broker {
 
   /** Acknowledges an outgoing packet id (PUBACK, PUBCOMP, or a failed PUBREC) and refills the window. */
   completeOutgoing(session: Session, packetId: number): boolean {
-    if (!session.inflight.delete(packetId)) return false;
+    const out = session.inflight.get(packetId);
+    if (out === undefined) return false;
+    session.inflight.delete(packetId);
+    this.store.completed(session, out);
     const outlet = session.outlet;
     if (outlet instanceof Connection && outlet.unacknowledged > 0) outlet.unacknowledged--;
     if (session.queue.length > 0) this.pump(session);
@@ -288,6 +372,7 @@ export class Broker {
     if (old) this.router.remove(old);
     session.addSubscription(sub);
     this.router.add(sub);
+    this.store.subscribed(session, sub);
     return old === undefined;
   }
 
@@ -296,6 +381,7 @@ export class Broker {
     if (!sub) return false;
     session.subscriptions.delete(filter);
     this.router.remove(sub);
+    this.store.unsubscribed(session, filter);
     return true;
   }
 
@@ -318,6 +404,7 @@ export class Broker {
   }
 
   destroySession(session: Session): void {
+    this.store.sessionDestroyed(session);
     for (const sub of session.subscriptions.values()) this.router.remove(sub);
     session.subscriptions.clear();
     session.queue.length = 0;
@@ -341,11 +428,14 @@ export class Broker {
     session.outlet = undefined;
     if (session.expiryInterval === 0) {
       this.destroySession(session);
-    } else if (session.expiryInterval !== NEVER_EXPIRES) {
+      return;
+    }
+    if (session.expiryInterval !== NEVER_EXPIRES) {
       session.expiresAt = Date.now() + session.expiryInterval * 1000;
     } else if (conn.version < 5 && this.config.persistentClientExpiration !== undefined) {
       session.expiresAt = Date.now() + this.config.persistentClientExpiration * 1000;
     }
+    this.store.sessionClosed(session);
   }
 
   private scheduleWill(conn: Connection, session: Session): void {
@@ -373,7 +463,9 @@ export class Broker {
       this.publishWill(message);
       return;
     }
-    this.pendingWills.set(conn.clientId, { message, at: Date.now() + seconds * 1000 });
+    const at = Date.now() + seconds * 1000;
+    this.pendingWills.set(conn.clientId, { message, at });
+    this.store.willScheduled(conn.clientId, message, at);
   }
 
   publishWill(message: Message): void {
@@ -384,7 +476,7 @@ export class Broker {
 
   /** A new connection to the session cancels its delayed will [MQTT-3.1.3-9]. */
   cancelWill(clientId: string): void {
-    this.pendingWills.delete(clientId);
+    if (this.pendingWills.delete(clientId)) this.store.willDone(clientId);
   }
 
   /** The session of a delayed will ended: the will goes now. */
@@ -392,6 +484,7 @@ export class Broker {
     const will = this.pendingWills.get(clientId);
     if (will === undefined) return;
     this.pendingWills.delete(clientId);
+    this.store.willDone(clientId);
     this.publishWill(will.message);
   }
 
@@ -414,6 +507,7 @@ export class Broker {
     for (const [clientId, will] of this.pendingWills) {
       if (now >= will.at) {
         this.pendingWills.delete(clientId);
+        this.store.willDone(clientId);
         this.publishWill(will.message);
       }
     }

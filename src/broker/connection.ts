@@ -40,8 +40,15 @@ function flushAll(): void {
   pendingFlush.length = 0;
 }
 
-/** Bytes a slow reader may have waiting in its socket before QoS 0 messages to it are dropped. */
-const MAX_SOCKET_BACKLOG = 8 * 1024 * 1024;
+/**
+ * Bytes a slow reader may have waiting in its socket before QoS 0 messages to it are dropped:
+ * max_queued_bytes when set, none when max_queued_messages is 0 (the user asked for no maximum,
+ * as in mosquitto), else 8 MiB, so one stalled subscriber cannot exhaust the broker's memory.
+ */
+export function qos0BacklogLimit(maxQueuedBytes: number, maxQueuedMessages: number): number {
+  if (maxQueuedBytes > 0) return maxQueuedBytes;
+  return maxQueuedMessages === 0 ? Number.POSITIVE_INFINITY : 8 * 1024 * 1024;
+}
 
 /**
  * One client connection. Decodes what arrives, hands each packet to its handler, and batches
@@ -214,7 +221,7 @@ export class Connection implements SessionOutlet {
 
   /** True when the client reads so slowly that its socket backlog is over the limit. */
   get congested(): boolean {
-    return this.outBytes + this.socket.writableLength > MAX_SOCKET_BACKLOG;
+    return this.outBytes + this.socket.writableLength > this.broker.qos0Backlog;
   }
 
   sendPublish(

@@ -29,6 +29,8 @@ export interface Outgoing {
   released: boolean;
   /** Has been written to a connection at least once: a resend carries DUP. */
   sent: boolean;
+  /** Row of the delivery in the durable store; 0 while it is not stored. */
+  storeId: number;
 }
 
 /** Where a session sends its packets while it has a connection. */
@@ -64,10 +66,14 @@ export class Session {
   username: string | undefined;
   /** The client is a bridge: it gets retained flags as published and never its own messages back. */
   isBridge = false;
+  /** Replaces max_queued_messages for this session: in-broker bridges hold more while their remote is down. */
+  maxQueuedMessages: number | undefined;
   /** Seconds the session outlives its connection; 0xFFFFFFFF = forever. */
   expiryInterval = 0;
   /** Epoch ms at which the disconnected session is removed; 0 while connected or never. */
   expiresAt = 0;
+  /** Row of the session in the durable store; 0 while it is not stored (persistence off, or expiry 0). */
+  storeId = 0;
   private nextPacketId = 1;
 
   constructor(readonly clientId: string) {}

@@ -193,7 +193,9 @@ export class Client extends EventEmitter<ClientEvents> {
    * Ends cleanly: waits up to `timeoutMs` (default 10 s) for queued and inflight publishes, sends
    * DISCONNECT and closes. Publishes still unacknowledged then are rejected.
    */
-  async end(options: { reasonCode?: number; properties?: Properties; timeoutMs?: number } = {}): Promise<void> {
+  async end(
+    options: { reasonCode?: number; properties?: Properties; timeoutMs?: number } = {},
+  ): Promise<void> {
     if (this.state === 'closed') return;
     if (this.state === 'connected' && this.pending > 0) {
       await new Promise<void>((resolve) => {
@@ -260,8 +262,11 @@ export class Client extends EventEmitter<ClientEvents> {
         const error = err instanceof MqxError ? err : new ConnectionError(String(err));
         const reconnect = this.options.reconnect;
         const retryable = reconnect && error instanceof ConnectionError && !(error instanceof RefusedError);
-        const delay = reconnect ? backoffDelay(this.attempts++, { minMs: reconnect.minDelayMs, maxMs: reconnect.maxDelayMs }) : 0;
-        const exhausted = reconnect && reconnect.maxAttempts !== undefined && this.attempts >= reconnect.maxAttempts;
+        const delay = reconnect
+          ? backoffDelay(this.attempts++, { minMs: reconnect.minDelayMs, maxMs: reconnect.maxDelayMs })
+          : 0;
+        const exhausted =
+          reconnect && reconnect.maxAttempts !== undefined && this.attempts >= reconnect.maxAttempts;
         if (!retryable || exhausted) {
           this.finish(error);
           throw error;
@@ -311,7 +316,9 @@ export class Client extends EventEmitter<ClientEvents> {
           if (accepted) return this.onPacket(packet);
           this.options.trace?.('in', packet);
           if (packet.type !== 'connack') {
-            return fail(new ConnectionError(`protocol error: expected CONNACK, got ${packet.type.toUpperCase()}`));
+            return fail(
+              new ConnectionError(`protocol error: expected CONNACK, got ${packet.type.toUpperCase()}`),
+            );
           }
           if (packet.reasonCode !== 0) {
             const code = packet.reasonCode;
@@ -335,7 +342,8 @@ export class Client extends EventEmitter<ClientEvents> {
           this.abort(error, err instanceof ProtocolError ? err.reasonCode : ReasonCode.MalformedPacket);
         }
       });
-      const onHandshakeClose = () => fail(new ConnectionError('the broker closed the connection before CONNACK'));
+      const onHandshakeClose = () =>
+        fail(new ConnectionError('the broker closed the connection before CONNACK'));
       transport.once('close', onHandshakeClose);
       transport.on('error', (err) => {
         this.lostReason ??= new ConnectionError(`connection lost: ${err.message}`);
@@ -351,14 +359,15 @@ export class Client extends EventEmitter<ClientEvents> {
       type: 'connect',
       protocolName: protocolName(this.protocolVersion),
       protocolVersion: this.protocolVersion,
-      bridge: false,
+      bridge: (o.bridge ?? false) && this.protocolVersion < 5,
       clean: o.clean ?? true,
       keepalive: o.keepalive ?? 60,
       clientId: this.clientId,
     };
     if (o.will) packet.will = o.will;
     if (o.username !== undefined) packet.username = o.username;
-    if (o.password !== undefined) packet.password = typeof o.password === 'string' ? Buffer.from(o.password) : o.password;
+    if (o.password !== undefined)
+      packet.password = typeof o.password === 'string' ? Buffer.from(o.password) : o.password;
     if (this.protocolVersion === 5) {
       const properties: Properties = { ...o.properties };
       if (o.sessionExpiry !== undefined) properties.sessionExpiryInterval = o.sessionExpiry;
@@ -416,7 +425,9 @@ export class Client extends EventEmitter<ClientEvents> {
     const reconnect = this.options.reconnect;
     if (!reconnect) return;
     if (reconnect.maxAttempts !== undefined && this.attempts >= reconnect.maxAttempts) {
-      this.finish(new ConnectionError(`gave up after ${this.attempts} reconnect attempts: ${reason.message}`));
+      this.finish(
+        new ConnectionError(`gave up after ${this.attempts} reconnect attempts: ${reason.message}`),
+      );
       return;
     }
     const delay = backoffDelay(this.attempts++, { minMs: reconnect.minDelayMs, maxMs: reconnect.maxDelayMs });
@@ -434,7 +445,8 @@ export class Client extends EventEmitter<ClientEvents> {
   /** Closes the connection after a protocol violation; 5.0 brokers get a DISCONNECT with the reason. */
   private abort(error: MqxError, reasonCode: number): void {
     this.lostReason = error;
-    if (this.protocolVersion === 5 && this.state === 'connected') this.send({ type: 'disconnect', reasonCode });
+    if (this.protocolVersion === 5 && this.state === 'connected')
+      this.send({ type: 'disconnect', reasonCode });
     this.transport?.end();
     setTimeout(() => this.transport?.destroy(), 100).unref();
   }
@@ -496,7 +508,9 @@ export class Client extends EventEmitter<ClientEvents> {
       if (!this.fits(next)) continue;
       if (packet.qos === 0) {
         this.sendPublish(packet, (err) =>
-          err ? next.reject(new ConnectionError(`publish not sent: ${err.message}`)) : next.resolve({ reasonCode: 0 }),
+          err
+            ? next.reject(new ConnectionError(`publish not sent: ${err.message}`))
+            : next.resolve({ reasonCode: 0 }),
         );
         continue;
       }
@@ -583,17 +597,22 @@ export class Client extends EventEmitter<ClientEvents> {
     this.pingDeadline = undefined;
     switch (packet.type) {
       case 'publish':
-        return this.onPublish(packet);
+        this.onPublish(packet);
+        return;
       case 'puback':
       case 'pubrec':
       case 'pubcomp':
-        return this.onAck(packet);
+        this.onAck(packet);
+        return;
       case 'pubrel':
-        return this.onPubrel(packet);
+        this.onPubrel(packet);
+        return;
       case 'suback':
-        return this.settleRequest(packet.packetId, 'subscribe', packet.reasonCodes);
+        this.settleRequest(packet.packetId, 'subscribe', packet.reasonCodes);
+        return;
       case 'unsuback':
-        return this.settleRequest(packet.packetId, 'unsubscribe', packet.reasonCodes);
+        this.settleRequest(packet.packetId, 'unsubscribe', packet.reasonCodes);
+        return;
       case 'pingresp':
         return;
       case 'disconnect': {
@@ -619,7 +638,10 @@ export class Client extends EventEmitter<ClientEvents> {
       } else {
         const topic = this.topicAliases.get(alias);
         if (topic === undefined) {
-          this.abort(new ConnectionError(`protocol error: unknown topic alias ${alias}`), ReasonCode.TopicAliasInvalid);
+          this.abort(
+            new ConnectionError(`protocol error: unknown topic alias ${alias}`),
+            ReasonCode.TopicAliasInvalid,
+          );
           return;
         }
         packet.topic = topic;
@@ -654,7 +676,8 @@ export class Client extends EventEmitter<ClientEvents> {
     const expected = entry.packet.qos === 1 ? 'puback' : entry.waiting === 'ack' ? 'pubrec' : 'pubcomp';
     if (packet.type !== expected) {
       // A PUBREC retransmitted after our PUBREL is answered with PUBREL again (MQTT 4.3.3).
-      if (packet.type === 'pubrec' && expected === 'pubcomp') this.send({ type: 'pubrel', packetId: packet.packetId });
+      if (packet.type === 'pubrec' && expected === 'pubcomp')
+        this.send({ type: 'pubrel', packetId: packet.packetId });
       return;
     }
     if (packet.type === 'pubrec' && code < 0x80) {
@@ -666,14 +689,20 @@ export class Client extends EventEmitter<ClientEvents> {
     this.ids.release(packet.packetId);
     if (code >= 0x80) {
       const text = packet.properties?.reasonString ? `: ${packet.properties.reasonString}` : '';
-      entry.reject(new RejectedError(`publish to '${entry.packet.topic}' rejected: ${reasonName(code)}${text}`, code));
+      entry.reject(
+        new RejectedError(`publish to '${entry.packet.topic}' rejected: ${reasonName(code)}${text}`, code),
+      );
     } else {
       entry.resolve({ reasonCode: code, ...(packet.properties ? { properties: packet.properties } : {}) });
     }
     this.pump();
   }
 
-  private settleRequest(packetId: number, kind: Request['packet']['type'], codes: number[] | undefined): void {
+  private settleRequest(
+    packetId: number,
+    kind: Request['packet']['type'],
+    codes: number[] | undefined,
+  ): void {
     const request = this.requests.get(packetId);
     if (!request || request.packet.type !== kind) return;
     this.requests.delete(packetId);

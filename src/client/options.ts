@@ -40,6 +40,8 @@ export interface ClientOptions {
   maxInflight?: number;
   /** Publishes held while reconnecting before publish() rejects; default 10 000. */
   offlineQueueLimit?: number;
+  /** Announce a bridge: bit 0x80 of the protocol level (mosquitto's try_private), 3.1/3.1.1 only. */
+  bridge?: boolean;
   /** Called for every packet sent and received (the --debug trace). */
   trace?: TraceHook;
 }

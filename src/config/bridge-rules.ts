@@ -3,6 +3,7 @@
  * `topic` rule with mosquitto's validation, so that a rule rejected by mosquitto is rejected here
  * with the same reasoning.
  */
+import { anchoredFillable } from '../bridge/topic-map.js';
 import { validateTopicFilter } from '../topics/validate.js';
 import type { BridgeConfig, BridgeDirection, BridgeTopicRule } from './broker-config.js';
 import { configError, parseChoice, parseIntInRange } from './values.js';
@@ -70,6 +71,13 @@ export function parseTopicTokens(where: string, tokens: string[]): BridgeTopicRu
  * and prefix plus pattern must still be a valid filter on each side.
  */
 export function checkTopicRule(where: string, rule: BridgeTopicRule): void {
+  if (rule.pattern === '') {
+    if (rule.localPrefix === '' || rule.remotePrefix === '') {
+      throw configError(where, `'topic' with an empty pattern ("") needs both a local and a remote prefix`);
+    }
+    checkAnchoredRule(where, rule);
+    return;
+  }
   for (const [side, prefix] of [
     ['local', rule.localPrefix],
     ['remote', rule.remotePrefix],
@@ -78,12 +86,6 @@ export function checkTopicRule(where: string, rule: BridgeTopicRule): void {
       throw configError(where, `'topic' ${side} prefix '${prefix}' must not contain + or #`);
     }
   }
-  if (rule.pattern === '') {
-    if (rule.localPrefix === '' || rule.remotePrefix === '') {
-      throw configError(where, `'topic' with an empty pattern ("") needs both a local and a remote prefix`);
-    }
-    return;
-  }
   if (rule.pattern.startsWith('$share/')) {
     throw configError(where, `'topic' pattern '${rule.pattern}' must not be a shared subscription`);
   }
@@ -91,6 +93,33 @@ export function checkTopicRule(where: string, rule: BridgeTopicRule): void {
     const invalid = validateTopicFilter(prefix + rule.pattern);
     if (invalid) throw configError(where, `'topic' pattern: ${invalid}`);
   }
+}
+
+/**
+ * mqx's wildcard-anchored remapping (beyond mosquitto): with an empty pattern, the "prefixes" may
+ * be filters, e.g. local `site1/#` for remote `+/sensors/#`. Each must be a valid filter, and every
+ * direction the rule carries must be able to write what the source matched into the destination
+ * (a `#` needs a `#`; `+` levels are carried one for one, or all dropped).
+ */
+function checkAnchoredRule(where: string, rule: BridgeTopicRule): void {
+  const sides = [
+    ['local', rule.localPrefix],
+    ['remote', rule.remotePrefix],
+  ] as const;
+  if (!sides.some(([, f]) => f.includes('+') || f.includes('#'))) return;
+  for (const [side, filter] of sides) {
+    const invalid = validateTopicFilter(filter);
+    if (invalid) throw configError(where, `'topic' ${side} filter '${filter}': ${invalid}`);
+  }
+  const check = (from: string, to: string, way: string) => {
+    if (!anchoredFillable(from, to))
+      throw configError(
+        where,
+        `'topic' cannot carry '${from}' to '${to}' (${way}): the destination's wildcards need a '#' for a '#' and as many '+' as the source, or none`,
+      );
+  };
+  if (rule.direction !== 'in') check(rule.localPrefix, rule.remotePrefix, 'out');
+  if (rule.direction !== 'out') check(rule.remotePrefix, rule.localPrefix, 'in');
 }
 
 /** The checks that need the whole block; `where` is the `connection` line. */

@@ -419,6 +419,10 @@ const DIRECTIVES: Record<string, Handler> = {
   autosave_interval: (s, l) => {
     s.cfg.persistence.autosaveInterval = int(l, 0, U32);
   },
+  // mqx only: fsync every commit (SQLite synchronous=FULL) so it survives a power loss too.
+  persistence_sync: (s, l) => {
+    s.cfg.persistence.syncEveryCommit = bool(l);
+  },
   // mqx commits every event-loop turn, which is at least as often as any autosave setting.
   autosave_on_changes: (_s, l) => void bool(l),
   set_tcp_nodelay: (_s, l) => void bool(l),

@@ -21,18 +21,18 @@ function bash(commands: CompletionCommand[]): string {
 # Install: source <(mqx completion bash)   or copy to /etc/bash_completion.d/mqx
 _mqx() {
   local cur="\${COMP_WORDS[COMP_CWORD]}"
-  if [[ \$COMP_CWORD -eq 1 ]]; then
-    COMPREPLY=( \$(compgen -W "${commands.map((c) => c.name).join(' ')} --help --version" -- "\$cur") )
+  if [[ $COMP_CWORD -eq 1 ]]; then
+    COMPREPLY=( $(compgen -W "${commands.map((c) => c.name).join(' ')} --help --version" -- "$cur") )
     return
   fi
   local flags=""
   case "\${COMP_WORDS[1]}" in
 ${cases}
   esac
-  if [[ \$cur == -* ]]; then
-    COMPREPLY=( \$(compgen -W "\$flags --help" -- "\$cur") )
+  if [[ $cur == -* ]]; then
+    COMPREPLY=( $(compgen -W "$flags --help" -- "$cur") )
   else
-    COMPREPLY=( \$(compgen -f -- "\$cur") )
+    COMPREPLY=( $(compgen -f -- "$cur") )
   fi
 }
 complete -o default -F _mqx mqx
@@ -58,17 +58,17 @@ ${described}
     _describe 'command' commands
     return
   fi
-  case \$words[2] in
+  case $words[2] in
 ${cases}
   esac
-  if [[ \$PREFIX == -* ]]; then
+  if [[ $PREFIX == -* ]]; then
     compadd -a flags
   else
     _files
   fi
 }
-if [[ \$zsh_eval_context[-1] == loadautofunc ]]; then
-  _mqx "\$@"
+if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+  _mqx "$@"
 else
   compdef _mqx mqx
 fi

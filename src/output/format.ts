@@ -33,11 +33,21 @@ const WIDTH = new Set('ACEFIlmpRStxX');
 const PRECISION = new Set('CIRt');
 const PARAMS = new Set('%ACDEFIjJlmPpqRrStUxX');
 
-const ESCAPES: Record<string, string> = { '\\': '\\', '0': '\0', a: '\x07', e: '\x1b', n: '\n', r: '\r', t: '\t', v: '\x0b' };
+const ESCAPES: Record<string, string> = {
+  '\\': '\\',
+  '0': '\0',
+  a: '\x07',
+  e: '\x1b',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\x0b',
+};
 
 function field(value: Buffer | string, c: string, spec: Spec): Buffer | string {
   let text = value;
-  if (PRECISION.has(c) && spec.precision !== undefined && typeof text === 'string') text = text.slice(0, spec.precision);
+  if (PRECISION.has(c) && spec.precision !== undefined && typeof text === 'string')
+    text = text.slice(0, spec.precision);
   if (!WIDTH.has(c) || text.length >= spec.width) return text;
   const fill = (spec.zero && !spec.left && ZERO.has(c) ? '0' : ' ').repeat(spec.width - text.length);
   if (typeof text === 'string') return spec.left ? text + fill : fill + text;
@@ -119,7 +129,8 @@ export function compileFormat(format: string): (msg: ReceivedMessage, ctx: Forma
     if (ch === '%') {
       const m = /^([-0]*)(\d*)(?:\.(\d+))?(.?)/.exec(format.slice(i + 1))!;
       const [whole, flags = '', width = '', precision, c = ''] = m;
-      if (!c || !PARAMS.has(c)) throw new UsageError(`invalid format specifier '${c || '%'}' in -F "${format}"`);
+      if (!c || !PARAMS.has(c))
+        throw new UsageError(`invalid format specifier '${c || '%'}' in -F "${format}"`);
       const spec: Spec = {
         left: flags.includes('-'),
         zero: flags.includes('0'),
@@ -148,7 +159,8 @@ export function compileFormat(format: string): (msg: ReceivedMessage, ctx: Forma
     } else if (ch === '\\') {
       const c = format[i + 1];
       const escaped = c === undefined ? undefined : ESCAPES[c];
-      if (escaped === undefined) throw new UsageError(`invalid escape specifier '${c ?? '\\'}' in -F "${format}"`);
+      if (escaped === undefined)
+        throw new UsageError(`invalid escape specifier '${c ?? '\\'}' in -F "${format}"`);
       literal += escaped;
       i++;
     } else {

@@ -6,7 +6,6 @@
 import type { Properties } from '../protocol/types.js';
 import { nsToDate, type ReceivedMessage } from './message.js';
 
-
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function utf8(payload: Buffer): string | undefined {
@@ -38,7 +37,8 @@ export function messageJson(msg: ReceivedMessage, pretty: boolean): string {
   doc.qos = msg.qos;
   doc.retain = msg.retain;
   doc.received = nsToDate(msg.receivedNs).toISOString();
-  if (msg.properties && Object.keys(msg.properties).length > 0) doc.properties = jsonProperties(msg.properties);
+  if (msg.properties && Object.keys(msg.properties).length > 0)
+    doc.properties = jsonProperties(msg.properties);
   return pretty ? JSON.stringify(doc, null, 2) : JSON.stringify(doc);
 }
 

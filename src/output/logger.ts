@@ -1,11 +1,10 @@
 /**
- * Messages for people go to stderr, so stdout carries only data. Errors are one line, prefixed
- * "mqx:" like the ones src/cli.ts prints; info is dropped with --quiet.
+ * Messages for people go to stderr, so stdout carries only data. Warnings are one line prefixed
+ * "mqx:" like the errors src/cli.ts prints; info lines are dropped when quiet.
  */
 export interface Logger {
   info(line: string): void;
   warn(line: string): void;
-  error(line: string): void;
 }
 
 export function createLogger(options: { quiet?: boolean; stream?: NodeJS.WritableStream } = {}): Logger {
@@ -14,7 +13,6 @@ export function createLogger(options: { quiet?: boolean; stream?: NodeJS.Writabl
     info: (line) => {
       if (!options.quiet) stream.write(`${line}\n`);
     },
-    warn: (line) => stream.write(`${line}\n`),
-    error: (line) => stream.write(`mqx: ${line}\n`),
+    warn: (line) => stream.write(`mqx: ${line}\n`),
   };
 }

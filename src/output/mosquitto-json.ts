@@ -21,7 +21,9 @@ function render(value: Json, pretty: boolean, depth: number): string {
   const entries = Object.entries(value);
   if (!pretty) return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${render(v, false, 0)}`).join(',')}}`;
   const indent = '\t'.repeat(depth + 1);
-  const body = entries.map(([k, v]) => `${indent}${JSON.stringify(k)}:\t${render(v, true, depth + 1)}`).join(',\n');
+  const body = entries
+    .map(([k, v]) => `${indent}${JSON.stringify(k)}:\t${render(v, true, depth + 1)}`)
+    .join(',\n');
   return `{\n${body}\n${'\t'.repeat(depth)}}`;
 }
 
@@ -50,7 +52,11 @@ function properties(msg: ReceivedMessage): { [key: string]: Json } | undefined {
  * %j (payload as a JSON string) or %J (payload inserted as JSON). For %J with a payload that is
  * not JSON it returns undefined; the caller reports it as mosquitto does.
  */
-export function mosquittoJson(msg: ReceivedMessage, rawPayload: boolean, pretty: boolean): string | undefined {
+export function mosquittoJson(
+  msg: ReceivedMessage,
+  rawPayload: boolean,
+  pretty: boolean,
+): string | undefined {
   let payload: Json = msg.payload.toString('utf8');
   if (rawPayload) {
     try {

@@ -8,7 +8,10 @@ export interface Spinner {
 
 const NONE: Spinner = { stop: () => undefined };
 
-export async function startSpinner(text: string, stream: NodeJS.WriteStream = process.stderr): Promise<Spinner> {
+export async function startSpinner(
+  text: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): Promise<Spinner> {
   if (!stream.isTTY || process.env.NO_COLOR) return NONE;
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream }).start();

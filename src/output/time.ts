@@ -33,7 +33,11 @@ export function utcOffset(d: Date): string {
 
 function dayOfYear(d: Date): number {
   const start = new Date(d.getFullYear(), 0, 1);
-  return Math.round((new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime() - start.getTime()) / 86_400_000) + 1;
+  return (
+    Math.round(
+      (new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime() - start.getTime()) / 86_400_000,
+    ) + 1
+  );
 }
 
 function weekOfYear(d: Date, firstDay: number): number {
@@ -115,7 +119,11 @@ export function strftimeConversion(c: string, d: Date): string | undefined {
     case 'z':
       return utcOffset(d);
     case 'Z':
-      return Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+      return (
+        Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
+          .formatToParts(d)
+          .find((p) => p.type === 'timeZoneName')?.value ?? ''
+      );
     case '%':
       return '%';
     default:

@@ -52,7 +52,8 @@ function protocolError(message: string, statement?: string): ProtocolError {
  *
  * The first malformation throws a ProtocolError carrying the reason code to report; packets
  * before it have been delivered. From then on the stream cannot be resynchronised, so every
- * later push throws the same error.
+ * later push throws the same error. An exception thrown by `onPacket` propagates the same way and
+ * also ends the stream, since the rest of its chunk is lost.
  */
 export class Decoder {
   protocolVersion: ProtocolVersion;
@@ -119,7 +120,7 @@ export class Decoder {
       this.lengthBytes++;
       if (byte >= 0x80) {
         if (this.lengthBytes === 4) {
-          throw malformed('remaining length longer than 4 bytes', 'MQTT-1.5.5-1');
+          throw malformed('remaining length longer than 4 bytes (MQTT 5.0 1.5.5, 3.1.1 2.2.3)');
         }
         continue;
       }
@@ -315,10 +316,11 @@ function decodeConnect(r: Reader): ConnectPacket {
 
 function decodeConnack(r: Reader, v5: boolean): ConnackPacket {
   const flags = r.u8();
-  if ((flags & 0xfe) !== 0)
-    throw malformed('reserved CONNACK flags are set', v5 ? 'MQTT-3.2.2-1' : undefined);
+  if ((flags & 0xfe) !== 0) throw malformed('reserved CONNACK acknowledge flags are set (MQTT 5.0 3.2.2.1)');
   const packet: ConnackPacket = { type: 'connack', sessionPresent: flags === 1, reasonCode: r.u8() };
-  if (v5) {
+  // A 3.1.1-only server answers a 5.0 CONNECT with a two-byte CONNACK (return code 0x01); read it
+  // rather than call it malformed, so the client can report the version mismatch.
+  if (v5 && r.remaining > 0) {
     const properties = decodeProperties(r, PacketType.CONNACK);
     if (properties !== undefined) packet.properties = properties;
   }
@@ -328,28 +330,26 @@ function decodeConnack(r: Reader, v5: boolean): ConnackPacket {
 function decodePublish(first: number, r: Reader, v5: boolean): PublishPacket {
   const qos = ((first >> 1) & 0x03) as QoS;
   const topic = r.utf8();
-  const packet: PublishPacket = {
-    type: 'publish',
-    topic,
-    payload: r.buf,
-    qos,
-    retain: (first & 0x01) !== 0,
-    dup: (first & 0x08) !== 0,
-  };
-  if (qos > 0) packet.packetId = readPacketId(r, v5);
-  if (v5) {
-    const properties = decodeProperties(r, PacketType.PUBLISH);
-    if (properties !== undefined) packet.properties = properties;
-  }
+  const packetId = qos > 0 ? readPacketId(r, v5) : 0;
+  const properties = v5 ? decodeProperties(r, PacketType.PUBLISH) : undefined;
   if (topic.length === 0) {
     if (!v5) throw malformed('empty topic name', 'MQTT-4.7.3-1');
-    if (packet.properties?.topicAlias === undefined) {
+    if (properties?.topicAlias === undefined) {
       throw protocolError('empty topic name without a topic alias (MQTT 5.0 3.3.2.3.4)');
     }
   } else {
     checkTopicName(topic);
   }
-  packet.payload = r.rest();
+  const packet: PublishPacket = {
+    type: 'publish',
+    topic,
+    payload: r.rest(),
+    qos,
+    retain: (first & 0x01) !== 0,
+    dup: (first & 0x08) !== 0,
+  };
+  if (qos > 0) packet.packetId = packetId;
+  if (properties !== undefined) packet.properties = properties;
   return packet;
 }
 

@@ -1,3 +1,4 @@
+import { binarySize, MAX_U16, stringSize, writeBinary, writeString, writeU16 } from './fields.js';
 import { encodeProperties, propertiesLength, propertiesSize, WILL } from './properties.js';
 import type {
   AckPacket,
@@ -15,7 +16,6 @@ import type {
   UnsubscribePacket,
 } from './types.js';
 import { PacketType } from './types.js';
-import { utf8Length, writeUtf8 } from './utf8.js';
 import { MAX_VARINT, varintSize, writeVarint } from './varint.js';
 
 /*
@@ -23,19 +23,6 @@ import { MAX_VARINT, varintSize, writeVarint } from './varint.js';
  * that cannot be put on the wire (an oversized string, an out-of-range number, a missing packet
  * identifier) throws a plain Error: it is the caller's bug, not the peer's.
  */
-
-const MAX_U16 = 0xffff;
-
-function stringSize(s: string): number {
-  const n = utf8Length(s);
-  if (n > MAX_U16) throw new Error(`string of ${n} bytes does not fit an MQTT string (65,535 bytes)`);
-  return 2 + n;
-}
-
-function binarySize(b: Buffer): number {
-  if (b.length > MAX_U16) throw new Error(`binary of ${b.length} bytes does not fit MQTT binary data`);
-  return 2 + b.length;
-}
 
 function checkPacketId(id: number | undefined): number {
   if (id === undefined || !Number.isInteger(id) || id < 1 || id > MAX_U16) {
@@ -64,26 +51,6 @@ function allocate(first: number, remaining: number): Buffer {
 
 function headerSize(remaining: number): number {
   return 1 + varintSize(remaining);
-}
-
-function writeU16(buf: Buffer, pos: number, n: number): number {
-  buf[pos] = n >>> 8;
-  buf[pos + 1] = n & 0xff;
-  return pos + 2;
-}
-
-function writeString(buf: Buffer, pos: number, s: string, size: number): number {
-  const n = size - 2;
-  buf[pos] = n >>> 8;
-  buf[pos + 1] = n & 0xff;
-  writeUtf8(buf, pos + 2, s, n);
-  return pos + size;
-}
-
-function writeBinary(buf: Buffer, pos: number, b: Buffer): number {
-  pos = writeU16(buf, pos, b.length);
-  b.copy(buf, pos);
-  return pos + b.length;
 }
 
 /** Encodes `packet` for a stream speaking `version`; 5.0-only fields are dropped for 3.1 / 3.1.1. */
@@ -269,7 +236,7 @@ function encodeSubscribe(packet: SubscribePacket, version: ProtocolVersion): Buf
   let pos = writeU16(buf, headerSize(remaining), packetId);
   if (version === 5) pos = encodeProperties(buf, pos, packet.properties, propsLength);
   for (const sub of subs) {
-    pos = writeString(buf, pos, sub.topicFilter, 2 + utf8Length(sub.topicFilter));
+    pos = writeString(buf, pos, sub.topicFilter, stringSize(sub.topicFilter));
     let options = sub.qos;
     if (options !== 0 && options !== 1 && options !== 2) {
       throw new Error(`subscription QoS must be 0, 1 or 2, got ${String(options)}`);
@@ -337,7 +304,7 @@ function encodeUnsubscribe(packet: UnsubscribePacket, version: ProtocolVersion):
   const buf = allocate((PacketType.UNSUBSCRIBE << 4) | 0x02, remaining);
   let pos = writeU16(buf, headerSize(remaining), packetId);
   if (version === 5) pos = encodeProperties(buf, pos, packet.properties, propsLength);
-  for (const filter of filters) pos = writeString(buf, pos, filter, 2 + utf8Length(filter));
+  for (const filter of filters) pos = writeString(buf, pos, filter, stringSize(filter));
   return buf;
 }
 

@@ -1,9 +1,9 @@
 import { ProtocolError } from './errors.js';
+import { binarySize, MAX_U16, stringSize, writeBinary, writeString, writeU16 } from './fields.js';
 import type { Reader } from './reader.js';
 import { ReasonCode } from './reason-codes.js';
 import type { Properties } from './types.js';
 import { PacketType } from './types.js';
-import { utf8Length, writeUtf8 } from './utf8.js';
 import { MAX_VARINT, varintSize, writeVarint } from './varint.js';
 
 /** The data types of MQTT 5.0 section 1.5. */
@@ -154,23 +154,10 @@ function invalidValue(def: PropertyDefinition, value: unknown): string | undefin
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-const MAX_U16 = 0xffff;
-
 function checkInteger(def: PropertyDefinition, value: unknown, min: number, max: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new Error(`property ${def.name} must be an integer in ${min}..${max}, got ${String(value)}`);
   }
-}
-
-function stringSize(s: string): number {
-  const n = utf8Length(s);
-  if (n > MAX_U16) throw new Error(`string of ${n} bytes does not fit an MQTT string (65,535 bytes)`);
-  return 2 + n;
-}
-
-function binarySize(b: Buffer): number {
-  if (b.length > MAX_U16) throw new Error(`binary of ${b.length} bytes does not fit MQTT binary data`);
-  return 2 + b.length;
 }
 
 /** Size of one value of `def`, without the identifier byte; throws for a value that cannot be sent. */
@@ -235,14 +222,6 @@ export function propertiesSize(length: number): number {
   return varintSize(length) + length;
 }
 
-function writeString(buf: Buffer, pos: number, s: string): number {
-  const n = utf8Length(s);
-  buf[pos] = n >>> 8;
-  buf[pos + 1] = n & 0xff;
-  writeUtf8(buf, pos + 2, s, n);
-  return pos + 2 + n;
-}
-
 function writeValue(buf: Buffer, pos: number, def: PropertyDefinition, value: unknown): number {
   buf[pos++] = def.id;
   switch (def.kind) {
@@ -250,26 +229,20 @@ function writeValue(buf: Buffer, pos: number, def: PropertyDefinition, value: un
       buf[pos] = value as number;
       return pos + 1;
     case 'twoByteInt':
-      buf[pos] = (value as number) >>> 8;
-      buf[pos + 1] = (value as number) & 0xff;
-      return pos + 2;
+      return writeU16(buf, pos, value as number);
     case 'fourByteInt':
       buf.writeUInt32BE(value as number, pos);
       return pos + 4;
     case 'varint':
       return writeVarint(buf, pos, value as number);
     case 'utf8':
-      return writeString(buf, pos, value as string);
-    case 'binary': {
-      const b = value as Buffer;
-      buf[pos] = b.length >>> 8;
-      buf[pos + 1] = b.length & 0xff;
-      b.copy(buf, pos + 2);
-      return pos + 2 + b.length;
-    }
+      return writeString(buf, pos, value as string, stringSize(value as string));
+    case 'binary':
+      return writeBinary(buf, pos, value as Buffer);
     case 'utf8Pair': {
       const [k, v] = value as [string, string];
-      return writeString(buf, writeString(buf, pos, k), v);
+      pos = writeString(buf, pos, k, stringSize(k));
+      return writeString(buf, pos, v, stringSize(v));
     }
   }
 }

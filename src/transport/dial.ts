@@ -60,7 +60,9 @@ export function tlsConnectOptions(host: string, options: TlsOptions = {}): Conne
     try {
       names = readdirSync(options.capath);
     } catch (err) {
-      throw new UsageError(`cannot read CA directory ${options.capath}: ${(err as NodeJS.ErrnoException).code}`);
+      throw new UsageError(
+        `cannot read CA directory ${options.capath}: ${(err as NodeJS.ErrnoException).code}`,
+      );
     }
     for (const name of names.filter((n) => /\.(pem|crt|cer)$|\.\d+$/.test(n)).sort()) {
       ca.push(readFile(path.join(options.capath, name), 'CA file'));
@@ -76,7 +78,8 @@ export function tlsConnectOptions(host: string, options: TlsOptions = {}): Conne
   }
   if (options.tlsVersion) {
     const v = TLS_VERSIONS[options.tlsVersion.toLowerCase()];
-    if (!v) throw new UsageError(`unknown --tls-version "${options.tlsVersion}": use tlsv1.3, tlsv1.2 or tlsv1.1`);
+    if (!v)
+      throw new UsageError(`unknown --tls-version "${options.tlsVersion}": use tlsv1.3, tlsv1.2 or tlsv1.1`);
     out.minVersion = v;
     out.maxVersion = v;
   }
@@ -107,7 +110,9 @@ export async function dial(o: DialOptions): Promise<Transport> {
       o.timeoutMs !== undefined
         ? setTimeout(() => {
             socket.destroy();
-            reject(new ConnectionError(`cannot connect to ${describe(o)}: timed out after ${o.timeoutMs} ms`));
+            reject(
+              new ConnectionError(`cannot connect to ${describe(o)}: timed out after ${o.timeoutMs} ms`),
+            );
           }, o.timeoutMs)
         : undefined;
     const onError = (err: Error) => {

@@ -32,7 +32,9 @@ export function parseBrokerUrl(text: string): BrokerUrl {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`invalid broker URL "${text}": expected mqtt(s)://[user[:password]@]host[:port][/topic]`);
+    throw new UsageError(
+      `invalid broker URL "${text}": expected mqtt(s)://[user[:password]@]host[:port][/topic]`,
+    );
   }
   const scheme = url.protocol.replace(/:$/, '');
   if (!SCHEMES.has(scheme)) {

@@ -20,7 +20,10 @@ async function fake(options: ConstructorParameters<typeof FakeBroker>[0] = {}): 
 }
 
 async function connect(broker: FakeBroker, options: Partial<ClientOptions> = {}): Promise<Client> {
-  const c = await Client.connect({ broker: { scheme: 'mqtt', host: '127.0.0.1', port: broker.port }, ...options });
+  const c = await Client.connect({
+    broker: { scheme: 'mqtt', host: '127.0.0.1', port: broker.port },
+    ...options,
+  });
   clients.push(c);
   return c;
 }
@@ -40,7 +43,13 @@ describe('connect', () => {
       will: { topic: 'w', payload: Buffer.from('bye'), qos: 1, retain: true },
     });
     const { connect: packet } = await broker.connection(0);
-    expect(packet).toMatchObject({ protocolVersion: 5, clientId: 'c1', keepalive: 30, username: 'u', clean: true });
+    expect(packet).toMatchObject({
+      protocolVersion: 5,
+      clientId: 'c1',
+      keepalive: 30,
+      username: 'u',
+      clean: true,
+    });
     expect(packet.password?.toString()).toBe('p');
     expect(packet.properties?.sessionExpiryInterval).toBe(60);
     expect(packet.will).toMatchObject({ topic: 'w', qos: 1, retain: true });
@@ -66,7 +75,9 @@ describe('connect', () => {
   });
 
   it('rejects a 5.0 refusal with the reason code name', async () => {
-    const broker = await fake({ connack: () => ({ type: 'connack', sessionPresent: false, reasonCode: 0x86 }) });
+    const broker = await fake({
+      connack: () => ({ type: 'connack', sessionPresent: false, reasonCode: 0x86 }),
+    });
     const err = await connect(broker, { protocolVersion: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RefusedError);
     expect((err as RefusedError).message).toContain('BadUserNameOrPassword');
@@ -84,7 +95,9 @@ describe('connect', () => {
     const port = broker.port;
     await broker.stop();
     brokers.length = 0;
-    const err = await Client.connect({ broker: { scheme: 'mqtt', host: '127.0.0.1', port } }).catch((e: unknown) => e);
+    const err = await Client.connect({ broker: { scheme: 'mqtt', host: '127.0.0.1', port } }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as Error).message).toContain('ECONNREFUSED');
   });
@@ -102,7 +115,9 @@ describe('connect', () => {
     await tick(150);
     const again = new FakeBroker();
     brokers.push(again);
-    await new Promise<void>((resolve) => (again as unknown as { server: import('node:net').Server }).server.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) =>
+      (again as unknown as { server: import('node:net').Server }).server.listen(port, '127.0.0.1', resolve),
+    );
     const client = await pending;
     clients.push(client);
     expect(client.connected).toBe(true);
@@ -115,7 +130,9 @@ describe('publish', () => {
     const client = await connect(broker);
     await expect(client.publish('t/0', 'a')).resolves.toEqual({ reasonCode: 0 });
     await expect(client.publish('t/1', 'b', { qos: 1 })).resolves.toMatchObject({ reasonCode: 0 });
-    await expect(client.publish('t/2', 'c', { qos: 2, retain: true })).resolves.toMatchObject({ reasonCode: 0 });
+    await expect(client.publish('t/2', 'c', { qos: 2, retain: true })).resolves.toMatchObject({
+      reasonCode: 0,
+    });
     const conn = await broker.connection(0);
     const types = conn.received.map((p) => p.type);
     expect(types).toEqual(['publish', 'publish', 'publish', 'pubrel']);
@@ -127,7 +144,13 @@ describe('publish', () => {
   it('rejects with RejectedError on a 5.0 PUBACK reason code >= 0x80', async () => {
     const broker = await fake({
       onPacket: (p, conn) => {
-        if (p.type === 'publish') conn.send({ type: 'puback', packetId: p.packetId!, reasonCode: 0x87, properties: { reasonString: 'no' } });
+        if (p.type === 'publish')
+          conn.send({
+            type: 'puback',
+            packetId: p.packetId!,
+            reasonCode: 0x87,
+            properties: { reasonString: 'no' },
+          });
       },
     });
     const client = await connect(broker, { protocolVersion: 5 });
@@ -153,7 +176,12 @@ describe('publish', () => {
     const held: PublishPacket[] = [];
     let maxOutstanding = 0;
     const broker = await fake({
-      connack: () => ({ type: 'connack', sessionPresent: false, reasonCode: 0, properties: { receiveMaximum: 3 } }),
+      connack: () => ({
+        type: 'connack',
+        sessionPresent: false,
+        reasonCode: 0,
+        properties: { receiveMaximum: 3 },
+      }),
       onPacket: (p) => {
         if (p.type === 'publish') {
           held.push(p);
@@ -175,7 +203,9 @@ describe('publish', () => {
     }
     await all;
     expect(maxOutstanding).toBe(3);
-    const order = conn.received.filter((p): p is PublishPacket => p.type === 'publish').map((p) => p.payload.toString());
+    const order = conn.received
+      .filter((p): p is PublishPacket => p.type === 'publish')
+      .map((p) => p.payload.toString());
     expect(order).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   });
 
@@ -222,7 +252,11 @@ describe('reconnect and resend', () => {
         defaultResponder(p, conn);
       },
     });
-    const client = await connect(broker, { clean: false, clientId: 'keep', reconnect: { minDelayMs: 10, maxDelayMs: 20 } });
+    const client = await connect(broker, {
+      clean: false,
+      clientId: 'keep',
+      reconnect: { minDelayMs: 10, maxDelayMs: 20 },
+    });
     const q1 = client.publish('a', '1', { qos: 1 });
     const q2 = client.publish('b', '2', { qos: 2 });
     const first = await broker.connection(0);
@@ -267,9 +301,33 @@ describe('inbound messages', () => {
     const messages: PublishPacket[] = [];
     client.on('message', (p) => messages.push(p));
     const conn = await broker.connection(0);
-    conn.send({ type: 'publish', topic: 'i/1', payload: Buffer.from('one'), qos: 1, retain: false, dup: false, packetId: 7 });
-    conn.send({ type: 'publish', topic: 'i/2', payload: Buffer.from('two'), qos: 2, retain: false, dup: false, packetId: 8 });
-    conn.send({ type: 'publish', topic: 'i/2', payload: Buffer.from('two'), qos: 2, retain: false, dup: true, packetId: 8 });
+    conn.send({
+      type: 'publish',
+      topic: 'i/1',
+      payload: Buffer.from('one'),
+      qos: 1,
+      retain: false,
+      dup: false,
+      packetId: 7,
+    });
+    conn.send({
+      type: 'publish',
+      topic: 'i/2',
+      payload: Buffer.from('two'),
+      qos: 2,
+      retain: false,
+      dup: false,
+      packetId: 8,
+    });
+    conn.send({
+      type: 'publish',
+      topic: 'i/2',
+      payload: Buffer.from('two'),
+      qos: 2,
+      retain: false,
+      dup: true,
+      packetId: 8,
+    });
     await conn.next('puback');
     await tick(50);
     conn.send({ type: 'pubrel', packetId: 8 });
@@ -284,8 +342,24 @@ describe('inbound messages', () => {
     const topics: string[] = [];
     client.on('message', (p) => topics.push(p.topic));
     const conn = await broker.connection(0);
-    conn.send({ type: 'publish', topic: 'long/topic', payload: Buffer.from('1'), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } });
-    conn.send({ type: 'publish', topic: '', payload: Buffer.from('2'), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } });
+    conn.send({
+      type: 'publish',
+      topic: 'long/topic',
+      payload: Buffer.from('1'),
+      qos: 0,
+      retain: false,
+      dup: false,
+      properties: { topicAlias: 2 },
+    });
+    conn.send({
+      type: 'publish',
+      topic: '',
+      payload: Buffer.from('2'),
+      qos: 0,
+      retain: false,
+      dup: false,
+      properties: { topicAlias: 2 },
+    });
     await tick(50);
     expect(topics).toEqual(['long/topic', 'long/topic']);
   });
@@ -293,7 +367,8 @@ describe('inbound messages', () => {
   it('subscribe and unsubscribe resolve with the codes the broker returns', async () => {
     const broker = await fake({
       onPacket: (p, conn) => {
-        if (p.type === 'subscribe') conn.send({ type: 'suback', packetId: p.packetId, reasonCodes: [1, 0x80] });
+        if (p.type === 'subscribe')
+          conn.send({ type: 'suback', packetId: p.packetId, reasonCodes: [1, 0x80] });
         else defaultResponder(p, conn);
       },
     });

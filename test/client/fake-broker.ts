@@ -28,28 +28,41 @@ export interface FakeBrokerOptions {
 export function defaultResponder(packet: Packet, conn: FakeConnection): void {
   switch (packet.type) {
     case 'pingreq':
-      return conn.send({ type: 'pingresp' });
+      conn.send({ type: 'pingresp' });
+      break;
     case 'subscribe':
-      return conn.send({ type: 'suback', packetId: packet.packetId, reasonCodes: packet.subscriptions.map((s) => s.qos) });
+      conn.send({
+        type: 'suback',
+        packetId: packet.packetId,
+        reasonCodes: packet.subscriptions.map((s) => s.qos),
+      });
+      break;
     case 'unsubscribe':
-      return conn.send({ type: 'unsuback', packetId: packet.packetId, reasonCodes: packet.topicFilters.map(() => 0) });
+      conn.send({
+        type: 'unsuback',
+        packetId: packet.packetId,
+        reasonCodes: packet.topicFilters.map(() => 0),
+      });
+      break;
     case 'publish':
       if (packet.qos === 1) conn.send({ type: 'puback', packetId: packet.packetId! });
       if (packet.qos === 2) conn.send({ type: 'pubrec', packetId: packet.packetId! });
-      return;
+      break;
     case 'pubrel':
-      return conn.send({ type: 'pubcomp', packetId: packet.packetId });
+      conn.send({ type: 'pubcomp', packetId: packet.packetId });
+      break;
     case 'disconnect':
-      return void conn.socket.end();
+      conn.socket.end();
+      break;
     default:
-      return;
+      break;
   }
 }
 
 export class FakeBroker {
   readonly connections: FakeConnection[] = [];
   private readonly server: net.Server;
-  private readonly waiters: Array<(c: FakeConnection) => void> = [];
+  private readonly waiters: Array<() => void> = [];
   port = 0;
 
   constructor(private readonly options: FakeBrokerOptions = {}) {
@@ -116,10 +129,9 @@ export class FakeBroker {
             }),
         };
         this.connections.push(conn);
-        const connack = (this.options.connack ?? (() => ({ type: 'connack', sessionPresent: false, reasonCode: 0 })))(
-          packet,
-          this.connections.length - 1,
-        );
+        const connack = (
+          this.options.connack ?? (() => ({ type: 'connack', sessionPresent: false, reasonCode: 0 }))
+        )(packet, this.connections.length - 1);
         if (connack) conn.send(connack);
         for (const w of this.waiters.splice(0)) w();
         return;

@@ -7,7 +7,8 @@ import { parseProperties } from '../../commands/shared/properties.js';
 import { UsageError } from '../../src/errors.js';
 
 const empty = mkdtempSync(path.join(tmpdir(), 'mqx-flags-'));
-const resolve = (argv: Record<string, unknown>, env: Record<string, string> = {}) => resolveConnection(argv, env, empty);
+const resolve = (argv: Record<string, unknown>, env: Record<string, string> = {}) =>
+  resolveConnection(argv, env, empty);
 
 describe('resolveConnection', () => {
   it('defaults to mqtt://localhost:1883, MQTT 3.1.1, keep alive 60, clean session', async () => {
@@ -29,7 +30,9 @@ describe('resolveConnection', () => {
       username: 'envuser',
       password: 'envpass',
     });
-    expect((await resolve({ host: 'flaghost', password: 'flagpass', username: 'u' }, env)).options).toMatchObject({
+    expect(
+      (await resolve({ host: 'flaghost', password: 'flagpass', username: 'u' }, env)).options,
+    ).toMatchObject({
       broker: { host: 'flaghost', port: 1999 },
       password: 'flagpass',
     });
@@ -44,19 +47,36 @@ describe('resolveConnection', () => {
 
   it('turns TLS on with --cafile, as mosquitto does', async () => {
     const { options } = await resolve({ cafile: '/etc/ssl/ca.pem', 'tls-version': 'tlsv1.2' });
-    expect(options.broker).toMatchObject({ scheme: 'mqtts', port: 8883, tls: { cafile: '/etc/ssl/ca.pem', tlsVersion: 'tlsv1.2' } });
+    expect(options.broker).toMatchObject({
+      scheme: 'mqtts',
+      port: 8883,
+      tls: { cafile: '/etc/ssl/ca.pem', tlsVersion: 'tlsv1.2' },
+    });
   });
 
   it('-c keeps the session; with MQTT 5 the session never expires unless -x says otherwise', async () => {
     expect((await resolve({ 'no-clean': true, id: 'x' })).options.clean).toBe(false);
-    expect((await resolve({ 'no-clean': true, 'protocol-version': '5' })).options.sessionExpiry).toBe(0xffffffff);
-    expect((await resolve({ 'no-clean': true, 'protocol-version': 'mqttv5', 'session-expiry': '60' })).options.sessionExpiry).toBe(60);
-    expect((await resolve({ 'protocol-version': '5', 'session-expiry': '-1' })).options.sessionExpiry).toBe(0xffffffff);
+    expect((await resolve({ 'no-clean': true, 'protocol-version': '5' })).options.sessionExpiry).toBe(
+      0xffffffff,
+    );
+    expect(
+      (await resolve({ 'no-clean': true, 'protocol-version': 'mqttv5', 'session-expiry': '60' })).options
+        .sessionExpiry,
+    ).toBe(60);
+    expect((await resolve({ 'protocol-version': '5', 'session-expiry': '-1' })).options.sessionExpiry).toBe(
+      0xffffffff,
+    );
     await expect(resolve({ 'no-clean': true })).rejects.toThrow(/client id/);
   });
 
   it('builds the will and -I client ids', async () => {
-    const { options } = await resolve({ 'will-topic': 'dead', 'will-payload': 'bye', 'will-qos': 1, 'will-retain': true, 'id-prefix': 'sensor-' });
+    const { options } = await resolve({
+      'will-topic': 'dead',
+      'will-payload': 'bye',
+      'will-qos': 1,
+      'will-retain': true,
+      'id-prefix': 'sensor-',
+    });
     expect(options.will).toEqual({ topic: 'dead', payload: Buffer.from('bye'), qos: 1, retain: true });
     expect(options.clientId).toBe(`sensor-${process.pid}`);
   });
@@ -65,13 +85,24 @@ describe('resolveConnection', () => {
     const file = path.join(empty, 'pw');
     writeFileSync(file, 's3cret\nignored\n');
     expect((await resolve({ username: 'u', 'password-file': file })).options.password).toBe('s3cret');
-    await expect(resolve({ username: 'u', 'password-file': '/nonexistent' })).rejects.toBeInstanceOf(UsageError);
+    await expect(resolve({ username: 'u', 'password-file': '/nonexistent' })).rejects.toBeInstanceOf(
+      UsageError,
+    );
   });
 
   it('puts -D connect properties on CONNECT and returns the others', async () => {
     const r = await resolve({
       'protocol-version': '5',
-      property: ['connect', 'session-expiry-interval', '60', 'publish', 'user-property', 'a', 'b', 'srv/extra'],
+      property: [
+        'connect',
+        'session-expiry-interval',
+        '60',
+        'publish',
+        'user-property',
+        'a',
+        'b',
+        'srv/extra',
+      ],
     });
     expect(r.options.properties).toEqual({ sessionExpiryInterval: 60 });
     expect(r.properties.publish).toEqual({ userProperties: [['a', 'b']] });
@@ -96,7 +127,9 @@ describe('resolveConnection', () => {
 
 describe('parseProtocolVersion', () => {
   it('accepts mosquitto spellings', () => {
-    expect(['31', 'mqttv31', '311', 'mqttv311', '5', 'mqttv5'].map(parseProtocolVersion)).toEqual([3, 3, 4, 4, 5, 5]);
+    expect(['31', 'mqttv31', '311', 'mqttv311', '5', 'mqttv5'].map(parseProtocolVersion)).toEqual([
+      3, 3, 4, 4, 5, 5,
+    ]);
     expect(() => parseProtocolVersion('6')).toThrow(UsageError);
   });
 });
@@ -104,15 +137,32 @@ describe('parseProtocolVersion', () => {
 describe('parseProperties', () => {
   it('parses mosquitto -D syntax into properties per packet', () => {
     const { properties, rest } = parseProperties([
-      'publish', 'user-property', 'k1', 'v1',
-      'publish', 'user-property', 'k2', 'v2',
-      'publish', 'message-expiry-interval', '30',
-      'publish', 'correlation-data', 'abc',
-      'subscribe', 'subscription-identifier', '5',
-      'will', 'will-delay-interval', '10',
+      'publish',
+      'user-property',
+      'k1',
+      'v1',
+      'publish',
+      'user-property',
+      'k2',
+      'v2',
+      'publish',
+      'message-expiry-interval',
+      '30',
+      'publish',
+      'correlation-data',
+      'abc',
+      'subscribe',
+      'subscription-identifier',
+      '5',
+      'will',
+      'will-delay-interval',
+      '10',
     ]);
     expect(properties.publish).toEqual({
-      userProperties: [['k1', 'v1'], ['k2', 'v2']],
+      userProperties: [
+        ['k1', 'v1'],
+        ['k2', 'v2'],
+      ],
       messageExpiryInterval: 30,
       correlationData: Buffer.from('abc'),
     });

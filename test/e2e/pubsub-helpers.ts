@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { MQX_BIN } from '../helpers/processes.js';
 
 export interface BackgroundSub {
-  proc: ResultPromise<{ encoding: 'buffer'; reject: false }>;
+  proc: ResultPromise;
   stdout(): Buffer;
   stderr(): string;
   /** Resolves with the exit code. */
@@ -15,7 +15,7 @@ export interface BackgroundSub {
 }
 
 export async function startSub(args: string[], env: Record<string, string> = {}): Promise<BackgroundSub> {
-  const proc = execa('node', [MQX_BIN, 'sub', '--debug', ...args], {
+  const proc: ResultPromise = execa('node', [MQX_BIN, 'sub', '--debug', ...args], {
     reject: false,
     encoding: 'buffer',
     buffer: false,
@@ -42,7 +42,10 @@ export async function startSub(args: string[], env: Record<string, string> = {})
 }
 
 export function lines(buf: Buffer | Uint8Array): string[] {
-  return Buffer.from(buf).toString('utf8').split('\n').filter((l) => l !== '');
+  return Buffer.from(buf)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 export function text(buf: Buffer | Uint8Array): string {

@@ -3,8 +3,9 @@
  * the same scenarios for both. Flags, output formats, exit codes, the course scenario.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payloadOf } from '../../src/output/json.js';
 import { peers } from '../helpers/peers.js';
@@ -12,9 +13,20 @@ import { freePort } from '../helpers/ports.js';
 import { type RunningBroker, runMqx, startMosquitto, startMqxBroker, tempDir } from '../helpers/processes.js';
 import { lines, startSub, text } from './pubsub-helpers.js';
 
+/** Starts mqx's broker from a mosquitto.conf holding `extra`, on a free port. */
+async function startMqxWith(extra: string): Promise<RunningBroker> {
+  const conf = path.join(tempDir(), 'mqx.conf');
+  writeFileSync(conf, `listener ${await freePort()} 127.0.0.1\nallow_anonymous true\n${extra}\n`);
+  return startMqxBroker(['-c', conf]);
+}
+
 const BROKERS = [
-  { name: 'mosquitto', enabled: peers.mosquitto(), start: () => startMosquitto() },
-  { name: 'mqx broker', enabled: true, start: () => startMqxBroker() },
+  { name: 'mosquitto', enabled: peers.mosquitto(), start: startMosquitto },
+  {
+    name: 'mqx broker',
+    enabled: true,
+    start: (extra?: string) => (extra ? startMqxWith(extra) : startMqxBroker()),
+  },
 ];
 
 for (const b of BROKERS) {
@@ -45,16 +57,24 @@ for (const b of BROKERS) {
     });
 
     it('-l streams 100,000 lines at QoS 1: none lost, in order', async () => {
+      // A broker drops QoS 1 messages for a subscriber beyond max_queued_messages (1000 by
+      // default); an unbounded queue makes any loss mqx's.
+      const unbounded = await b.start('max_queued_messages 0');
+      const p = ['-h', '127.0.0.1', '-p', String(unbounded.port)];
       const count = 100_000;
       const input = `${Array.from({ length: count }, (_, i) => `line ${i}`).join('\n')}\n`;
       const sub = await startSub([...p, '-t', 'e2e/lines', '-q', '1', '-C', String(count)]);
-      const pub = await runMqx(['pub', ...p, '-t', 'e2e/lines', '-l', '-q', '1'], { input, timeout: 120_000 });
+      const pub = await runMqx(['pub', ...p, '-t', 'e2e/lines', '-l', '-q', '1'], {
+        input,
+        timeout: 120_000,
+      });
       expect(text(pub.stderr)).toBe('');
       expect(pub.exitCode).toBe(0);
       expect(await sub.done()).toBe(0);
       const got = lines(sub.stdout());
       expect(got.length).toBe(count);
       expect(got.every((l, i) => l === `line ${i}`)).toBe(true);
+      await unbounded.stop();
     }, 180_000);
 
     it('binary payloads survive -f → --json bit for bit, and -s from stdin', async () => {
@@ -82,7 +102,7 @@ for (const b of BROKERS) {
       expect(text(hidden.stdout)).toBe('');
       const only = await runMqx(['sub', ...p, '-t', 'e2e/ret/#', '--retained-only', '-v', '-C', '1']);
       expect(only.exitCode).toBe(0);
-      expect(text(only.stdout)).toBe('e2e/ret/a kept\n');
+      expect(text(only.stdout)).toBe('e2e/ret/a kept');
       const removed = await runMqx(['sub', ...p, '-t', 'e2e/ret/#', '--remove-retained', '-C', '1']);
       expect(removed.exitCode).toBe(0);
       const after = await runMqx(['sub', ...p, '-t', 'e2e/ret/#', '-W', '1']);
@@ -101,7 +121,18 @@ for (const b of BROKERS) {
 
     it('-T filters topics out, -N drops newlines, --output appends to a file', async () => {
       const file = path.join(tempDir(), 'out.txt');
-      const sub = await startSub([...p, '-t', 'e2e/t/#', '-T', 'e2e/t/hidden/#', '-N', '-C', '2', '--output', file]);
+      const sub = await startSub([
+        ...p,
+        '-t',
+        'e2e/t/#',
+        '-T',
+        'e2e/t/hidden/#',
+        '-N',
+        '-C',
+        '2',
+        '--output',
+        file,
+      ]);
       for (const [topic, m] of [
         ['e2e/t/hidden/x', 'H'],
         ['e2e/t/a', 'A'],
@@ -150,7 +181,17 @@ for (const b of BROKERS) {
 
     it('--repeat and --interval publish several times; -L takes host, port and topic from a URL', async () => {
       const sub = await startSub([...p, '-t', 'e2e/rep', '-C', '3']);
-      const pub = await runMqx(['pub', '-L', `mqtt://127.0.0.1:${broker.port}/e2e/rep`, '-m', 'r', '--repeat', '3', '--interval', '0.05']);
+      const pub = await runMqx([
+        'pub',
+        '-L',
+        `mqtt://127.0.0.1:${broker.port}/e2e/rep`,
+        '-m',
+        'r',
+        '--repeat',
+        '3',
+        '--interval',
+        '0.05',
+      ]);
       expect(pub.exitCode).toBe(0);
       expect(await sub.done()).toBe(0);
       expect(text(sub.stdout())).toBe('r\nr\nr\n');
@@ -166,16 +207,42 @@ for (const b of BROKERS) {
 
     it('a persistent session (-c -i) keeps QoS 1 messages while the subscriber is away', async () => {
       const id = `e2e-persist-${b.name.replace(/\W/g, '')}`;
-      expect((await runMqx(['sub', ...p, '-c', '-i', id, '-q', '1', '-t', 'e2e/persist', '-E'])).exitCode).toBe(0);
-      expect((await runMqx(['pub', ...p, '-t', 'e2e/persist', '-m', 'while away', '-q', '1'])).exitCode).toBe(0);
-      const back = await runMqx(['sub', ...p, '-c', '-i', id, '-q', '1', '-t', 'e2e/persist', '-C', '1', '-W', '5']);
+      expect(
+        (await runMqx(['sub', ...p, '-c', '-i', id, '-q', '1', '-t', 'e2e/persist', '-E'])).exitCode,
+      ).toBe(0);
+      expect((await runMqx(['pub', ...p, '-t', 'e2e/persist', '-m', 'while away', '-q', '1'])).exitCode).toBe(
+        0,
+      );
+      const back = await runMqx([
+        'sub',
+        ...p,
+        '-c',
+        '-i',
+        id,
+        '-q',
+        '1',
+        '-t',
+        'e2e/persist',
+        '-C',
+        '1',
+        '-W',
+        '5',
+      ]);
       expect(back.exitCode).toBe(0);
-      expect(text(back.stdout)).toBe('while away\n');
+      expect(text(back.stdout)).toBe('while away');
     });
 
     it('publishes the will when a client dies', async () => {
       const watcher = await startSub([...p, '-t', 'e2e/will', '-C', '1', '-v']);
-      const doomed = await startSub([...p, '-t', 'e2e/whatever', '--will-topic', 'e2e/will', '--will-payload', 'gone']);
+      const doomed = await startSub([
+        ...p,
+        '-t',
+        'e2e/whatever',
+        '--will-topic',
+        'e2e/will',
+        '--will-payload',
+        'gone',
+      ]);
       doomed.proc.kill('SIGKILL');
       expect(await watcher.done()).toBe(0);
       expect(text(watcher.stdout())).toBe('e2e/will gone\n');
@@ -190,7 +257,9 @@ for (const b of BROKERS) {
     it('--debug traces packets on stderr and leaves stdout to the data', async () => {
       const sub = await startSub([...p, '-t', 'e2e/dbg', '-C', '1']);
       const pub = await runMqx(['pub', ...p, '-t', 'e2e/dbg', '-m', 'd', '-q', '1', '--debug']);
-      expect(text(pub.stderr)).toMatch(/→ CONNECT .*\n← CONNACK .*\n→ PUBLISH topic=e2e\/dbg qos=1.*\n← PUBACK/);
+      expect(text(pub.stderr)).toMatch(
+        /→ CONNECT .*\n← CONNACK .*\n→ PUBLISH topic=e2e\/dbg qos=1.*\n← PUBACK/,
+      );
       expect(text(pub.stdout)).toBe('');
       expect(await sub.done()).toBe(0);
     });
@@ -211,7 +280,18 @@ for (const b of BROKERS) {
 
     it('--simulate --format json --devices N: one reading per device, JSON with sensor/value/unit/ts', async () => {
       const sub = await startSub([...p, '-t', 'e2e/dev/+/humidity', '-v', '-C', '2']);
-      const pub = await runMqx(['pub', ...p, 'e2e/dev/%i/humidity', '--simulate', '--count', '1', '--devices', '2', '--format', 'json']);
+      const pub = await runMqx([
+        'pub',
+        ...p,
+        'e2e/dev/%i/humidity',
+        '--simulate',
+        '--count',
+        '1',
+        '--devices',
+        '2',
+        '--format',
+        'json',
+      ]);
       expect(pub.exitCode).toBe(0);
       expect(await sub.done()).toBe(0);
       const got = lines(sub.stdout()).sort();
@@ -226,7 +306,19 @@ for (const b of BROKERS) {
     it('--seed makes simulated values reproducible', async () => {
       const run = async () => {
         const sub = await startSub([...p, '-t', 'e2e/seed', '-C', '3']);
-        await runMqx(['pub', ...p, 'e2e/seed', '--simulate', 'temperature', '--count', '3', '--interval', '0', '--seed', '42']);
+        await runMqx([
+          'pub',
+          ...p,
+          'e2e/seed',
+          '--simulate',
+          'temperature',
+          '--count',
+          '3',
+          '--interval',
+          '0',
+          '--seed',
+          '42',
+        ]);
         await sub.done();
         return text(sub.stdout());
       };
@@ -282,33 +374,98 @@ describe.runIf(peers.mosquitto() && peers.mosquittoPasswd())('authentication aga
   let broker: RunningBroker;
   beforeAll(async () => {
     const dir = tempDir();
+    // mosquitto started as root reads its files as the mosquitto user.
+    chmodSync(dir, 0o755);
     const pwfile = path.join(dir, 'passwd');
     writeFileSync(pwfile, '');
     execFileSync('mosquitto_passwd', ['-b', pwfile, 'alice', 'secret']);
     writeFileSync(path.join(dir, 'acl'), 'user alice\ntopic readwrite ok/#\n');
-    broker = await startMosquitto(`allow_anonymous false\npassword_file ${pwfile}\nacl_file ${path.join(dir, 'acl')}\n`);
+    chmodSync(pwfile, 0o644);
+    broker = await startMosquitto(
+      `allow_anonymous false\npassword_file ${pwfile}\nacl_file ${path.join(dir, 'acl')}\n`,
+    );
   });
   afterAll(() => broker?.stop());
 
   it('a wrong password exits 4 naming the CONNACK code', async () => {
-    const r = await runMqx(['pub', '-p', String(broker.port), '-u', 'alice', '-P', 'wrong', '-t', 'ok/a', '-m', 'x']);
+    const r = await runMqx([
+      'pub',
+      '-p',
+      String(broker.port),
+      '-u',
+      'alice',
+      '-P',
+      'wrong',
+      '-t',
+      'ok/a',
+      '-m',
+      'x',
+    ]);
     expect(r.exitCode).toBe(4);
-    expect(text(r.stderr)).toMatch(/^mqx: connection refused: NotAuthorized \(5\)\n$/);
-    const v5 = await runMqx(['pub', '-p', String(broker.port), '-V', '5', '-u', 'alice', '-P', 'wrong', '-t', 'ok/a', '-m', 'x']);
+    expect(text(r.stderr)).toMatch(/^mqx: connection refused: NotAuthorized \(5\)$/);
+    const v5 = await runMqx([
+      'pub',
+      '-p',
+      String(broker.port),
+      '-V',
+      '5',
+      '-u',
+      'alice',
+      '-P',
+      'wrong',
+      '-t',
+      'ok/a',
+      '-m',
+      'x',
+    ]);
     expect(v5.exitCode).toBe(4);
     expect(text(v5.stderr)).toMatch(/NotAuthorized \(0x87\)|BadUserNameOrPassword \(0x86\)/);
   });
 
   it('the right password from MQX_PASSWORD or --password-file works', async () => {
     const env = { MQX_USERNAME: 'alice', MQX_PASSWORD: 'secret' };
-    expect((await runMqx(['pub', '-p', String(broker.port), '-t', 'ok/a', '-m', 'x'], { env })).exitCode).toBe(0);
+    expect(
+      (await runMqx(['pub', '-p', String(broker.port), '-t', 'ok/a', '-m', 'x'], { env })).exitCode,
+    ).toBe(0);
     const file = path.join(tempDir(), 'pw');
     writeFileSync(file, 'secret\n');
-    expect((await runMqx(['pub', '-p', String(broker.port), '-u', 'alice', '--password-file', file, '-t', 'ok/a', '-m', 'x'])).exitCode).toBe(0);
+    expect(
+      (
+        await runMqx([
+          'pub',
+          '-p',
+          String(broker.port),
+          '-u',
+          'alice',
+          '--password-file',
+          file,
+          '-t',
+          'ok/a',
+          '-m',
+          'x',
+        ])
+      ).exitCode,
+    ).toBe(0);
   });
 
   it('a QoS 1 publish the broker refuses (MQTT 5 PUBACK 0x87) exits 6', async () => {
-    const r = await runMqx(['pub', '-p', String(broker.port), '-V', '5', '-u', 'alice', '-P', 'secret', '-t', 'denied', '-m', 'x', '-q', '1']);
+    const r = await runMqx([
+      'pub',
+      '-p',
+      String(broker.port),
+      '-V',
+      '5',
+      '-u',
+      'alice',
+      '-P',
+      'secret',
+      '-t',
+      'denied',
+      '-m',
+      'x',
+      '-q',
+      '1',
+    ]);
     expect(r.exitCode).toBe(6);
     expect(text(r.stderr)).toMatch(/rejected: NotAuthorized \(0x87\)/);
   });
@@ -325,9 +482,116 @@ describe.runIf(peers.mosquitto())('WebSocket transport against mosquitto', () =>
 
   it('pub and sub over ws:// (-L)', async () => {
     const sub = await startSub(['-L', `ws://127.0.0.1:${wsPort}`, '-t', 'ws/x', '-C', '1']);
-    const pub = await runMqx(['pub', '-L', `ws://127.0.0.1:${wsPort}/mqtt`, '-t', 'ws/x', '-m', 'over websocket', '-q', '1']);
+    const pub = await runMqx([
+      'pub',
+      '-L',
+      `ws://127.0.0.1:${wsPort}/mqtt`,
+      '-t',
+      'ws/x',
+      '-m',
+      'over websocket',
+      '-q',
+      '1',
+    ]);
     expect(pub.exitCode).toBe(0);
     expect(await sub.done()).toBe(0);
     expect(text(sub.stdout())).toBe('over websocket\n');
+  });
+});
+
+describe.runIf(peers.mosquitto() && peers.openssl())('TLS against mosquitto', () => {
+  let broker: RunningBroker;
+  let tlsPort: number;
+  let dir: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    chmodSync(dir, 0o755); // mosquitto started as root reads its files as the mosquitto user
+    const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { cwd: dir, stdio: 'ignore' });
+    sh('openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -subj /CN=mqx-test-ca -days 2');
+    sh('openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost');
+    writeFileSync(path.join(dir, 'ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    sh('openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile ext');
+    sh('chmod 644 *');
+    tlsPort = await freePort();
+    broker = await startMosquitto(
+      `listener ${tlsPort} 127.0.0.1\ncafile ${dir}/ca.crt\ncertfile ${dir}/server.crt\nkeyfile ${dir}/server.key\n`,
+    );
+  });
+  afterAll(() => broker?.stop());
+
+  it('--cafile turns TLS on and verifies the server; mqtts:// URLs work too', async () => {
+    const ca = path.join(dir, 'ca.crt');
+    const sub = await startSub(['-L', `mqtts://localhost:${tlsPort}/tls/x`, '--cafile', ca, '-C', '1']);
+    const pub = await runMqx(['pub', '-h', 'localhost', '-p', String(tlsPort), '--cafile', ca, '--tls-version', 'tlsv1.2', '-t', 'tls/x', '-m', 'secret']);
+    expect(text(pub.stderr)).toBe('');
+    expect(pub.exitCode).toBe(0);
+    expect(await sub.done()).toBe(0);
+    expect(text(sub.stdout())).toBe('secret\n');
+  });
+
+  it('an untrusted certificate exits 3; --insecure accepts it', async () => {
+    const untrusted = await runMqx(['pub', '-L', `mqtts://127.0.0.1:${tlsPort}/tls/y`, '-m', 'x']);
+    expect(untrusted.exitCode).toBe(3);
+    expect(text(untrusted.stderr)).toMatch(/certificate/i);
+    const insecure = await runMqx(['pub', '-L', `mqtts://127.0.0.1:${tlsPort}/tls/y`, '--insecure', '-m', 'x']);
+    expect(insecure.exitCode).toBe(0);
+  });
+});
+
+describe.runIf(peers.mosquitto())('MQTT 5 subscription options and reconnecting, against mosquitto', () => {
+  let broker: RunningBroker;
+  let p: string[];
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    p = ['-h', '127.0.0.1', '-p', String(broker.port), '-V', '5'];
+  });
+  afterAll(() => broker?.stop());
+
+  it('--retain-handling 2 skips retained messages; --retain-as-published keeps the flag (-F %r)', async () => {
+    await runMqx(['pub', ...p, '-t', 'opt/r', '-m', 'old', '-r']);
+    const rh = await runMqx(['sub', ...p, '-t', 'opt/r', '--retain-handling', '2', '-W', '1']);
+    expect(rh.exitCode).toBe(5);
+    expect(text(rh.stdout)).toBe('');
+    const sub = await startSub([...p, '-t', 'opt/rap', '--retain-as-published', '--retain-handling', '2', '-C', '1', '-F', '%r %p']);
+    await runMqx(['pub', ...p, '-t', 'opt/rap', '-m', 'live', '-r']);
+    expect(await sub.done()).toBe(0);
+    expect(text(sub.stdout())).toBe('1 live\n');
+    const v4 = await runMqx(['sub', '-p', String(broker.port), '-t', 'x', '--no-local']);
+    expect(v4.exitCode).toBe(2);
+  });
+
+  it('sub --reconnect survives a broker restart and resubscribes', async () => {
+    const port = await freePort();
+    const conf = path.join(tempDir(), 'm.conf');
+    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n`);
+    const start = () => execa('/usr/sbin/mosquitto', ['-c', conf], { reject: false, stdin: 'ignore' });
+    let first = start();
+    const sub = await startSub(['-p', String(port), '-t', 'rc/x', '-C', '1', '--reconnect', '--reconnect-max-delay', '0.3']);
+    first.kill('SIGTERM');
+    await first;
+    first = start();
+    try {
+      // Publish until the resubscribed client has it (the restart takes a moment).
+      for (let i = 0; i < 100 && sub.proc.exitCode === null; i++) {
+        await runMqx(['pub', '-p', String(port), '-t', 'rc/x', '-m', 'back', '--reconnect', '--connect-timeout', '5']);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await sub.done()).toBe(0);
+      expect(text(sub.stdout())).toBe('back\n');
+      expect(sub.stderr()).toMatch(/reconnecting in/);
+    } finally {
+      first.kill('SIGTERM');
+      await first;
+    }
+  }, 90_000);
+});
+
+describe('help', () => {
+  it('--help documents -h as the host (yargs help is --help only)', async () => {
+    for (const cmd of ['pub', 'sub']) {
+      const r = await runMqx([cmd, '--help']);
+      expect(r.exitCode).toBe(0);
+      expect(text(r.stdout)).toMatch(/-h, --host/);
+    }
   });
 });

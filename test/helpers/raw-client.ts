@@ -34,8 +34,10 @@ export class RawClient {
     socket.on('error', () => undefined);
   }
 
-  static async open(port: number, version: ProtocolVersion = 4): Promise<RawClient> {
-    const socket = net.connect({ port, host: '127.0.0.1' });
+  /** Opens a TCP connection to 127.0.0.1:port, or to a unix socket when given a path. */
+  static async open(port: number | string, version: ProtocolVersion = 4): Promise<RawClient> {
+    const socket =
+      typeof port === 'string' ? net.connect({ path: port }) : net.connect({ port, host: '127.0.0.1' });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
@@ -44,7 +46,7 @@ export class RawClient {
   }
 
   /** Opens a connection and completes CONNECT/CONNACK; throws when refused. */
-  static async connect(port: number, connect: Partial<ConnectPacket> = {}): Promise<RawClient> {
+  static async connect(port: number | string, connect: Partial<ConnectPacket> = {}): Promise<RawClient> {
     const version = connect.protocolVersion ?? 4;
     const client = await RawClient.open(port, version);
     client.send({

@@ -9,7 +9,15 @@ process.env.TZ = 'UTC';
 const NS = 1470822458786368637n;
 
 function msg(over: Partial<ReceivedMessage> = {}): ReceivedMessage {
-  return { topic: 'srv/temperature', payload: Buffer.from('temperature: 23'), qos: 1, retain: true, packetId: 42, receivedNs: NS, ...over };
+  return {
+    topic: 'srv/temperature',
+    payload: Buffer.from('temperature: 23'),
+    qos: 1,
+    retain: true,
+    packetId: 42,
+    receivedNs: NS,
+    ...over,
+  };
 }
 
 const warnings: string[] = [];
@@ -22,7 +30,10 @@ const props = {
   correlationData: Buffer.from('corr'),
   messageExpiryInterval: 100,
   payloadFormatIndicator: 1,
-  userProperties: [['k', 'v'], ['k', 'w']] as Array<[string, string]>,
+  userProperties: [
+    ['k', 'v'],
+    ['k', 'w'],
+  ] as Array<[string, string]>,
   responseTopic: 'reply/to',
   subscriptionIdentifiers: [7],
 };

@@ -4,7 +4,14 @@ import { messageJson, payloadOf } from '../../src/output/json.js';
 import type { ReceivedMessage } from '../../src/output/message.js';
 import { textLine } from '../../src/output/text.js';
 
-const base: ReceivedMessage = { topic: 't', payload: Buffer.from('hi'), qos: 0, retain: false, packetId: 0, receivedNs: 1_700_000_000_123_000_000n };
+const base: ReceivedMessage = {
+  topic: 't',
+  payload: Buffer.from('hi'),
+  qos: 0,
+  retain: false,
+  packetId: 0,
+  receivedNs: 1_700_000_000_123_000_000n,
+};
 
 describe('--json', () => {
   it('prints text payloads as text, with topic, qos, retain and the ISO arrival time', () => {
@@ -35,9 +42,23 @@ describe('--json', () => {
 
   it('includes MQTT 5 properties, binary ones in base64', () => {
     const doc = JSON.parse(
-      messageJson({ ...base, properties: { contentType: 'a/b', correlationData: Buffer.from([1, 2]), userProperties: [['k', 'v']] } }, false),
+      messageJson(
+        {
+          ...base,
+          properties: {
+            contentType: 'a/b',
+            correlationData: Buffer.from([1, 2]),
+            userProperties: [['k', 'v']],
+          },
+        },
+        false,
+      ),
     );
-    expect(doc.properties).toEqual({ contentType: 'a/b', correlationData: 'AQI=', userProperties: [['k', 'v']] });
+    expect(doc.properties).toEqual({
+      contentType: 'a/b',
+      correlationData: 'AQI=',
+      userProperties: [['k', 'v']],
+    });
   });
 
   it('--pretty indents', () => {

@@ -50,7 +50,7 @@ export { VERSIONS };
 const noNul = (s: string) => s.replaceAll('\0', '');
 
 /** MQTT strings: mostly ASCII (the common case and the fast path), sometimes any code point. */
-export const mqttString = (maxLength = 16): fc.Arbitrary<string> =>
+export const mqttString = (maxLength = 40): fc.Arbitrary<string> =>
   fc
     .oneof(
       { weight: 3, arbitrary: fc.string({ unit: 'binary-ascii', maxLength }) },

@@ -10,7 +10,7 @@ const seed = process.argv[3] === undefined ? Date.now() >>> 0 : Number(process.a
 const report = fuzz({ cases, seed });
 const perSecond = Math.round(report.cases / (report.elapsedMs / 1000));
 
-console.log(`seed                ${seed}`);
+console.log(`seed                ${report.seed}`);
 console.log(`cases               ${report.cases.toLocaleString('en')} (${perSecond.toLocaleString('en')}/s)`);
 console.log(`bytes decoded       ${report.bytes.toLocaleString('en')}`);
 console.log(`packets delivered   ${report.packetsDelivered.toLocaleString('en')}`);

@@ -31,6 +31,8 @@ export interface FuzzFailure {
 }
 
 export interface FuzzReport {
+  /** Replays the run when passed back as `seed`. */
+  seed: number;
   cases: number;
   packetsDelivered: number;
   protocolErrors: number;
@@ -127,6 +129,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
   const corpora = new Map(VERSIONS.map((v) => [v, corpus(v, seed)]));
   const deadline = options.timeLimitMs === undefined ? Infinity : Date.now() + options.timeLimitMs;
   const report: FuzzReport = {
+    seed,
     cases: 0,
     packetsDelivered: 0,
     protocolErrors: 0,

@@ -65,8 +65,14 @@ const connect5 = (flags: number, ...rest: Part[]) => connect('MQTT', 5, flags, 0
 const publish = (first: number, topic: Buffer, ...rest: Part[]) => packet(first, topic, ...rest);
 
 describe('fixed header', () => {
-  it('[MQTT-1.5.5-1] rejects a remaining length longer than 4 bytes', () => {
-    rejects(bytes(0x30, 0xff, 0xff, 0xff, 0xff, 0x01), 4, MalformedPacket, 'MQTT-1.5.5-1');
+  it('[3.1.1 section 2.2.3, 5.0 section 1.5.5] rejects a remaining length longer than 4 bytes', () => {
+    rejects(bytes(0x30, 0xff, 0xff, 0xff, 0xff, 0x01), 4, MalformedPacket);
+  });
+
+  it('[3.1.1 section 2.2.3] reads the largest remaining length, 268,435,455, and checks it against the maximum packet size', () => {
+    expect(() => decode(bytes(0x30, 0xff, 0xff, 0xff, 0x7f), 4, 268_435_459)).toThrow(
+      /268435460 bytes exceeds/,
+    );
   });
 
   it('[MQTT-2.2.2-2] rejects reserved flags set on PUBACK (3.1.1)', () => {
@@ -270,7 +276,7 @@ describe('SUBSCRIBE and UNSUBSCRIBE', () => {
     rejects(packet(0xa2, 0, 1, str('')), 4, MalformedPacket, 'MQTT-4.7.3-1');
   });
 
-  it('[MQTT-3.8.3-1 and 3.1.1 3.8.3] rejects a topic filter without its options byte', () => {
+  it('[3.1.1 section 3.8.3] rejects a topic filter without its options byte', () => {
     rejects(packet(0x82, 0, 1, str('a')), 4, MalformedPacket);
   });
 
@@ -387,8 +393,9 @@ describe('packet length', () => {
     rejects(packet(0x20, 0, 0, 0), 4, MalformedPacket);
   });
 
-  it('[MQTT-3.2.2-1] rejects reserved CONNACK acknowledge flags', () => {
-    rejects(packet(0x20, 2, 0, 0), 5, MalformedPacket, 'MQTT-3.2.2-1');
+  it('[MQTT 5.0 3.2.2.1, 3.1.1 3.2.2.1] rejects reserved CONNACK acknowledge flags', () => {
+    rejects(packet(0x20, 2, 0, 0), 5, MalformedPacket);
+    rejects(packet(0x20, 0x80, 0), 4, MalformedPacket);
   });
 
   it('[MQTT 5.0 2.2.2.1] rejects a property length that runs past the packet', () => {

@@ -148,6 +148,12 @@ describe('streaming', () => {
     expect(decodeAll(Buffer.from([0xe0, 0]), 5)).toStrictEqual([{ type: 'disconnect' }]);
   });
 
+  it('reads the two-byte CONNACK a 3.1.1-only server sends a 5.0 client (return code 0x01)', () => {
+    expect(decodeAll(Buffer.from([0x20, 2, 0, 1]), 5)).toStrictEqual([
+      { type: 'connack', sessionPresent: false, reasonCode: 1 },
+    ]);
+  });
+
   it('keeps a BOM in strings instead of stripping it [MQTT-1.5.4-3]', () => {
     const packet: PublishPacket = {
       type: 'publish',
@@ -281,7 +287,17 @@ describe('encoder refuses packets it cannot encode with a plain Error', () => {
     ],
     ['packet id 0', { type: 'puback', packetId: 0 }, 4],
     ['U+0000 in a string', { type: 'unsubscribe', packetId: 1, topicFilters: ['a\0'] }, 4],
+    [
+      'U+0000 in a long string',
+      { type: 'unsubscribe', packetId: 1, topicFilters: [`${'a'.repeat(40)}\0`] },
+      4,
+    ],
     ['an unpaired surrogate', { type: 'unsubscribe', packetId: 1, topicFilters: ['a\ud800'] }, 4],
+    [
+      'an unpaired surrogate in a long string',
+      { type: 'unsubscribe', packetId: 1, topicFilters: [`${'a'.repeat(40)}\udc00`] },
+      4,
+    ],
     ['an empty SUBSCRIBE', { type: 'subscribe', packetId: 1, subscriptions: [] }, 4],
     ['AUTH before 5.0', { type: 'auth' }, 4],
     [
@@ -290,6 +306,7 @@ describe('encoder refuses packets it cannot encode with a plain Error', () => {
       5,
     ],
     ['a password without user name in 3.1.1', connectWithPassword(), 4],
+    ['a CONNECT encoded for a level other than its own', connectWithPassword(), 5],
   ];
   for (const [name, packet, version] of cases) {
     it(name, () => {
@@ -303,6 +320,22 @@ describe('encoder refuses packets it cannot encode with a plain Error', () => {
       expect(error).not.toBeInstanceOf(ProtocolError);
     });
   }
+
+  it('writePacketId refuses 0', () => {
+    const { header, packetIdOffset } = encodePublishHeader(
+      {
+        type: 'publish',
+        topic: 'a',
+        payload: Buffer.alloc(0),
+        qos: 1,
+        retain: false,
+        dup: false,
+        packetId: 1,
+      },
+      4,
+    );
+    expect(() => writePacketId(header, packetIdOffset, 0)).toThrow(Error);
+  });
 
   it('a remaining length of exactly 268,435,455 is allowed', () => {
     const payload = { length: 268_435_452 } as Buffer;

@@ -12,7 +12,9 @@ afterEach(() => {
 function tcpServer(onSocket: (s: net.Socket) => void): Promise<number> {
   const server = net.createServer(onSocket);
   cleanups.push(() => server.close());
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+  );
 }
 
 describe('dial', () => {
@@ -45,7 +47,7 @@ describe('dial', () => {
 
   it('rejects with ConnectionError naming the address when refused', async () => {
     const port = await tcpServer(() => undefined);
-    cleanups.splice(0).forEach((c) => c());
+    for (const close of cleanups.splice(0)) close();
     await new Promise((r) => setTimeout(r, 20));
     const err = await dial({ scheme: 'mqtt', host: '127.0.0.1', port }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
@@ -57,7 +59,11 @@ describe('dial', () => {
     cleanups.push(() => wss.close());
     await new Promise<void>((r) => wss.once('listening', r));
     const seen = new Promise<{ protocol: string; path: string; data: Buffer }>((resolve) =>
-      wss.once('connection', (ws, req) => ws.once('message', (data) => resolve({ protocol: ws.protocol, path: req.url ?? '', data: data as Buffer }))),
+      wss.once('connection', (ws, req) =>
+        ws.once('message', (data) =>
+          resolve({ protocol: ws.protocol, path: req.url ?? '', data: data as Buffer }),
+        ),
+      ),
     );
     const port = (wss.address() as net.AddressInfo).port;
     const t = await dial({ scheme: 'ws', host: '127.0.0.1', port, wsPath: '/mqtt' });
@@ -73,7 +79,13 @@ describe('dial', () => {
 describe('tlsConnectOptions', () => {
   it('maps mosquitto TLS flags onto Node options', () => {
     const o = tlsConnectOptions('broker.example', { insecure: true, tlsVersion: 'tlsv1.3', alpn: ['mqtt'] });
-    expect(o).toMatchObject({ servername: 'broker.example', rejectUnauthorized: false, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ALPNProtocols: ['mqtt'] });
+    expect(o).toMatchObject({
+      servername: 'broker.example',
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+      ALPNProtocols: ['mqtt'],
+    });
     expect(tlsConnectOptions('127.0.0.1').servername).toBeUndefined();
     expect(tlsConnectOptions('h').ALPNProtocols).toBeUndefined();
   });

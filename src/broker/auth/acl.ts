@@ -15,7 +15,8 @@ import { ConfigError } from '../../errors.js';
  *   own list matches nothing do the patterns decide, the same way. Nothing matching means refused.
  * - SUBSCRIBE is always granted: mosquitto checks the ACL on every delivery instead (retained ones
  *   too), so a subscription to `#` receives exactly what the client may read.
- * - Nobody publishes to a topic that starts with `$SYS`, whatever the ACL says.
+ * - Nobody publishes to a topic that starts with `$SYS`, whatever the ACL says, except a bridge's
+ *   `$SYS/broker/connection/ID/state`, which the ACL then decides (isBrokerOnlyTopic).
  * Parsing follows mosquitto too: only spaces separate words, `#` comments only in the first
  * column, the access word is optional (one word after `topic` is the topic), the rest of the line
  * is the topic (inner spaces included), and errors stop the load with FILE:LINE.
@@ -78,6 +79,15 @@ export function isSysTopic(topic: string): boolean {
   return topic.startsWith('$SYS');
 }
 
+/**
+ * Topics no client may publish to: $SYS, except a bridge's own state topic
+ * `$SYS/broker/connection/ID/state`, which mosquitto lets bridges write (their notifications and
+ * the will that sets it to 0), so that mosquitto and mqx bridges can connect.
+ */
+export function isBrokerOnlyTopic(topic: string): boolean {
+  return isSysTopic(topic) && !/^\$SYS\/broker\/connection\/[^/+#]+\/state$/.test(topic);
+}
+
 /** The ACL of one client: its own rules and the patterns with %c / %u already substituted. */
 export class ClientAcl {
   constructor(
@@ -92,7 +102,7 @@ export class ClientAcl {
   }
 
   canPublish(topic: string): boolean {
-    return !isSysTopic(topic) && this.check(topic, WRITE);
+    return !isBrokerOnlyTopic(topic) && this.check(topic, WRITE);
   }
 
   /** Always true, as in mosquitto: what a subscription may deliver is decided by canReceive. */

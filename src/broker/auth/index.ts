@@ -1,6 +1,6 @@
 import type { SecuritySettings } from '../../config/broker-config.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
-import { type Acl, type ClientAcl, isSysTopic, loadAclFile } from './acl.js';
+import { type Acl, type ClientAcl, isBrokerOnlyTopic, loadAclFile } from './acl.js';
 import { loadPasswordFile, type PasswordFile } from './password-file.js';
 
 export type AuthFailure = 'bad-credentials' | 'not-authorized';
@@ -104,7 +104,7 @@ export class Authenticator {
   }
 
   canPublish(clientId: string, username: string | undefined, topic: string): boolean {
-    return this.forClient(clientId, username)?.canPublish(topic) ?? !isSysTopic(topic);
+    return this.forClient(clientId, username)?.canPublish(topic) ?? !isBrokerOnlyTopic(topic);
   }
 
   canSubscribe(clientId: string, username: string | undefined, filter: string): boolean {

@@ -19,7 +19,7 @@ import { ConfigError, UsageError } from '../../errors.js';
 const pbkdf2Async = promisify(pbkdf2);
 
 /** mosquitto_passwd's defaults for new entries. */
-export const DEFAULT_ITERATIONS = 101;
+const DEFAULT_ITERATIONS = 101;
 const SALT_BYTES = 12;
 const SHA512_BYTES = 64;
 /** Node rejects larger iteration counts. */
@@ -125,8 +125,8 @@ const DECOY: PasswordEntry = {
  * Successful verifications remembered per password file. A broker restart or a network blip makes
  * every client reconnect at once; without this, each reconnect pays a full PBKDF2 again and the
  * storm saturates the thread pool that also serves file and DNS work. Only successes are kept, so
- * guessing cannot evict them for long, and keys are HMACs under a per-process random key, so the
- * map never holds anything that a memory dump could brute-force faster than the file itself.
+ * wrong guesses can neither evict them nor grow the map; keys are HMACs under a per-process random
+ * key, so the map holds no password and no plain hash of one.
  */
 const CACHE_LIMIT = 1024;
 
@@ -141,10 +141,6 @@ export class PasswordFile {
 
   get size(): number {
     return this.entries.size;
-  }
-
-  has(user: string): boolean {
-    return this.entries.has(user);
   }
 
   /**

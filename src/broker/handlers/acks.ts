@@ -31,12 +31,15 @@ export function handlePubrec(conn: Connection, packet: AckPacket): void {
     return;
   }
   out.released = true;
+  conn.broker.store.released(session, out);
   conn.sendPubrel(packet.packetId);
 }
 
 /** PUBREL from the client: the inbound QoS 2 message is released; its id may be reused [MQTT-4.3.3-11]. */
 export function handlePubrel(conn: Connection, packet: AckPacket): void {
-  const known = conn.session!.inboundQos2.delete(packet.packetId);
+  const session = conn.session!;
+  const known = session.inboundQos2.delete(packet.packetId);
+  if (known) conn.broker.store.inboundQos2(session, packet.packetId, false);
   if (known && conn.inboundPending > 0) conn.inboundPending--;
   if (conn.version === 5 && !known) {
     conn.send({

@@ -135,6 +135,7 @@ function accept(
     if (broker.log.connectionMessages)
       broker.log.notice(`Client ${clientId} already connected, closing old connection.`);
     session!.outlet = undefined;
+    broker.store.commit();
     previous.disconnectWith(ReasonCode.SessionTakenOver, 'session taken over');
   }
   const cleanStart = packet.clean;
@@ -157,6 +158,7 @@ function accept(
   session.expiresAt = 0;
   session.username = username;
   session.isBridge = packet.bridge;
+  broker.store.sessionOpened(session, packet.protocolVersion);
   conn.session = session;
   conn.state = State.Connected;
 

@@ -1,6 +1,7 @@
 import { ProtocolError } from '../../protocol/errors.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
 import type { PublishPacket } from '../../protocol/types.js';
+import { isBrokerOnlyTopic } from '../auth/acl.js';
 import type { Connection } from '../connection.js';
 import { Message } from '../message.js';
 
@@ -81,7 +82,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   }
 
   const allowed =
-    !topic.startsWith('$SYS') && broker.accessFor(conn).canPublish(conn.clientId, conn.username, topic);
+    !isBrokerOnlyTopic(topic) && broker.accessFor(conn).canPublish(conn.clientId, conn.username, topic);
   if (!allowed) {
     if (broker.log.isEnabled('debug'))
       broker.log.debug(`Denied PUBLISH from ${conn.clientId} to '${topic}'.`);
@@ -101,6 +102,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   if (packet.qos === 0) return;
   if (packet.qos === 2) {
     session.inboundQos2.add(packet.packetId!);
+    broker.store.inboundQos2(session, packet.packetId!, true);
     conn.inboundPending++;
   }
   ack(conn, packet, delivered === 0 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success);

@@ -1,4 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
+import { connectAsync } from 'mqtt';
 import { ACL_OBSERVER, type AclCase } from './acl-cases.js';
 
 /**
@@ -21,15 +22,37 @@ export interface ProbeResult {
 
 const WAIT_FOR_REFUSED_DELIVERY_MS = 1000;
 
-function clientArgs(port: number, c: { clientId: string; username?: string }, passwords: Record<string, string>): string[] {
+function clientArgs(
+  port: number,
+  c: { clientId: string; username?: string },
+  passwords: Record<string, string>,
+): string[] {
   const args = ['-h', '127.0.0.1', '-p', String(port), '-V', '5', '-d', '-i', c.clientId];
   if (c.username !== undefined) args.push('-u', c.username, '-P', passwords[c.username] ?? '');
   return args;
 }
 
-async function publish(port: number, who: { clientId: string; username?: string }, passwords: Record<string, string>, topic: string, retain: boolean) {
-  const args = [...clientArgs(port, who, passwords), '-q', '1', '-t', topic, '-m', retain ? 'retained' : 'live'];
-  const r = await execa('mosquitto_pub', retain ? [...args, '-r'] : args, { reject: false, all: true, timeout: 10_000 });
+async function publish(
+  port: number,
+  who: { clientId: string; username?: string },
+  passwords: Record<string, string>,
+  topic: string,
+  retain: boolean,
+) {
+  const args = [
+    ...clientArgs(port, who, passwords),
+    '-q',
+    '1',
+    '-t',
+    topic,
+    '-m',
+    retain ? 'retained' : 'live',
+  ];
+  const r = await execa('mosquitto_pub', retain ? [...args, '-r'] : args, {
+    reject: false,
+    all: true,
+    timeout: 10_000,
+  });
   return r.all ?? '';
 }
 
@@ -39,16 +62,28 @@ function pubackAllowed(output: string): boolean {
   return Number(m[1]) < 0x80;
 }
 
-async function probePublish(port: number, c: AclCase, passwords: Record<string, string>): Promise<ProbeResult> {
+async function probePublish(
+  port: number,
+  c: AclCase,
+  passwords: Record<string, string>,
+): Promise<ProbeResult> {
   const output = await publish(port, c, passwords, c.topic, false);
   return { allowed: pubackAllowed(output), output };
 }
 
-async function probeSubscribe(port: number, c: AclCase, passwords: Record<string, string>): Promise<ProbeResult> {
-  const r = await execa('mosquitto_sub', [...clientArgs(port, c, passwords), '-E', '-W', '10', '-t', c.topic], {
-    reject: false,
-    all: true,
-  });
+async function probeSubscribe(
+  port: number,
+  c: AclCase,
+  passwords: Record<string, string>,
+): Promise<ProbeResult> {
+  const r = await execa(
+    'mosquitto_sub',
+    [...clientArgs(port, c, passwords), '-E', '-W', '10', '-t', c.topic],
+    {
+      reject: false,
+      all: true,
+    },
+  );
   const output = r.all ?? '';
   const m = /Subscribed \(mid: \d+\): (\d+)/.exec(output);
   if (!m) throw new Error(`no SUBACK:\n${output}`);
@@ -57,9 +92,20 @@ async function probeSubscribe(port: number, c: AclCase, passwords: Record<string
 
 /** Starts a subscriber and resolves once its SUBACK arrived (or it ended). */
 function subscriber(port: number, c: AclCase, passwords: Record<string, string>) {
+  // stdbuf: mosquitto_sub buffers its debug lines when stdout is a pipe, and we wait for its SUBACK line.
   const proc: ResultPromise<{ all: true; reject: false }> = execa(
-    'mosquitto_sub',
-    [...clientArgs(port, c, passwords), '-C', c.topic.startsWith('$SYS') ? '1' : '2', '-W', '20', '-t', c.topic],
+    'stdbuf',
+    [
+      '-oL',
+      'mosquitto_sub',
+      ...clientArgs(port, c, passwords),
+      '-C',
+      c.topic.startsWith('$SYS') ? '1' : '2',
+      '-W',
+      '20',
+      '-t',
+      c.topic,
+    ],
     { reject: false, all: true },
   );
   const subscribed = new Promise<void>((resolve) => {
@@ -73,17 +119,44 @@ function subscriber(port: number, c: AclCase, passwords: Record<string, string>)
   return { proc, subscribed };
 }
 
-async function probeReceives(port: number, cases: AclCase[], passwords: Record<string, string>): Promise<ProbeResult[]> {
+async function probeReceives(
+  port: number,
+  cases: AclCase[],
+  passwords: Record<string, string>,
+): Promise<ProbeResult[]> {
   const topics = [...new Set(cases.map((c) => c.topic).filter((t) => !t.startsWith('$SYS')))];
-  // One client id per observer connection: parallel clients sharing an id would take each other over.
-  const observer = (i: number, phase: string) => ({ ...ACL_OBSERVER, clientId: `${ACL_OBSERVER.clientId}-${phase}${i}` });
-  const seeded = await Promise.all(topics.map((t, i) => publish(port, observer(i, 'r'), passwords, t, true)));
-  seeded.forEach((out) => {
-    if (!pubackAllowed(out)) throw new Error(`the observer may not publish:\n${out}`);
+  // One MQTT.js connection publishes for the observer: a process per message is slow on a busy host.
+  const observer = await connectAsync({
+    host: '127.0.0.1',
+    port,
+    protocolVersion: 5,
+    clientId: ACL_OBSERVER.clientId,
+    username: ACL_OBSERVER.username,
+    password: passwords[ACL_OBSERVER.username],
+    reconnectPeriod: 0,
   });
+  const publishAll = (retain: boolean) =>
+    Promise.all(
+      // MQTT.js rejects when the PUBACK carries a failure reason code.
+      topics.map((t) => observer.publishAsync(t, retain ? 'retained' : 'live', { qos: 1, retain })),
+    );
+  try {
+    await publishAll(true);
+    return await deliver(port, cases, passwords, () => publishAll(false));
+  } finally {
+    await observer.endAsync();
+  }
+}
+
+async function deliver(
+  port: number,
+  cases: AclCase[],
+  passwords: Record<string, string>,
+  publishLive: () => Promise<unknown>,
+): Promise<ProbeResult[]> {
   const subs = cases.map((c) => subscriber(port, c, passwords));
   await Promise.all(subs.map((s) => s.subscribed));
-  await Promise.all(topics.map((t, i) => publish(port, observer(i, 'l'), passwords, t, false)));
+  await publishLive();
   // Granted subscribers exit after their two messages; refused ones get nothing and are stopped.
   const timer = setTimeout(() => {
     for (const s of subs) s.proc.kill('SIGTERM');
@@ -93,22 +166,31 @@ async function probeReceives(port: number, cases: AclCase[], passwords: Record<s
   return results.map((r, i) => {
     const output = r.all ?? '';
     const retained = /received PUBLISH \(d\d, q\d, r1/.test(output);
-    const live = /received PUBLISH \(d\d, q\d, r0/.test(output) || cases[i]!.topic.startsWith('$SYS');
-    if (retained !== live) throw new Error(`retained and live deliveries disagree for ${cases[i]!.topic}:\n${output}`);
+    const live = cases[i]!.topic.startsWith('$SYS')
+      ? retained
+      : /received PUBLISH \(d\d, q\d, r0/.test(output);
+    if (retained !== live)
+      throw new Error(`retained and live deliveries disagree for ${cases[i]!.topic}:\n${output}`);
     return { allowed: retained, output };
   });
 }
 
 /** What the broker on `port` decides for every case, in the order of `cases`. */
-export async function probeAclCases(port: number, cases: AclCase[], passwords: Record<string, string>): Promise<ProbeResult[]> {
+export async function probeAclCases(
+  port: number,
+  cases: AclCase[],
+  passwords: Record<string, string>,
+): Promise<ProbeResult[]> {
   const results = new Map<AclCase, ProbeResult>();
   const direct = cases.filter((c) => c.action !== 'receive');
   const directResults = await Promise.all(
-    direct.map((c) => (c.action === 'publish' ? probePublish(port, c, passwords) : probeSubscribe(port, c, passwords))),
+    direct.map((c) =>
+      c.action === 'publish' ? probePublish(port, c, passwords) : probeSubscribe(port, c, passwords),
+    ),
   );
-  direct.forEach((c, i) => results.set(c, directResults[i]!));
+  for (const [i, c] of direct.entries()) results.set(c, directResults[i]!);
   const receives = cases.filter((c) => c.action === 'receive');
   const receiveResults = await probeReceives(port, receives, passwords);
-  receives.forEach((c, i) => results.set(c, receiveResults[i]!));
+  for (const [i, c] of receives.entries()) results.set(c, receiveResults[i]!);
   return cases.map((c) => results.get(c)!);
 }

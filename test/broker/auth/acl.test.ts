@@ -6,17 +6,12 @@ import { Authenticator } from '../../../src/broker/auth/index.js';
 import { formatEntry } from '../../../src/broker/auth/password-file.js';
 import { ConfigError } from '../../../src/errors.js';
 import { peers } from '../../helpers/peers.js';
-import { type RunningBroker, startMosquitto, tempDir } from '../../helpers/processes.js';
+import { type RunningBroker, tempDir } from '../../helpers/processes.js';
 import { ACL_CASES, ACL_FILE, ACL_USERS, type AclCase } from './acl-cases.js';
 import { probeAclCases } from './acl-probe.js';
+import { startMosquittoWithAuth } from './mosquitto-auth.js';
 
 const acl = parseAcl(ACL_FILE, 'acl');
-
-/**
- * Run as root, mosquitto switches to the "mosquitto" user before reading password and ACL files,
- * which then cannot read our private temp dirs; `user root` keeps it as is (ignored when not root).
- */
-export const KEEP_USER = process.getuid?.() === 0 ? 'user root\n' : '';
 
 function decide(c: AclCase): boolean {
   if (c.action === 'publish') return acl.canPublish(c.clientId, c.username, c.topic);
@@ -37,29 +32,6 @@ describe('the ACL case table', () => {
   });
 });
 
-describe.runIf(peers.mosquitto() && peers.mosquittoClients())('the ACL case table against mosquitto 2.0', () => {
-  let broker: RunningBroker;
-
-  beforeAll(async () => {
-    const dir = tempDir('mqx-acl-');
-    const lines = await Promise.all(Object.entries(ACL_USERS).map(([user, pw]) => formatEntry(user, pw)));
-    writeFileSync(path.join(dir, 'passwd'), `${lines.join('\n')}\n`);
-    writeFileSync(path.join(dir, 'acl'), ACL_FILE);
-    broker = await startMosquitto(
-      `${KEEP_USER}password_file ${path.join(dir, 'passwd')}\nacl_file ${path.join(dir, 'acl')}`,
-    );
-  });
-  afterAll(() => broker?.stop());
-
-  it('decides every case as recorded', async () => {
-    const results = await probeAclCases(broker.port, ACL_CASES, ACL_USERS);
-    const wrong = ACL_CASES.flatMap((c, i) =>
-      results[i]!.allowed === c.allowed ? [] : [`${label(c)}: mosquitto says ${results[i]!.allowed}\n${results[i]!.output}`],
-    );
-    expect(wrong).toEqual([]);
-  }, 60_000);
-});
-
 describe('ACL semantics beyond the table', () => {
   it('without an acl_file everything is allowed but publishing to $SYS', async () => {
     const auth = new Authenticator({ allowAnonymous: true }, { explicitListeners: true });
@@ -74,7 +46,10 @@ describe('ACL semantics beyond the table', () => {
   it('treats an empty username as anonymous', async () => {
     const dir = tempDir('mqx-acl-');
     writeFileSync(path.join(dir, 'acl'), ACL_FILE);
-    const auth = new Authenticator({ allowAnonymous: true, aclFile: path.join(dir, 'acl') }, { explicitListeners: true });
+    const auth = new Authenticator(
+      { allowAnonymous: true, aclFile: path.join(dir, 'acl') },
+      { explicitListeners: true },
+    );
     await auth.reload();
     expect(auth.canPublish('x', '', 'anon/rw')).toBe(true);
   });
@@ -82,8 +57,20 @@ describe('ACL semantics beyond the table', () => {
   it('matches wildcards as MQTT does', () => {
     const a = parseAcl('topic read +/+\ntopic read a/+/c/#\ntopic read /lead\n', 'acl');
     const can = (t: string) => a.canReceive('c', undefined, t);
-    expect([can('x/y'), can('/y'), can('x/'), can('x'), can('x/y/z')]).toEqual([true, true, true, false, false]);
-    expect([can('a/b/c'), can('a/b/c/d/e'), can('a/b/d'), can('/lead'), can('lead')]).toEqual([true, true, false, true, false]);
+    expect([can('x/y'), can('/y'), can('x/'), can('x'), can('x/y/z')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect([can('a/b/c'), can('a/b/c/d/e'), can('a/b/d'), can('/lead'), can('lead')]).toEqual([
+      true,
+      true,
+      false,
+      true,
+      false,
+    ]);
     expect(can('$SYS/y')).toBe(false);
   });
 

@@ -1,0 +1,56 @@
+/**
+ * End-to-end latency as an HDR histogram: constant memory and three significant digits whatever
+ * the message count, so recording a million deliveries costs nothing noticeable in the hot loop.
+ * Values are recorded in microseconds; the summary speaks milliseconds.
+ */
+import * as hdr from 'hdr-histogram-js';
+
+export interface LatencySummary {
+  count: number;
+  /** Milliseconds. */
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+/** One hour: anything slower is a stall worth seeing as "max", not a reason to throw. */
+const HIGHEST_US = 3_600_000_000;
+
+export class LatencyHistogram {
+  private readonly histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 3,
+  });
+
+  /** Records one latency; negative values (clock skew between processes) count as zero. */
+  recordMs(ms: number): void {
+    const us = Math.round(ms * 1000);
+    this.histogram.recordValue(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
+  }
+
+  add(other: LatencyHistogram): void {
+    this.histogram.add(other.histogram);
+  }
+
+  get count(): number {
+    return this.histogram.totalCount;
+  }
+
+  summary(): LatencySummary {
+    const h = this.histogram;
+    const ms = (us: number) => us / 1000;
+    return {
+      count: h.totalCount,
+      mean: ms(h.totalCount === 0 ? 0 : h.mean),
+      p50: ms(h.getValueAtPercentile(50)),
+      p90: ms(h.getValueAtPercentile(90)),
+      p99: ms(h.getValueAtPercentile(99)),
+      p999: ms(h.getValueAtPercentile(99.9)),
+      max: ms(h.maxValue),
+    };
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Drives one publishing connection as fast as allowed: by the QoS 1/2 window, by the rate, by the
+ * limit and by socket backpressure. Each pump builds one Buffer holding a batch of PUBLISH packets
+ * copied from the template and patched (packet id, sequence number, send time), so a batch costs
+ * one write however many messages it holds.
+ */
+import { nowMs } from './clock.js';
+import type { BenchConnection } from './connection.js';
+import type { PublishTemplate } from './packets.js';
+
+export interface PublisherOptions {
+  /** Goes into every payload; subscribers check sequences per publisher id. */
+  publisherId: number;
+  qos: 0 | 1 | 2;
+  /** Messages to send; Infinity until stopped. */
+  limit: number;
+  /** Messages per second; undefined for as fast as possible. */
+  rate?: number;
+  /** Unacknowledged QoS 1/2 messages allowed at once. */
+  inflight: number;
+  /** Most messages in one write. */
+  batch: number;
+}
+
+/** When rate-limited, the pump wakes this often (ms); the messages due since the last wake go together. */
+const RATE_TICK_MS = 1;
+
+export class Publisher {
+  sent = 0;
+  completed = 0;
+  failed = 0;
+  firstSentAt = 0;
+  lastCompletedAt = 0;
+  lostReason: string | undefined;
+  private inflight = 0;
+  private nextId = 1;
+  private readonly slots = new Uint8Array(0x10000);
+  private readonly window: number;
+  private stopped = false;
+  private waitingDrain = false;
+  private scheduled = false;
+  private ticker: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private finish: () => void = () => undefined;
+  /** Resolves when every message is sent and, at QoS 1/2, acknowledged, or after stop(). */
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly conn: BenchConnection,
+    private readonly template: PublishTemplate,
+    private readonly options: PublisherOptions,
+  ) {
+    this.window = Math.max(1, Math.min(options.inflight, conn.receiveMaximum, 0xffff));
+    this.done = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+    conn.handlers = {
+      publish() {},
+      complete: (id, failed) => this.onComplete(id, failed),
+      turn: () => this.pump(),
+      lost: (reason) => {
+        this.lostReason ??= reason;
+        this.stop();
+      },
+    };
+  }
+
+  start(): void {
+    this.startedAt = nowMs();
+    if (this.options.rate !== undefined) this.ticker = setInterval(() => this.pump(), RATE_TICK_MS);
+    this.pump();
+  }
+
+  /** Sends nothing more; `done` resolves once what is in flight is acknowledged (or at once at QoS 0). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.ticker);
+    this.checkDone();
+  }
+
+  /** Gives up on what is in flight, e.g. when the run's drain time is over. */
+  abandon(): void {
+    this.stop();
+    this.finish();
+  }
+
+  get publisherId(): number {
+    return this.options.publisherId;
+  }
+
+  get unacknowledged(): number {
+    return this.inflight;
+  }
+
+  private pump(): void {
+    this.scheduled = false;
+    if (this.stopped || this.waitingDrain || this.conn.closed) return;
+    const { qos, limit, rate, batch } = this.options;
+    let n = Math.min(batch, limit - this.sent);
+    if (qos > 0) n = Math.min(n, this.window - this.inflight);
+    const now = nowMs();
+    if (rate !== undefined) n = Math.min(n, Math.floor((rate * (now - this.startedAt)) / 1000) + 1 - this.sent);
+    if (n <= 0) {
+      if (this.sent >= limit) this.stop();
+      return;
+    }
+    if (this.sent === 0) this.firstSentAt = now;
+    const size = this.template.length;
+    const buf = Buffer.allocUnsafe(n * size);
+    for (let i = 0; i < n; i++) {
+      this.template.writeInto(buf, i * size, qos > 0 ? this.takeId() : 0, this.options.publisherId, this.sent++, now);
+    }
+    const ok = this.conn.write(buf);
+    if (this.sent >= limit) {
+      this.stop();
+      return;
+    }
+    if (!ok) {
+      this.waitingDrain = true;
+      this.conn.drained().then(() => {
+        this.waitingDrain = false;
+        this.pump();
+      });
+      return;
+    }
+    // Acks (QoS 1/2) and the ticker (rate) pump again; a free-running QoS 0 publisher yields to I/O first.
+    if (qos === 0 && rate === undefined && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.pump());
+    }
+  }
+
+  private takeId(): number {
+    let id = this.nextId;
+    while (this.slots[id] !== 0) id = id === 0xffff ? 1 : id + 1;
+    this.slots[id] = 1;
+    this.nextId = id === 0xffff ? 1 : id + 1;
+    this.inflight++;
+    return id;
+  }
+
+  private onComplete(id: number, failed: boolean): void {
+    if (this.slots[id] === 0) return;
+    this.slots[id] = 0;
+    this.inflight--;
+    this.completed++;
+    if (failed) this.failed++;
+    this.lastCompletedAt = nowMs();
+    this.checkDone();
+  }
+
+  private checkDone(): void {
+    if (!this.stopped) return;
+    if (this.options.qos === 0) {
+      this.conn.flushed().then(() => {
+        this.lastCompletedAt = nowMs();
+        this.finish();
+      });
+    } else if (this.inflight === 0) {
+      this.finish();
+    }
+  }
+}

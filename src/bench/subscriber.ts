@@ -1,0 +1,50 @@
+/**
+ * The receiving side of one connection: counts deliveries, checks each publisher's sequence and,
+ * when asked, records end-to-end latency from the send time in the payload.
+ */
+import { nowMs } from './clock.js';
+import type { BenchConnection } from './connection.js';
+import type { LatencyHistogram } from './histogram.js';
+import { readStamp } from './payload.js';
+import { SequenceChecker } from './sequence.js';
+
+export class Subscriber {
+  received = 0;
+  /** Deliveries whose payload carried no bench stamp (another publisher on the same topics). */
+  foreign = 0;
+  firstAt = 0;
+  lastAt = 0;
+  lostReason: string | undefined;
+  readonly checker = new SequenceChecker();
+
+  constructor(
+    readonly conn: BenchConnection,
+    /** The filter this subscriber holds, to work out which publishers it should hear. */
+    readonly filter: string,
+    private readonly latency: LatencyHistogram | undefined,
+    /** Run when the count first reaches `limit`. */
+    private readonly limit = Infinity,
+    private readonly onLimit: () => void = () => undefined,
+  ) {
+    conn.handlers = {
+      publish: (packet) => {
+        const now = nowMs();
+        if (this.received === 0) this.firstAt = now;
+        this.lastAt = now;
+        this.received++;
+        const stamp = readStamp(packet.payload);
+        if (stamp === undefined) this.foreign++;
+        else {
+          this.checker.record(stamp.publisher, stamp.seq);
+          this.latency?.recordMs(now - stamp.sentAt);
+        }
+        if (this.received === this.limit) this.onLimit();
+      },
+      complete() {},
+      turn() {},
+      lost: (reason) => {
+        this.lostReason ??= reason;
+      },
+    };
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * One side of a bridge as a client connection that stays up: dials the bridge's addresses (in
+ * failover or round-robin order), waits restart_timeout between attempts (decorrelated jitter, as
+ * mosquitto), and keeps one Client across lost connections so that its QoS 1/2 flows resume with
+ * the same packet ids (DUP) on the kept remote session, which is what makes QoS 2 exactly once
+ * through an outage. start_type once gives up after the first connection ends.
+ */
+import { Client, type ClientOptions } from '../client/index.js';
+import type { ConnackPacket, PublishPacket } from '../protocol/types.js';
+import type { DialOptions } from '../transport/dial.js';
+
+export interface LinkEvents {
+  /**
+   * A connection was accepted. `fresh` is true for a Client's first connection: whatever an
+   * earlier Client had in flight died with it and must be sent again by the caller.
+   */
+  up(client: Client, connack: ConnackPacket, fresh: boolean): void;
+  /** The connection is gone: `final` when this Client is closed for good, else it reconnects. */
+  down(reason: string, client: Client, final: boolean): void;
+  message(packet: PublishPacket, client: Client): void;
+}
+
+export interface LinkOptions {
+  /** For log lines: "bridge NAME to HOST:PORT". */
+  label: string;
+  /** The bridge's addresses in order; after a failure or a loss the next one is tried. */
+  targets: DialOptions[];
+  /** Seconds: [base, cap]. */
+  restartTimeout: [number, number];
+  once: boolean;
+  client: Omit<ClientOptions, 'broker'>;
+  log(level: 'notice' | 'warning', message: string): void;
+}
+
+/** How long one attempt may take to reach CONNACK before the next address is tried. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+export class Link {
+  private client: Client | undefined;
+  private index = 0;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private sleepMs = 0;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: LinkOptions,
+    private readonly events: LinkEvents,
+  ) {}
+
+  /** The Client while its connection is up. */
+  get connected(): Client | undefined {
+    return this.client?.connected ? this.client : undefined;
+  }
+
+  get target(): DialOptions {
+    return this.options.targets[this.index]!;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.running ??= this.run().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Disconnects cleanly (the will is not published) and stops reconnecting. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    const client = this.client;
+    this.client = undefined;
+    await client?.end({ timeoutMs: 1_000 }).catch(() => undefined);
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    let first = true;
+    while (!this.stopped) {
+      if (!first) {
+        this.advance();
+        await this.pause(this.nextDelay());
+        if (this.stopped) return;
+      }
+      first = false;
+      const ended = await this.attempt();
+      if (ended === 'connected-then-lost' && this.options.once) {
+        this.options.log('notice', `${this.options.label}: connection ended; start_type once, not restarting.`);
+        return;
+      }
+      if (ended === 'connected-then-lost') this.sleepMs = 0;
+    }
+  }
+
+  /** One Client from its first dial to its end; resolves how it ended. */
+  private attempt(): Promise<'failed' | 'connected-then-lost'> {
+    const { client: base, restartTimeout } = this.options;
+    const client = new Client({
+      ...base,
+      broker: this.target,
+      reconnect: false,
+      connectTimeoutMs: ATTEMPT_TIMEOUT_MS,
+    });
+    this.client = client;
+    const where = `${this.target.host}:${this.target.port}`;
+    client.on('message', (packet) => this.events.message(packet, client));
+    return new Promise((resolve) => {
+      let wasUp = false;
+      client.on('connect', (connack) => {
+        this.options.log('notice', `${this.options.label}: connected to ${this.describe()}.`);
+        const fresh = !wasUp;
+        wasUp = true;
+        this.events.up(client, connack, fresh);
+      });
+      client.on('offline', (error) => {
+        this.options.log('notice', `${this.options.label}: connection lost (${error.message}); reconnecting.`);
+        this.events.down(error.message, client, false);
+        // The Client dials options.broker on every attempt: move on to the next address.
+        this.advance();
+        client.options.broker = this.target;
+      });
+      client.on('close', (error) => {
+        if (this.client === client) this.client = undefined;
+        if (wasUp && error)
+          this.options.log('notice', `${this.options.label}: connection closed (${error.message}).`);
+        if (wasUp) this.events.down(error?.message ?? 'stopped', client, true);
+        resolve(wasUp ? 'connected-then-lost' : 'failed');
+      });
+      client.connect().then(
+        () => {
+          if (this.stopped || this.options.once) return;
+          // Only now: the first connection is tried once per address, then the link moves on.
+          client.options.reconnect = {
+            minDelayMs: restartTimeout[0] * 1000,
+            maxDelayMs: restartTimeout[1] * 1000,
+          };
+        },
+        (err: Error) => {
+          if (!this.stopped)
+            this.options.log('notice', `${this.options.label}: connecting to ${where} failed: ${err.message}`);
+        },
+      );
+    });
+  }
+
+  private describe(): string {
+    return `${this.target.host}:${this.target.port}`;
+  }
+
+  /** Next address: in failover mode the list wraps back to the main (first) address. */
+  private advance(): void {
+    this.index = (this.index + 1) % this.options.targets.length;
+  }
+
+  /** Decorrelated jitter between base and cap; a single restart_timeout value is a fixed delay. */
+  private nextDelay(): number {
+    const [base, cap] = this.options.restartTimeout.map((s) => s * 1000) as [number, number];
+    if (base === cap) return base;
+    const upper = Math.max(base, this.sleepMs * 3);
+    this.sleepMs = Math.min(cap, base + Math.random() * (upper - base));
+    return this.sleepMs;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

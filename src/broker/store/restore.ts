@@ -1,0 +1,52 @@
+import { type Broker, NEVER_EXPIRES } from '../broker.js';
+import type { Subscription } from '../session.js';
+import type { StoredSession, StoredState } from './store.js';
+
+/**
+ * Rebuilds the broker's sessions, subscriptions, queues, inflight windows, retained messages
+ * and delayed wills from a store, before any listener opens. Session expiry is absolute, so the
+ * time the broker was down counts; a session that was connected when the broker died is taken
+ * as disconnected when the store last saw the broker alive.
+ */
+export function restore(broker: Broker, state: StoredState): void {
+  for (const stored of state.sessions) restoreSession(broker, stored, state.aliveAt);
+  for (const message of state.retained) broker.retained.set(message);
+  for (const will of state.wills) broker.pendingWills.set(will.clientId, { message: will.message, at: will.at });
+}
+
+function restoreSession(broker: Broker, stored: StoredSession, aliveAt: number): void {
+  const session = broker.newSession(stored.clientId);
+  session.expiryInterval = stored.expiryInterval;
+  session.expiresAt = stored.connected
+    ? expiryAfterCrash(stored, aliveAt, broker.config.persistentClientExpiration)
+    : stored.expiresAt;
+  session.username = stored.username;
+  session.isBridge = stored.isBridge;
+  for (const s of stored.subscriptions) {
+    const sub: Subscription = { ...s, clientId: stored.clientId, session };
+    broker.subscribe(session, sub);
+  }
+  for (const out of stored.outgoing) {
+    if (out.packetId !== 0) {
+      session.inflight.set(out.packetId, out);
+    } else {
+      session.queue.push(out);
+      session.queuedBytes += out.message.payload.length;
+    }
+  }
+  for (const id of stored.inboundQos2) session.inboundQos2.add(id);
+  // Set last, so that rebuilding the session above wrote nothing back to the store.
+  session.storeId = stored.storeId;
+}
+
+function expiryAfterCrash(
+  stored: StoredSession,
+  aliveAt: number,
+  persistentClientExpiration: number | undefined,
+): number {
+  const since = aliveAt || Date.now();
+  if (stored.expiryInterval !== NEVER_EXPIRES) return since + stored.expiryInterval * 1000;
+  if (stored.protocolVersion < 5 && persistentClientExpiration !== undefined)
+    return since + persistentClientExpiration * 1000;
+  return 0;
+}

@@ -1,0 +1,38 @@
+import { Client } from '../../src/client/index.js';
+import { newBridge, parseTopicTokens } from '../../src/config/bridge-rules.js';
+import type { BridgeConfig } from '../../src/config/broker-config.js';
+import type { PublishPacket } from '../../src/protocol/types.js';
+
+/** A bridge block as a test wants it: fast restarts, one address, rules in mosquitto syntax. */
+export function bridgeTo(
+  name: string,
+  port: number,
+  rules: string[],
+  extra: Partial<BridgeConfig> = {},
+): BridgeConfig {
+  return {
+    ...newBridge(name, 'test'),
+    addresses: [{ host: '127.0.0.1', port }],
+    topics: rules.map((r) => parseTopicTokens('test', r.split(' '))),
+    restartTimeout: [1, 1],
+    ...extra,
+  };
+}
+
+export async function connect(port: number, options: { clientId?: string; clean?: boolean } = {}) {
+  const received: PublishPacket[] = [];
+  const client = new Client({ broker: { scheme: 'mqtt', host: '127.0.0.1', port }, ...options });
+  client.on('message', (p) => received.push(p));
+  await client.connect();
+  return { client, received };
+}
+
+export async function until(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BrokerLog, strftime } from '../../src/broker/log.js';
+import { defaultBrokerConfig } from '../../src/config/broker-config.js';
+import { tempDir } from '../helpers/processes.js';
+
+describe('BrokerLog', () => {
+  it('writes mosquitto-style lines with a unix timestamp to a log file, only for enabled types', () => {
+    const file = path.join(tempDir('mqx-log-'), 'm.log');
+    const log = new BrokerLog({
+      ...defaultBrokerConfig().log,
+      destinations: [{ kind: 'file', path: file }],
+      types: ['error', 'notice'],
+    });
+    log.notice('hello');
+    log.info('not enabled');
+    log.error('bad');
+    log.close();
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\d{10}: hello$/);
+    expect(lines[1]).toMatch(/^\d{10}: bad$/);
+  });
+
+  it('log_timestamp false and a log_timestamp_format are honoured', () => {
+    const file = path.join(tempDir('mqx-log-'), 'm.log');
+    const settings = { ...defaultBrokerConfig().log, destinations: [{ kind: 'file' as const, path: file }] };
+    const plain = new BrokerLog({ ...settings, timestamp: false });
+    plain.notice('no stamp');
+    plain.close();
+    const formatted = new BrokerLog({ ...settings, timestampFormat: '%Y-%m-%dT%H:%M:%S' });
+    formatted.notice('stamped');
+    formatted.close();
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('no stamp');
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d: stamped$/);
+  });
+
+  it('log_dest topic hands lines to $SYS/broker/log/<type letter>', () => {
+    const log = new BrokerLog({ ...defaultBrokerConfig().log, destinations: [{ kind: 'topic' }] });
+    const seen: Array<[string, string]> = [];
+    log.topicSink = (topic, line) => seen.push([topic, line]);
+    log.notice('n');
+    log.error('e');
+    expect(seen).toEqual([
+      ['$SYS/broker/log/N', 'n'],
+      ['$SYS/broker/log/E', 'e'],
+    ]);
+  });
+
+  it('strftime covers the usual specifiers', () => {
+    const d = new Date(2026, 0, 2, 3, 4, 5);
+    expect(strftime('%Y-%m-%d %H:%M:%S %F %T %% %j', d)).toBe(
+      '2026-01-02 03:04:05 2026-01-02 03:04:05 % 002',
+    );
+  });
+});

@@ -1,0 +1,171 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { formatEntry } from '../../src/broker/auth/password-file.js';
+import { runInNetns } from '../helpers/netns.js';
+import { peers } from '../helpers/peers.js';
+import { ROOT, runMqx, startMqxBroker, tempDir } from '../helpers/processes.js';
+
+const FIXTURES = path.join(ROOT, 'test/fixtures/config');
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
+
+/** A directory to re-root the course configs' /var/lib, /var/log and /etc paths into. */
+function prefixDir(): string {
+  const dir = tempDir('mqx-prefix-');
+  for (const sub of ['var/lib/mosquitto', 'var/log/mosquitto', 'etc/mosquitto/conf.d'])
+    mkdirSync(path.join(dir, sub), { recursive: true });
+  return dir;
+}
+
+describe('mqx broker', () => {
+  it('starts on embedded defaults: loopback only, anonymous allowed, and says so', async () => {
+    const b = await startMqxBroker();
+    try {
+      const text = b.log.join('\n');
+      expect(text).toMatch(/mqx version \d+\.\d+\.\d+ starting/);
+      expect(text).toContain('Starting in local only mode');
+      expect(text).toContain('Anonymous clients are allowed');
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.port}`, { reconnectPeriod: 0 });
+      await c.endAsync();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('-v logs connections in mosquitto style, and SIGTERM shuts down cleanly with exit 0', async () => {
+    const b = await startMqxBroker(['-v']);
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.port}`, {
+      reconnectPeriod: 0,
+      clientId: 'log-me',
+      keepalive: 30,
+    });
+    await c.subscribeAsync('v/t', { qos: 1 });
+    await c.endAsync();
+    await new Promise((r) => setTimeout(r, 200));
+    b.proc.kill('SIGTERM');
+    const result = await b.proc;
+    const text = b.log.join('\n');
+    expect(text).toMatch(/New connection from 127\.0\.0\.1:\d+ on port \d+\./);
+    expect(text).toMatch(/New client connected from 127\.0\.0\.1:\d+ as log-me \(p2, c1, k30\)\./);
+    expect(text).toContain('log-me 1 v/t');
+    expect(text).toContain('Client log-me disconnected.');
+    expect(text).toContain('terminating');
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('accepts the course central broker config as written (--check prints the effective config)', async () => {
+    const r = await runMqx(['broker', '--check', '-c', path.join(FIXTURES, 'central-1884.conf')], {
+      env: { MQX_PATH_PREFIX: prefixDir() },
+    });
+    expect(r.exitCode, text(r.stderr)).toBe(0);
+    const out = text(r.stdout);
+    expect(out).toMatch(/listener 1884/);
+    expect(out).toMatch(/allow_anonymous true/);
+  });
+
+  it('accepts the course bridge broker config as written', async () => {
+    const r = await runMqx(['broker', '--check', '-c', path.join(FIXTURES, 'bridge-1883.conf')], {
+      env: { MQX_PATH_PREFIX: prefixDir() },
+    });
+    expect(r.exitCode, text(r.stderr)).toBe(0);
+    expect(text(r.stdout)).toMatch(/connection bridge-central/);
+  });
+
+  it.runIf(peers.netns() && peers.mosquittoClients())(
+    'serves clients on port 1884 from the course central config',
+    async () => {
+      const prefix = prefixDir();
+      const r = await runInNetns(`
+MQX_PATH_PREFIX=${prefix} $MQX broker -c ${FIXTURES}/central-1884.conf > "$OUT/broker.log" 2>&1 &
+wait_port 1884
+mosquitto_sub -p 1884 -t srv/humidity -C 1 -W 5 > "$OUT/sub.out" &
+sleep 0.4
+mosquitto_pub -p 1884 -t srv/humidity -m 'humidity: 10'
+wait %2
+cat "$OUT/sub.out"
+`);
+      expect(r.stdout.trim(), r.stderr).toBe('humidity: 10');
+    },
+  );
+
+  const broken: Array<[string, string, RegExp]> = [
+    ['unknown directive', 'listener 1883\nalow_anonymous true\n', /:2: .*alow_anonymous/],
+    ['bad port', 'port abc\n', /:1: .*port/],
+    ['bad boolean', 'allow_anonymous maybe\n', /:1: .*allow_anonymous/],
+    ['bridge without address', 'connection b1\ntopic a/# out 1\n', /:1: .*address/],
+    [
+      'bad bridge topic direction',
+      'connection b1\naddress localhost:1884\ntopic a/# sideways 1\n',
+      /:3: .*topic/,
+    ],
+    [
+      'bad bridge option',
+      'connection b1\naddress localhost:1884\nbridge_nonsense true\n',
+      /:3: .*bridge_nonsense/,
+    ],
+  ];
+  for (const [name, conf, pattern] of broken) {
+    it(`a broken config (${name}) names file and line, exits 2, and starts nothing`, async () => {
+      const file = path.join(tempDir('mqx-badconf-'), 'broken.conf');
+      writeFileSync(file, conf);
+      const r = await runMqx(['broker', '-c', file]);
+      expect(r.exitCode).toBe(2);
+      const stderr = text(r.stderr).trim();
+      expect(stderr.split('\n')).toHaveLength(1);
+      expect(stderr).toContain(file);
+      expect(stderr).toMatch(pattern);
+    });
+  }
+
+  it('an unknown flag is a usage error', async () => {
+    const r = await runMqx(['broker', '--bogus-flag']);
+    expect(r.exitCode).toBe(2);
+    expect(text(r.stderr)).toMatch(/bogus-flag/i);
+  });
+
+  it('SIGHUP re-reads the password file: a new user can connect without a restart', async () => {
+    const dir = tempDir('mqx-hup-');
+    const passwd = path.join(dir, 'passwd');
+    writeFileSync(passwd, `${await formatEntry('old', 'old-secret')}\n`);
+    const conf = path.join(dir, 'mqx.conf');
+    writeFileSync(conf, `listener 0 127.0.0.1\nallow_anonymous false\npassword_file ${passwd}\n`);
+    const b = await startMqxBroker(['-c', conf]);
+    try {
+      const connect = (username: string, password: string) =>
+        mqtt.connectAsync(`mqtt://127.0.0.1:${b.port}`, {
+          reconnectPeriod: 0,
+          username,
+          password,
+          connectTimeout: 3_000,
+        });
+      await (await connect('old', 'old-secret')).endAsync();
+      await expect(connect('new', 'new-secret')).rejects.toThrow();
+      writeFileSync(
+        passwd,
+        `${await formatEntry('old', 'old-secret')}\n${await formatEntry('new', 'new-secret')}\n`,
+      );
+      b.proc.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 500));
+      await (await connect('new', 'new-secret')).endAsync();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('-d runs the broker in the background and returns at once', async () => {
+    const dir = tempDir('mqx-daemon-');
+    const conf = path.join(dir, 'd.conf');
+    const { freePort, waitForPort } = await import('../helpers/ports.js');
+    const port = await freePort();
+    writeFileSync(
+      conf,
+      `listener ${port} 127.0.0.1\nallow_anonymous true\npid_file ${path.join(dir, 'pid')}\n`,
+    );
+    const r = await runMqx(['broker', '-d', '-c', conf]);
+    expect(r.exitCode).toBe(0);
+    await waitForPort(port);
+    await execa('pkill', ['-f', `broker -c ${conf}`], { reject: false });
+  });
+});
