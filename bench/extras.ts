@@ -1,9 +1,8 @@
 /**
  * Benchmarks other engineers own, run after the scenarios when they are present: the cold start
  * of one-shot publishers (bench/cold-start.ts, a script) and persistence on/off throughput
- * (bench/persistence.ts). The persistence hook: that module exports
- * `runPersistence(): Promise<unknown>` resolving to a JSON-serialisable result (and may print its
- * own table); until it does, the run says it was skipped.
+ * (bench/persistence.ts, through its exported runPersistenceBench and formatPersistenceBench).
+ * Either one missing or broken is reported, never fatal to the scenario results.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,12 +12,22 @@ import { ROOT } from './paths.js';
 export interface ExtraResult {
   name: string;
   status: 'ok' | 'failed' | 'skipped';
-  output: unknown;
+  /** What to print. */
+  output: string;
+  /** Structured results for the JSON file, when the benchmark gives any. */
+  results?: unknown;
+}
+
+/** The part of bench/persistence.ts this run relies on. */
+interface PersistenceModule {
+  runPersistenceBench(options: { seconds: number }): Promise<unknown[]>;
+  formatPersistenceBench(results: unknown[]): string;
 }
 
 export function coldStart(runs: number): ExtraResult {
   const script = path.join(ROOT, 'dist/bench/cold-start.js');
-  if (!existsSync(script)) return { name: 'cold-start', status: 'skipped', output: 'dist/bench/cold-start.js not built' };
+  if (!existsSync(script))
+    return { name: 'cold-start', status: 'skipped', output: 'dist/bench/cold-start.js not built' };
   const r = spawnSync(process.execPath, [script, String(runs)], { encoding: 'utf8', timeout: 300_000 });
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   // Exit code 1 means "over its target", still a measurement; anything else is a crash.
@@ -26,15 +35,21 @@ export function coldStart(runs: number): ExtraResult {
   return { name: 'cold-start', status, output };
 }
 
-export async function persistence(): Promise<ExtraResult> {
+export async function persistence(seconds: number): Promise<ExtraResult> {
   const file = path.join(ROOT, 'dist/bench/persistence.js');
-  if (!existsSync(file)) return { name: 'persistence', status: 'skipped', output: 'bench/persistence.ts not present' };
-  const mod = (await import(file)) as { runPersistence?: () => Promise<unknown> };
-  if (typeof mod.runPersistence !== 'function') {
-    return { name: 'persistence', status: 'skipped', output: 'bench/persistence.ts does not export runPersistence()' };
+  if (!existsSync(file))
+    return { name: 'persistence', status: 'skipped', output: 'bench/persistence.ts not present' };
+  const mod = (await import(file)) as Partial<PersistenceModule>;
+  if (typeof mod.runPersistenceBench !== 'function' || typeof mod.formatPersistenceBench !== 'function') {
+    return {
+      name: 'persistence',
+      status: 'skipped',
+      output: 'bench/persistence.ts lacks runPersistenceBench()',
+    };
   }
   try {
-    return { name: 'persistence', status: 'ok', output: await mod.runPersistence() };
+    const results = await mod.runPersistenceBench({ seconds });
+    return { name: 'persistence', status: 'ok', output: mod.formatPersistenceBench(results), results };
   } catch (err) {
     return { name: 'persistence', status: 'failed', output: String(err) };
   }

@@ -49,12 +49,20 @@ export function hotFunctions(profile: CpuProfile, top = 15): HotFunction[] {
   return [...selfUs.values()]
     .sort((a, b) => b.us - a.us)
     .slice(0, top)
-    .map((e) => ({ name: e.name, location: e.location, selfMs: e.us / 1000, percent: total > 0 ? (100 * e.us) / total : 0 }));
+    .map((e) => ({
+      name: e.name,
+      location: e.location,
+      selfMs: e.us / 1000,
+      percent: total > 0 ? (100 * e.us) / total : 0,
+    }));
 }
 
 export function formatHot(hot: HotFunction[]): string {
   return hot
-    .map((h, i) => `${String(i + 1).padStart(2)}. ${h.percent.toFixed(1).padStart(5)}%  ${h.name}  ${h.location}`)
+    .map(
+      (h, i) =>
+        `${String(i + 1).padStart(2)}. ${h.percent.toFixed(1).padStart(5)}%  ${h.name}  ${h.location}`,
+    )
     .join('\n');
 }
 

@@ -96,7 +96,11 @@ async function main(): Promise<void> {
         const metrics = Object.entries(r.metrics)
           .map(([k, v]) => `${k}=${Number.isFinite(v) ? Number(v.toPrecision(4)) : v}`)
           .join(' ');
-        const trouble = r.error ? ` ERROR ${r.error}` : r.problems.length > 0 ? ` FAILED: ${r.problems.join('; ')}` : '';
+        const trouble = r.error
+          ? ` ERROR ${r.error}`
+          : r.problems.length > 0
+            ? ` FAILED: ${r.problems.join('; ')}`
+            : '';
         log(`  ${s.id} round ${round} ${b}: ${metrics}${trouble}`);
       }
     }
@@ -109,7 +113,9 @@ async function main(): Promise<void> {
     const failed: Partial<Record<BrokerName, boolean>> = {};
     for (const b of brokers) {
       const mine = records.filter((r) => r.scenario === s.id && r.broker === b);
-      perBroker[b] = Object.fromEntries(s.metrics.map((m) => [m.key, median(mine.map((r) => r.metrics[m.key] ?? Number.NaN))]));
+      perBroker[b] = Object.fromEntries(
+        s.metrics.map((m) => [m.key, median(mine.map((r) => r.metrics[m.key] ?? Number.NaN))]),
+      );
       failed[b] = mine.some((r) => r.error !== undefined || r.problems.length > 0);
     }
     medians.set(s.id, perBroker);
@@ -127,15 +133,15 @@ async function main(): Promise<void> {
       const hot = files.map((f) => summariseFile(path.join(dir, f)));
       profiles[s.id] = hot;
       process.stdout.write(`\nmqx broker, ${s.title}: top self time (${files.length} profiles in ${dir})\n`);
-      hot.forEach((h) => process.stdout.write(`${formatHot(h)}\n\n`));
+      for (const h of hot) process.stdout.write(`${formatHot(h)}\n\n`);
     }
   }
 
   const extras: ExtraResult[] = [];
   if (!args['no-extras'] && !args.profile && only === undefined) {
-    extras.push(coldStart(args.quick ? 5 : 21), await persistence());
+    extras.push(coldStart(args.quick ? 5 : 21), await persistence(args.quick ? 2 : 5));
     for (const e of extras) {
-      process.stdout.write(`\n${e.name}: ${e.status}\n${typeof e.output === 'string' ? e.output : JSON.stringify(e.output, null, 2)}\n`);
+      process.stdout.write(`\n${e.name}: ${e.status}\n${e.output}\n`);
     }
   }
 
@@ -153,7 +159,13 @@ async function main(): Promise<void> {
         pinned,
         machine: { cpus: os.cpus().length, loadavg: os.loadavg(), node: process.version },
         records,
-        table: rows.map((r) => ({ scenario: r.scenario, metric: r.metric.key, unit: r.metric.unit, median: r.median, targets: r.targets })),
+        table: rows.map((r) => ({
+          scenario: r.scenario,
+          metric: r.metric.key,
+          unit: r.metric.unit,
+          median: r.median,
+          targets: r.targets,
+        })),
         profiles,
         extras,
       },
@@ -163,9 +175,13 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`\nresults: ${path.relative(process.cwd(), file)}\n`);
   if (integrityFailures.length > 0) {
-    process.stdout.write(`\nFAILED: ${integrityFailures.length} measurements lost, duplicated or reordered messages, or errored:\n`);
+    process.stdout.write(
+      `\nFAILED: ${integrityFailures.length} measurements lost, duplicated or reordered messages, or errored:\n`,
+    );
     for (const r of integrityFailures) {
-      process.stdout.write(`  ${r.scenario} ${r.broker} round ${r.round}: ${r.error ?? r.problems.join('; ')}\n`);
+      process.stdout.write(
+        `  ${r.scenario} ${r.broker} round ${r.round}: ${r.error ?? r.problems.join('; ')}\n`,
+      );
     }
     process.exitCode = 1;
   }

@@ -3,14 +3,15 @@
  * metrics plus every integrity problem found (loss, duplication, reordering, errors); a problem
  * fails the whole run loudly, whatever the speed.
  */
-import type { ClientOptions } from '../src/client/options.js';
+
 import { nowMs } from '../src/bench/clock.js';
-import { BenchConnection } from '../src/bench/connection.js';
 import { connectMany } from '../src/bench/connect.js';
+import { BenchConnection } from '../src/bench/connection.js';
 import { type BenchSummary, DEFAULT_LOAD_OPTIONS, type LoadOptions, LoadRun } from '../src/bench/load.js';
 import { PublishTemplate } from '../src/bench/packets.js';
 import { readStamp } from '../src/bench/payload.js';
 import { SequenceChecker } from '../src/bench/sequence.js';
+import type { ClientOptions } from '../src/client/options.js';
 import type { BrokerProcess } from './brokers.js';
 
 export type Size = 'quick' | 'full';
@@ -37,7 +38,12 @@ export interface Scenario {
 const TIMEOUT_MS = 30_000;
 
 function clientOptions(port: number): ClientOptions {
-  return { broker: { scheme: 'mqtt', host: '127.0.0.1', port }, protocolVersion: 4, keepalive: 60, connectTimeoutMs: TIMEOUT_MS };
+  return {
+    broker: { scheme: 'mqtt', host: '127.0.0.1', port },
+    protocolVersion: 4,
+    keepalive: 60,
+    connectTimeoutMs: TIMEOUT_MS,
+  };
 }
 
 function problemsOf(s: BenchSummary): string[] {
@@ -51,7 +57,13 @@ function problemsOf(s: BenchSummary): string[] {
 }
 
 async function load(port: number, o: Partial<LoadOptions>): Promise<BenchSummary> {
-  return new LoadRun({ ...DEFAULT_LOAD_OPTIONS, mode: 'pubsub', connection: clientOptions(port), drainTimeoutMs: 10_000, ...o }).run();
+  return new LoadRun({
+    ...DEFAULT_LOAD_OPTIONS,
+    mode: 'pubsub',
+    connection: clientOptions(port),
+    drainTimeoutMs: 10_000,
+    ...o,
+  }).run();
 }
 
 const deliveries: Metric = { key: 'perSecond', label: 'deliveries/s', unit: 'msg/s', better: 'higher' };
@@ -124,7 +136,8 @@ const idle: Scenario = {
     const lostLater = outcome.connections.filter((c) => c?.closed).length;
     for (const c of outcome.connections) c?.close();
     const problems: string[] = [];
-    if (outcome.failed > 0) problems.push(`${outcome.failed} connections failed: ${outcome.failures.join('; ')}`);
+    if (outcome.failed > 0)
+      problems.push(`${outcome.failed} connections failed: ${outcome.failures.join('; ')}`);
     if (lostLater > 0) problems.push(`${lostLater} connections dropped while idle`);
     return {
       metrics: {
@@ -233,8 +246,21 @@ const latency: Scenario = {
       ratePerClient: 1000,
       limit: size === 'full' ? 10_000 : 3_000,
     });
-    return { metrics: { p50: s.latencyMs?.p50 ?? Number.NaN, p99: s.latencyMs?.p99 ?? Number.NaN }, problems: problemsOf(s) };
+    return {
+      metrics: { p50: s.latencyMs?.p50 ?? Number.NaN, p99: s.latencyMs?.p99 ?? Number.NaN },
+      problems: problemsOf(s),
+    };
   },
 };
 
-export const SCENARIOS: Scenario[] = [fanIn(0), fanIn(1), fanIn(2), fanOut(0), fanOut(1), pairs, idle, retained, latency];
+export const SCENARIOS: Scenario[] = [
+  fanIn(0),
+  fanIn(1),
+  fanIn(2),
+  fanOut(0),
+  fanOut(1),
+  pairs,
+  idle,
+  retained,
+  latency,
+];

@@ -17,7 +17,11 @@ export interface Row {
   targets: Array<{ text: string; pass: boolean | undefined }>;
 }
 
-export function advantage(metric: Metric, mqx: number | undefined, other: number | undefined): number | undefined {
+export function advantage(
+  metric: Metric,
+  mqx: number | undefined,
+  other: number | undefined,
+): number | undefined {
   if (mqx === undefined || other === undefined || !(mqx > 0) || !(other > 0)) return undefined;
   return metric.better === 'higher' ? mqx / other : other / mqx;
 }
@@ -52,7 +56,11 @@ export function formatTable(rows: Row[], brokers: readonly BrokerName[]): string
     r.targets.map((t) => `${t.text} ${t.pass === undefined ? '?' : t.pass ? 'ok' : 'MISSED'}`).join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 

@@ -3,12 +3,17 @@
  * Flags and the summary are declared here; the work is in src/bench.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { ExitCode } from '../src/errors.js';
 import { runWithStatus } from '../src/bench/live.js';
 import { type BenchMode, LoadRun } from '../src/bench/load.js';
 import { failed, loadOptions } from '../src/bench/options.js';
 import { formatSummary } from '../src/bench/report.js';
-import { type ConnectionArgv, connectionFlags, parseQos, resolveConnection } from './shared/connection-flags.js';
+import { ExitCode } from '../src/errors.js';
+import {
+  type ConnectionArgv,
+  connectionFlags,
+  parseQos,
+  resolveConnection,
+} from './shared/connection-flags.js';
 
 interface BenchArgv extends ConnectionArgv {
   mode: BenchMode;
@@ -44,7 +49,8 @@ function withoutShortClean<T>(y: Argv<T>): Argv<T> {
       const value = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        if (prop === 'option' && args[0] === 'no-clean') args[1] = { ...(args[1] as object), alias: undefined };
+        if (prop === 'option' && args[0] === 'no-clean')
+          args[1] = { ...(args[1] as object), alias: undefined };
         const result = value.apply(target, args);
         return result === target ? proxy : result;
       };
@@ -57,23 +63,103 @@ function builder(y: Argv) {
   return connectionFlags(withoutShortClean(y))
     .usage('$0 bench <conn|pub|sub|pubsub> [options]\n\nGenerate MQTT load and measure the broker.')
     .positional('mode', { choices: ['conn', 'pub', 'sub', 'pubsub'] as const, describe: 'what to run' })
-    .option('clients', { alias: 'c', type: 'number', group: LOAD, describe: 'publishers (pub, pubsub), subscribers (sub) or connections (conn)', default: 1 })
-    .option('subscribers', { alias: 'n', type: 'number', group: LOAD, describe: 'pubsub: subscribing connections', default: 1 })
-    .option('connect-interval', { type: 'number', group: LOAD, describe: 'ms between connection attempts (0: as fast as possible)', default: 0 })
-    .option('connect-concurrency', { type: 'number', group: LOAD, describe: 'handshakes in flight at once when the interval is 0', default: 64 })
-    .option('topic', { alias: 't', type: 'string', group: LOAD, describe: 'topic (pub, pubsub) or filter (sub); %i = client index, %c = client id', defaultDescription: 'bench/%i, sub: bench/#' })
-    .option('sub-topic', { alias: 'T', type: 'string', group: LOAD, describe: 'pubsub: subscribers\' filter; %i = subscriber index', defaultDescription: 'bench/#' })
-    .option('qos', { alias: 'q', type: 'number', group: LOAD, describe: 'QoS of publishes and subscriptions', default: 0 })
-    .option('subscribe-qos', { type: 'number', group: LOAD, describe: 'QoS of subscriptions', defaultDescription: '--qos' })
+    .option('clients', {
+      alias: 'c',
+      type: 'number',
+      group: LOAD,
+      describe: 'publishers (pub, pubsub), subscribers (sub) or connections (conn)',
+      default: 1,
+    })
+    .option('subscribers', {
+      alias: 'n',
+      type: 'number',
+      group: LOAD,
+      describe: 'pubsub: subscribing connections',
+      default: 1,
+    })
+    .option('connect-interval', {
+      type: 'number',
+      group: LOAD,
+      describe: 'ms between connection attempts (0: as fast as possible)',
+      default: 0,
+    })
+    .option('connect-concurrency', {
+      type: 'number',
+      group: LOAD,
+      describe: 'handshakes in flight at once when the interval is 0',
+      default: 64,
+    })
+    .option('topic', {
+      alias: 't',
+      type: 'string',
+      group: LOAD,
+      describe: 'topic (pub, pubsub) or filter (sub); %i = client index, %c = client id',
+      defaultDescription: 'bench/%i, sub: bench/#',
+    })
+    .option('sub-topic', {
+      alias: 'T',
+      type: 'string',
+      group: LOAD,
+      describe: "pubsub: subscribers' filter; %i = subscriber index",
+      defaultDescription: 'bench/#',
+    })
+    .option('qos', {
+      alias: 'q',
+      type: 'number',
+      group: LOAD,
+      describe: 'QoS of publishes and subscriptions',
+      default: 0,
+    })
+    .option('subscribe-qos', {
+      type: 'number',
+      group: LOAD,
+      describe: 'QoS of subscriptions',
+      defaultDescription: '--qos',
+    })
     .option('retain', { alias: 'r', type: 'boolean', group: LOAD, describe: 'publish retained messages' })
-    .option('size', { alias: 's', type: 'number', group: LOAD, describe: 'payload bytes (at least 20: sequence and time stamp)', default: 64 })
-    .option('message-interval', { alias: 'm', type: 'number', group: LOAD, describe: 'ms between messages of each publisher' })
-    .option('rate', { type: 'number', group: LOAD, describe: 'messages per second over all publishers', defaultDescription: 'as fast as possible' })
-    .option('limit', { type: 'number', group: LOAD, describe: 'messages per publisher (pub, pubsub) or per subscriber (sub), then stop' })
-    .option('duration', { type: 'number', group: LOAD, describe: 'seconds to run', defaultDescription: 'until --limit or Ctrl-C' })
-    .option('inflight', { type: 'number', group: LOAD, describe: 'unacknowledged QoS 1/2 messages per publisher', default: 1000 })
+    .option('size', {
+      alias: 's',
+      type: 'number',
+      group: LOAD,
+      describe: 'payload bytes (at least 20: sequence and time stamp)',
+      default: 64,
+    })
+    .option('message-interval', {
+      alias: 'm',
+      type: 'number',
+      group: LOAD,
+      describe: 'ms between messages of each publisher',
+    })
+    .option('rate', {
+      type: 'number',
+      group: LOAD,
+      describe: 'messages per second over all publishers',
+      defaultDescription: 'as fast as possible',
+    })
+    .option('limit', {
+      type: 'number',
+      group: LOAD,
+      describe: 'messages per publisher (pub, pubsub) or per subscriber (sub), then stop',
+    })
+    .option('duration', {
+      type: 'number',
+      group: LOAD,
+      describe: 'seconds to run',
+      defaultDescription: 'until --limit or Ctrl-C',
+    })
+    .option('inflight', {
+      type: 'number',
+      group: LOAD,
+      describe: 'unacknowledged QoS 1/2 messages per publisher',
+      default: 1000,
+    })
     .option('batch', { type: 'number', group: LOAD, describe: 'most messages per write', default: 256 })
-    .option('drain-timeout', { type: 'number', group: LOAD, describe: 'seconds without a delivery before the rest counts as lost', default: 5 })
+    .option('drain-timeout', {
+      type: 'number',
+      group: LOAD,
+      describe: 'seconds without a delivery before the rest counts as lost',
+      default: 5,
+    })
     .option('json', { type: 'boolean', describe: 'print the summary as one JSON object' })
     .example('$0 bench pubsub -c 10 -q 1 --limit 10000', '10 publishers to 1 subscriber, checked and timed')
     .example('$0 bench conn -c 10000 --duration 30', 'hold 10,000 idle connections')
@@ -96,7 +182,9 @@ const command: CommandModule<object, BenchArgv> = {
         topic: argv.topic,
         subTopic: argv['sub-topic'],
         qos: parseQos(argv.qos ?? 0),
-        ...(argv['subscribe-qos'] !== undefined ? { subscribeQos: parseQos(argv['subscribe-qos'], 'subscribe-qos') } : {}),
+        ...(argv['subscribe-qos'] !== undefined
+          ? { subscribeQos: parseQos(argv['subscribe-qos'], 'subscribe-qos') }
+          : {}),
         retain: argv.retain,
         size: argv.size,
         messageInterval: argv['message-interval'],

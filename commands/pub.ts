@@ -8,13 +8,13 @@ import { Client } from '../src/client/client.js';
 import { UsageError } from '../src/errors.js';
 import type { Properties, QoS } from '../src/protocol/types.js';
 import { validateTopicName } from '../src/topics/validate.js';
+import { connectWithFeedback } from './shared/connect.js';
 import {
   type ConnectionArgv,
   connectionFlags,
   parseQos,
   resolveConnection,
 } from './shared/connection-flags.js';
-import { connectWithFeedback } from './shared/connect.js';
 import { type Counter, counter, onInterrupt } from './shared/interrupt.js';
 import { Sensor, type SensorKind, seededRandom, sensorForTopic, sensorPayload } from './shared/simulate.js';
 
@@ -191,7 +191,15 @@ async function publishLines(publisher: Publisher, topics: string[]): Promise<voi
   await emit(rest);
 }
 
-async function publishSimulated(publisher: Publisher, topics: string[], argv: PubArgv): Promise<void> {
+interface Simulation {
+  sensors: Array<{ topic: string; sensor: Sensor }>;
+  count: number | undefined;
+  intervalMs: number;
+  format: 'text' | 'json';
+}
+
+/** Checks the --simulate flags and builds the sensors, before connecting: bad flags are exit 2. */
+function simulation(topics: string[], argv: PubArgv): Simulation {
   const kindArg = argv.simulate || 'auto';
   if (!['auto', 'temperature', 'humidity'].includes(kindArg)) {
     throw new UsageError(`--simulate must be temperature, humidity or auto, got "${kindArg}"`);
@@ -213,12 +221,15 @@ async function publishSimulated(publisher: Publisher, topics: string[], argv: Pu
       return { topic, sensor: new Sensor(kind, random) };
     }),
   );
-  const intervalMs = (argv.interval ?? 1) * 1000;
-  for (let n = 0; count === undefined || n < count; n++) {
-    if (n > 0) await sleep(intervalMs);
+  return { sensors, count, intervalMs: (argv.interval ?? 1) * 1000, format };
+}
+
+async function publishSimulated(publisher: Publisher, sim: Simulation): Promise<void> {
+  for (let n = 0; sim.count === undefined || n < sim.count; n++) {
+    if (n > 0) await sleep(sim.intervalMs);
     const now = new Date();
-    for (const { topic, sensor } of sensors) {
-      await publisher.send(topic, sensorPayload(sensor.kind, sensor.next(), sensor.unit, format, now));
+    for (const { topic, sensor } of sim.sensors) {
+      await publisher.send(topic, sensorPayload(sensor.kind, sensor.next(), sensor.unit, sim.format, now));
     }
   }
 }
@@ -243,6 +254,7 @@ async function handler(argv: PubArgv): Promise<void> {
   else if (kind === 'file') payload = readPayloadFile(argv.file!);
   else if (kind === 'null') payload = Buffer.alloc(0);
   else if (kind === 'stdin') payload = await readStdin();
+  const sim = kind === 'simulate' ? simulation(topics, argv) : undefined;
 
   const sent = counter();
   const client = new Client(connection.options);
@@ -258,8 +270,8 @@ async function handler(argv: PubArgv): Promise<void> {
     await connectWithFeedback(client, connection.debug);
     if (kind === 'lines') {
       await publishLines(publisher, topics);
-    } else if (kind === 'simulate') {
-      await publishSimulated(publisher, topics, argv);
+    } else if (sim) {
+      await publishSimulated(publisher, sim);
     } else {
       for (let i = 0; i < repeat; i++) {
         if (i > 0 && argv.interval) await sleep(argv.interval * 1000);

@@ -17,13 +17,13 @@ import { textLine } from '../src/output/text.js';
 import { reasonName } from '../src/protocol/reason-codes.js';
 import type { PublishPacket, QoS, SubscriptionRequest } from '../src/protocol/types.js';
 import { validateTopicFilter } from '../src/topics/validate.js';
+import { connectWithFeedback } from './shared/connect.js';
 import {
   type ConnectionArgv,
   connectionFlags,
   parseQos,
   resolveConnection,
 } from './shared/connection-flags.js';
-import { connectWithFeedback } from './shared/connect.js';
 import { counter, onInterrupt } from './shared/interrupt.js';
 
 interface SubArgv extends ConnectionArgv {
@@ -246,11 +246,20 @@ async function handler(argv: SubArgv): Promise<void> {
       const list = refused.map((r) => `'${r.filter}': ${reasonName(r.code)}`).join(', ');
       throw new RejectedError(`subscription refused: ${list}`, refused[0]!.code);
     }
-    if (unsubscribe.length > 0)
-      await interrupt.guard(client.unsubscribe(unsubscribe, connection.properties.unsubscribe));
+    if (unsubscribe.length > 0) {
+      const codes = await interrupt.guard(client.unsubscribe(unsubscribe, connection.properties.unsubscribe));
+      const failed = codes.findIndex((code) => code >= 0x80);
+      if (failed !== -1) {
+        throw new RejectedError(
+          `unsubscribe from '${unsubscribe[failed]}' refused: ${reasonName(codes[failed]!)}`,
+          codes[failed]!,
+        );
+      }
+    }
     // After a reconnect without a kept session the broker has forgotten the subscriptions.
     client.on('connect', (connack) => {
-      if (!connack.sessionPresent) client.subscribe(requests, connection.properties.subscribe).catch(() => undefined);
+      if (!connack.sessionPresent)
+        client.subscribe(requests, connection.properties.subscribe).catch(() => undefined);
     });
     if (!argv['exit-on-subscribe']) await interrupt.guard(finished);
     await client.end({ timeoutMs: 2_000 });

@@ -3,11 +3,13 @@
 _mqx() {
   local cur="${COMP_WORDS[COMP_CWORD]}"
   if [[ $COMP_CWORD -eq 1 ]]; then
-    COMPREPLY=( $(compgen -W "broker completion passwd pub sub --help --version" -- "$cur") )
+    COMPREPLY=( $(compgen -W "bench bridge broker completion passwd pub sub --help --version" -- "$cur") )
     return
   fi
   local flags=""
   case "${COMP_WORDS[1]}" in
+    bench) flags="--batch --cafile --capath --cert --clients --connect-concurrency --connect-interval --connect-timeout --debug --drain-timeout --duration --host --id --id-prefix --inflight --insecure --json --keepalive --key --limit --message-interval --no-clean --password --password-file --port --profile --property --protocol-version --qos --rate --reconnect --reconnect-max-delay --retain --session-expiry --size --sub-topic --subscribe-qos --subscribers --tls-alpn --tls-version --topic --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -T -V -c -d -h -i -k -m -n -p -q -r -s -t -u -x" ;;
+    bridge) flags="--cafile --cleansession --config --keepalive --local --local-clientid --name --notifications --protocol-version --remote --remote-clientid --restart-timeout --topic --try-private -c -l -r -t" ;;
     broker) flags="--check --config --daemon --persistence --port --verbose -c -d -p -v" ;;
     completion) flags="" ;;
     passwd) flags="--batch --create --delete --update-plaintext -D -U -b -c" ;;

@@ -12,7 +12,12 @@ type Loader = () => Promise<{ default: object }>;
 
 const COMMANDS: Record<string, Loader> = {
   broker: () => import('../commands/broker.js'),
+  bridge: () => import('../commands/bridge.js'),
+  pub: () => import('../commands/pub.js'),
+  sub: () => import('../commands/sub.js'),
+  completion: () => import('../commands/completion.js'),
   passwd: () => import('../commands/passwd.js'),
+  bench: () => import('../commands/bench.js'),
 };
 
 export const EXIT_CODES_HELP = `Exit codes:

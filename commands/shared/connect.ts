@@ -17,7 +17,9 @@ export async function connectWithFeedback(client: Client, debug: boolean): Promi
   }
   if (client.options.reconnect) {
     const log = createLogger();
-    client.on('offline', (err, delayMs) => log.warn(`${err.message}; reconnecting in ${(delayMs / 1000).toFixed(1)} s`));
+    client.on('offline', (err, delayMs) =>
+      log.warn(`${err.message}; reconnecting in ${(delayMs / 1000).toFixed(1)} s`),
+    );
     client.on('connect', () => log.info(`reconnected to ${host}:${port}`));
   }
 }

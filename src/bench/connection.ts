@@ -70,7 +70,11 @@ export class BenchConnection {
   }
 
   /** Subscribes and resolves with the granted QoS per filter; rejects on a failure code. */
-  async subscribe(filters: Array<{ topicFilter: string; qos: QoS }>, packetId: number, timeoutMs: number): Promise<number[]> {
+  async subscribe(
+    filters: Array<{ topicFilter: string; qos: QoS }>,
+    packetId: number,
+    timeoutMs: number,
+  ): Promise<number[]> {
     const suback = await this.request(timeoutMs, 'SUBACK', (resolve) => {
       this.waiters.set(packetId, resolve);
       this.transport.write(encode({ type: 'subscribe', packetId, subscriptions: filters }, this.version));
@@ -127,7 +131,11 @@ export class BenchConnection {
     this.pendingLength += 4;
   }
 
-  private request(timeoutMs: number, what: string, send: (resolve: (p: Packet) => void) => void): Promise<Packet> {
+  private request(
+    timeoutMs: number,
+    what: string,
+    send: (resolve: (p: Packet) => void) => void,
+  ): Promise<Packet> {
     return new Promise<Packet>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
       const onClose = () => reject(new Error(`connection closed before ${what}`));

@@ -29,7 +29,7 @@ export class LatencyHistogram {
   /** Records one latency; negative values (clock skew between processes) count as zero. */
   recordMs(ms: number): void {
     const us = Math.round(ms * 1000);
-    this.histogram.recordValue(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
+    this.histogram.recordValue(Math.min(Math.max(us, 1), HIGHEST_US));
   }
 
   add(other: LatencyHistogram): void {

@@ -5,7 +5,10 @@
 import type { BenchSummary, LoadRun } from './load.js';
 import { type LiveSample, liveLine } from './report.js';
 
-export async function runWithStatus(run: LoadRun, stream: NodeJS.WriteStream = process.stderr): Promise<BenchSummary> {
+export async function runWithStatus(
+  run: LoadRun,
+  stream: NodeJS.WriteStream = process.stderr,
+): Promise<BenchSummary> {
   if (!stream.isTTY) return run.run();
   let before: LiveSample = { at: Date.now(), published: 0, received: 0 };
   const timer = setInterval(() => {

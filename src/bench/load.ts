@@ -3,12 +3,13 @@
  * up. `mqx bench` and `npm run bench` both run through here; what differs is only which roles are
  * present (conn: idle connections; pub: publishers; sub: subscribers; pubsub: both, with latency).
  */
-import type { ClientOptions } from '../client/options.js';
+
 import { topicMatches } from '../client/match.js';
+import type { ClientOptions } from '../client/options.js';
 import type { QoS } from '../protocol/types.js';
 import { nowMs } from './clock.js';
+import { type ConnectProgress, connectMany } from './connect.js';
 import type { BenchConnection } from './connection.js';
-import { type ConnectOutcome, type ConnectProgress, connectMany } from './connect.js';
 import { LatencyHistogram, type LatencySummary } from './histogram.js';
 import { PublishTemplate } from './packets.js';
 import { Publisher } from './publisher.js';
@@ -99,31 +100,51 @@ export const DEFAULT_LOAD_OPTIONS: Omit<LoadOptions, 'mode' | 'connection'> = {
 };
 
 /** Sends PINGREQ on every open connection at half the keepalive, so long idle runs are not cut. */
-function keepAlive(conns: () => Iterable<BenchConnection | undefined>, keepalive: number): NodeJS.Timeout | undefined {
+function keepAlive(
+  conns: () => Iterable<BenchConnection | undefined>,
+  keepalive: number,
+): NodeJS.Timeout | undefined {
   if (keepalive <= 0) return undefined;
-  const timer = setInterval(() => {
-    for (const c of conns()) c?.ping();
-  }, (keepalive * 1000) / 2);
+  const timer = setInterval(
+    () => {
+      for (const c of conns()) c?.ping();
+    },
+    (keepalive * 1000) / 2,
+  );
   timer.unref();
   return timer;
 }
 
-function sleepUnless(ms: number, stop: { signal: Promise<void> }): Promise<void> {
-  if (!Number.isFinite(ms)) return stop.signal;
+/** Resolves when `work` settles, `ms` pass or the run is aborted, whichever is first; leaves no timer behind. */
+function until(
+  work: Promise<unknown> | undefined,
+  ms: number,
+  stop: { signal: Promise<void> },
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), stop.signal]).finally(() => clearTimeout(timer));
+  const racers: Array<Promise<unknown>> = [stop.signal];
+  if (work !== undefined) racers.push(work);
+  if (Number.isFinite(ms)) racers.push(new Promise<void>((r) => (timer = setTimeout(r, ms))));
+  return Promise.race(racers).then(
+    () => clearTimeout(timer),
+    () => clearTimeout(timer),
+  );
 }
 
 export class LoadRun {
-  readonly live: LiveCounters = { phase: 'connecting', connect: { connected: 0, failed: 0 }, published: 0, received: 0, errors: 0 };
+  readonly live: LiveCounters = {
+    phase: 'connecting',
+    connect: { connected: 0, failed: 0 },
+    published: 0,
+    received: 0,
+    errors: 0,
+  };
   private aborted = false;
   private abortResolve: () => void = () => undefined;
   private readonly abortSignal = new Promise<void>((r) => (this.abortResolve = r));
   private publishers: Publisher[] = [];
   private subscribers: Subscriber[] = [];
   private connections: Array<BenchConnection | undefined> = [];
-  /** Where idle connections can be reached between `connect` and `close` in a conn run. */
-  onConnected: (outcome: ConnectOutcome) => Promise<void> = async () => undefined;
 
   constructor(private readonly o: LoadOptions) {}
 
@@ -139,8 +160,11 @@ export class LoadRun {
     for (const p of this.publishers) published += p.sent;
     let received = 0;
     for (const s of this.subscribers) received += s.received;
+    let errors = 0;
+    for (const c of [...this.publishers, ...this.subscribers]) if (c?.lostReason !== undefined) errors++;
     this.live.published = published;
     this.live.received = received;
+    this.live.errors = errors;
     return this.live;
   }
 
@@ -175,7 +199,12 @@ export class LoadRun {
 
     // Subscribers first, so the first message published already has somewhere to go.
     const connectStart = nowMs();
-    const subOutcome = await connectMany(o.connection, plan(subCount, 's'), this.live.connect, () => this.aborted);
+    const subOutcome = await connectMany(
+      o.connection,
+      plan(subCount, 's'),
+      this.live.connect,
+      () => this.aborted,
+    );
     this.connections.push(...subOutcome.connections);
     const subQos = o.subscribeQos ?? o.qos;
     let allSubsReached: () => void = () => undefined;
@@ -198,7 +227,12 @@ export class LoadRun {
     );
 
     const role = o.mode === 'conn' ? 'c' : 'p';
-    const pubOutcome = await connectMany(o.connection, plan(o.mode === 'conn' ? o.clients : pubCount, role), this.live.connect, () => this.aborted);
+    const pubOutcome = await connectMany(
+      o.connection,
+      plan(o.mode === 'conn' ? o.clients : pubCount, role),
+      this.live.connect,
+      () => this.aborted,
+    );
     this.connections.push(...pubOutcome.connections);
     const connectSeconds = (nowMs() - connectStart) / 1000;
     const failures = [...subOutcome.failures, ...pubOutcome.failures];
@@ -227,28 +261,45 @@ export class LoadRun {
 
     const runStart = nowMs();
     if (o.mode === 'conn') {
-      await this.onConnected(pubOutcome);
-      await sleepUnless(o.durationMs, stop);
+      await until(undefined, o.durationMs, stop);
+      const dropped = pubOutcome.connections.filter((c) => c?.closed).length;
+      if (dropped > 0) errors.push(`${dropped} idle connections dropped by the broker`);
     } else if (o.mode === 'sub') {
-      await Promise.race([subsReached, sleepUnless(o.durationMs, stop)]);
+      await until(subsReached, o.durationMs, stop);
     } else {
       for (const p of publishers) p.start();
       const allSent = Promise.all(publishers.map((p) => p.done));
-      await Promise.race([allSent, sleepUnless(o.durationMs, stop)]);
+      await until(allSent, o.durationMs, stop);
       for (const p of publishers) p.stop();
       this.live.phase = 'draining';
-      await Promise.race([allSent, sleepUnless(o.drainTimeoutMs, stop)]);
+      await until(allSent, o.drainTimeoutMs, stop);
       for (const p of publishers) p.abandon();
       if (wantsSubs) await this.drainSubscribers(publisherTopics, o.drainTimeoutMs, stop);
     }
     const runEnd = nowMs();
 
-    return this.summarise({ connectSeconds, attempted, connected, errors, histogram, publisherTopics, runStart, runEnd });
+    return this.summarise({
+      connectSeconds,
+      attempted,
+      connected,
+      errors,
+      histogram,
+      publisherTopics,
+      runStart,
+      runEnd,
+    });
   }
 
   /** Waits until every subscriber has all it should get, or no delivery arrives for `timeoutMs`. */
-  private async drainSubscribers(publisherTopics: string[], timeoutMs: number, stop: { signal: Promise<void> }): Promise<void> {
-    const expectedTotal = this.subscribers.reduce((sum, s) => sum + this.expectedFor(s, publisherTopics).total, 0);
+  private async drainSubscribers(
+    publisherTopics: string[],
+    timeoutMs: number,
+    stop: { signal: Promise<void> },
+  ): Promise<void> {
+    const expectedTotal = this.subscribers.reduce(
+      (sum, s) => sum + this.expectedFor(s, publisherTopics).total,
+      0,
+    );
     let last = -1;
     let quietSince = nowMs();
     while (!this.aborted) {
@@ -258,11 +309,14 @@ export class LoadRun {
         last = received;
         quietSince = nowMs();
       } else if (nowMs() - quietSince > timeoutMs) return;
-      await sleepUnless(20, stop);
+      await until(undefined, 20, stop);
     }
   }
 
-  private expectedFor(sub: Subscriber, publisherTopics: string[]): { perPublisher: Map<number, number>; total: number } {
+  private expectedFor(
+    sub: Subscriber,
+    publisherTopics: string[],
+  ): { perPublisher: Map<number, number>; total: number } {
     const perPublisher = new Map<number, number>();
     let total = 0;
     this.publishers.forEach((p, i) => {
@@ -335,7 +389,8 @@ export class LoadRun {
     // Deliveries per second run from the first publish (or, for sub, the first delivery) to the last delivery.
     const recvStart = o.mode === 'sub' ? firstAt : pubStart;
     const recvSeconds = Math.max(1e-9, lastAt - recvStart) / 1000;
-    const seconds = (o.mode === 'pubsub' ? Math.max(lastAt, lastDone) - pubStart : r.runEnd - r.runStart) / 1000;
+    const seconds =
+      (o.mode === 'pubsub' ? Math.max(lastAt, lastDone) - pubStart : r.runEnd - r.runStart) / 1000;
     const b = o.connection.broker;
     const summary: BenchSummary = {
       mode: o.mode,

@@ -37,14 +37,17 @@ export interface BenchFlags {
 function positive(value: number | undefined, flag: string, allowZero = false): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new UsageError(`--${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`);
+    throw new UsageError(
+      `--${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`,
+    );
   }
   return value;
 }
 
 function integer(value: number | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new UsageError(`--${flag} must be an integer >= ${min}, got ${value}`);
   return value;
 }
 
@@ -64,13 +67,15 @@ export function loadOptions(mode: BenchMode, flags: BenchFlags, connection: Clie
   }
   const rate = positive(flags.rate, 'rate');
   const interval = positive(flags.messageInterval, 'message-interval');
-  const ratePerClient = rate !== undefined ? rate / clients : interval !== undefined ? 1000 / interval : undefined;
+  const ratePerClient =
+    rate !== undefined ? rate / clients : interval !== undefined ? 1000 / interval : undefined;
   const size = integer(flags.size, 'size', PAYLOAD_HEADER_SIZE) ?? d.payloadSize;
   // For sub, the one template is the filter; for pub and pubsub it is the publish topic.
   const topic = mode === 'sub' ? d.topic : (flags.topic ?? d.topic);
   const filter = mode === 'sub' ? (flags.topic ?? d.filter) : (flags.subTopic ?? d.filter);
   if (mode === 'pub' || mode === 'pubsub') checkTemplate(topic, 'topic', false);
-  if (mode === 'sub' || mode === 'pubsub') checkTemplate(filter, mode === 'sub' ? 'topic' : 'sub-topic', true);
+  if (mode === 'sub' || mode === 'pubsub')
+    checkTemplate(filter, mode === 'sub' ? 'topic' : 'sub-topic', true);
   const duration = positive(flags.duration, 'duration');
   const options: LoadOptions = {
     ...d,

@@ -24,7 +24,16 @@ export class PublishTemplate {
   ) {
     const payload = blankPayload(payloadSize);
     const { header, packetIdOffset } = encodePublishHeader(
-      { type: 'publish', topic, payload, qos, retain, dup: false, ...(qos > 0 ? { packetId: 1 } : {}), properties },
+      {
+        type: 'publish',
+        topic,
+        payload,
+        qos,
+        retain,
+        dup: false,
+        ...(qos > 0 ? { packetId: 1 } : {}),
+        properties,
+      },
       version,
     );
     this.packet = Buffer.concat([header, payload]);
@@ -34,7 +43,14 @@ export class PublishTemplate {
   }
 
   /** Copies the template to `at` of `batch` and patches packet id (ignored at QoS 0) and stamp. */
-  writeInto(batch: Buffer, at: number, packetId: number, publisher: number, seq: number, sentAt: number): void {
+  writeInto(
+    batch: Buffer,
+    at: number,
+    packetId: number,
+    publisher: number,
+    seq: number,
+    sentAt: number,
+  ): void {
     this.packet.copy(batch, at);
     if (this.packetIdOffset >= 0) {
       batch[at + this.packetIdOffset] = packetId >>> 8;

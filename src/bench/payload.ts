@@ -27,7 +27,13 @@ export function blankPayload(size: number): Buffer {
 }
 
 /** Writes the stamp into the payload that starts at `offset` of `buf` (a whole packet, typically). */
-export function stampPayload(buf: Buffer, offset: number, publisher: number, seq: number, sentAt: number): void {
+export function stampPayload(
+  buf: Buffer,
+  offset: number,
+  publisher: number,
+  seq: number,
+  sentAt: number,
+): void {
   buf.writeUInt32BE(MAGIC, offset);
   buf.writeUInt32BE(publisher >>> 0, offset + 4);
   buf.writeUInt32BE(seq >>> 0, offset + 8);
@@ -37,5 +43,9 @@ export function stampPayload(buf: Buffer, offset: number, publisher: number, seq
 /** The stamp of a received payload, or undefined when it is not a bench payload. */
 export function readStamp(payload: Buffer): PayloadStamp | undefined {
   if (payload.length < PAYLOAD_HEADER_SIZE || payload.readUInt32BE(0) !== MAGIC) return undefined;
-  return { publisher: payload.readUInt32BE(4), seq: payload.readUInt32BE(8), sentAt: payload.readDoubleBE(12) };
+  return {
+    publisher: payload.readUInt32BE(4),
+    seq: payload.readUInt32BE(8),
+    sentAt: payload.readDoubleBE(12),
+  };
 }

@@ -100,7 +100,8 @@ export class Publisher {
     let n = Math.min(batch, limit - this.sent);
     if (qos > 0) n = Math.min(n, this.window - this.inflight);
     const now = nowMs();
-    if (rate !== undefined) n = Math.min(n, Math.floor((rate * (now - this.startedAt)) / 1000) + 1 - this.sent);
+    if (rate !== undefined)
+      n = Math.min(n, Math.floor((rate * (now - this.startedAt)) / 1000) + 1 - this.sent);
     if (n <= 0) {
       if (this.sent >= limit) this.stop();
       return;
@@ -109,7 +110,14 @@ export class Publisher {
     const size = this.template.length;
     const buf = Buffer.allocUnsafe(n * size);
     for (let i = 0; i < n; i++) {
-      this.template.writeInto(buf, i * size, qos > 0 ? this.takeId() : 0, this.options.publisherId, this.sent++, now);
+      this.template.writeInto(
+        buf,
+        i * size,
+        qos > 0 ? this.takeId() : 0,
+        this.options.publisherId,
+        this.sent++,
+        now,
+      );
     }
     const ok = this.conn.write(buf);
     if (this.sent >= limit) {

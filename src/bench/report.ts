@@ -37,8 +37,10 @@ export function liveLine(now: LiveCounters, before: LiveSample, at: number): str
 const ms = (v: number) => `${v < 10 ? v.toFixed(3) : v.toFixed(1)} ms`;
 
 export function formatSummary(s: BenchSummary): string {
+  const version = `MQTT ${s.protocolVersion === 5 ? '5.0' : s.protocolVersion === 4 ? '3.1.1' : '3.1'}`;
+  const details = s.mode === 'conn' ? version : `${version}, QoS ${s.qos}, ${s.payloadSize} B payload`;
   const lines = [
-    `mqx bench ${s.mode} against ${s.broker} (MQTT ${s.protocolVersion === 5 ? '5.0' : s.protocolVersion === 4 ? '3.1.1' : '3.1'}, QoS ${s.qos}, ${s.payloadSize} B payload)`,
+    `mqx bench ${s.mode} against ${s.broker} (${details})`,
     `  connections   ${s.connections.connected}/${s.connections.requested} in ${s.connections.seconds.toFixed(2)} s (${compact(s.connections.perSecond)}/s), ${s.connections.failed} failed`,
   ];
   if (s.mode === 'pub' || s.mode === 'pubsub') {

@@ -3,5 +3,7 @@
  * `%c` its client id; `%%` is a literal percent sign. Expanded once per client, never per message.
  */
 export function expandTopic(template: string, index: number, clientId: string): string {
-  return template.replace(/%([ic%])/g, (_, c: string) => (c === 'i' ? String(index) : c === 'c' ? clientId : '%'));
+  return template.replace(/%([ic%])/g, (_, c: string) =>
+    c === 'i' ? String(index) : c === 'c' ? clientId : '%',
+  );
 }

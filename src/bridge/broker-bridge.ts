@@ -7,18 +7,19 @@
  * sessions). Messages from the remote enter with broker.publish(), origin = the bridge session and
  * fromBridge set, so the broker never routes them back out through this bridge.
  */
-import { RejectedError } from '../errors.js';
+
 import type { Broker } from '../broker/broker.js';
 import { Message } from '../broker/message.js';
 import { type Outgoing, Session, type SessionOutlet } from '../broker/session.js';
 import type { Client, PublishOptions } from '../client/index.js';
 import type { BridgeConfig } from '../config/broker-config.js';
+import { RejectedError } from '../errors.js';
 import type { PublishPacket, QoS } from '../protocol/types.js';
 import { Link } from './link.js';
 import {
   dialTarget,
-  localClientId,
   localCleanSession,
+  localClientId,
   notificationTopic,
   protocolVersionOf,
   remoteClientOptions,
@@ -43,6 +44,10 @@ export class BrokerBridge {
   private readonly link: Link;
   private readonly version;
   private up = false;
+  private linkRunning = false;
+  private lazyTimer: NodeJS.Timeout | undefined;
+  /** Epoch ms of the last sign of traffic (start_type lazy). */
+  private lastActivity = Date.now();
 
   constructor(
     private readonly broker: Broker,
@@ -57,6 +62,7 @@ export class BrokerBridge {
       {
         label: `Bridge ${config.name}`,
         targets: config.addresses.map((a) => dialTarget(config, a)),
+        roundRobin: config.roundRobin,
         restartTimeout: config.restartTimeout,
         once: config.startType === 'once',
         client: remoteClientOptions(config),
@@ -75,8 +81,42 @@ export class BrokerBridge {
   }
 
   start(): void {
-    this.broker.log.notice(`Connecting bridge ${this.config.name} (${this.link.target.host}:${this.link.target.port})`);
+    if (this.config.startType === 'lazy') {
+      this.lazyTimer = setInterval(() => this.checkLazy(), 1000);
+      this.lazyTimer.unref();
+      return;
+    }
+    this.connect();
+  }
+
+  private connect(): void {
+    this.broker.log.notice(
+      `Connecting bridge ${this.config.name} (${this.link.target.host}:${this.link.target.port})`,
+    );
+    this.linkRunning = true;
+    this.lastActivity = Date.now();
     this.link.start();
+  }
+
+  /**
+   * start_type lazy: connect once `threshold` messages wait for the remote; disconnect after
+   * `idle_timeout` seconds with nothing waiting, in flight or crossing.
+   */
+  private checkLazy(): void {
+    const session = this.session;
+    if (!this.linkRunning) {
+      if (session.queue.length >= this.config.threshold) this.connect();
+      return;
+    }
+    if (session.queue.length > 0 || session.inflight.size > 0) this.lastActivity = Date.now();
+    else if (Date.now() - this.lastActivity >= this.config.idleTimeout * 1000) {
+      this.broker.log.notice(
+        `Bridge ${this.config.name}: idle for ${this.config.idleTimeout} s; disconnecting (lazy).`,
+      );
+      this.linkRunning = false;
+      this.onDown();
+      this.link.stop().catch(() => undefined);
+    }
   }
 
   /**
@@ -84,6 +124,7 @@ export class BrokerBridge {
    * for its next run, unless it is being removed from the configuration (`forget`).
    */
   async stop(forget = false): Promise<void> {
+    clearInterval(this.lazyTimer);
     this.detach();
     await this.link.stop();
     this.notifyLocal('0');
@@ -98,6 +139,8 @@ export class BrokerBridge {
     session.isBridge = true;
     session.username = config.localUsername;
     session.expiryInterval = localCleanSession(config) ? 0 : NEVER_EXPIRES;
+    // Durable like any persistent session: its subscriptions and queue survive a restart.
+    broker.store.sessionOpened(session, this.version);
     const limit = broker.config.maxQueuedMessages;
     session.maxQueuedMessages = limit === 0 ? 0 : Math.max(limit, BRIDGE_QUEUE_MINIMUM);
     const wanted = new Set<string>();
@@ -105,7 +148,13 @@ export class BrokerBridge {
       wanted.add(filter);
       broker.subscribe(
         session,
-        Session.subscriptionFrom(session, { topicFilter: filter, qos, retainAsPublished: true }, filter, '', 0),
+        Session.subscriptionFrom(
+          session,
+          { topicFilter: filter, qos, retainAsPublished: true },
+          filter,
+          '',
+          0,
+        ),
       );
     }
     // A kept session may hold subscriptions of rules that were removed since.
@@ -168,22 +217,24 @@ export class BrokerBridge {
     const crossing = this.map.toLocal(packet.topic);
     if (crossing === undefined) return;
     const qos = Math.min(packet.qos, crossing.qos) as QoS;
-    this.broker.publish(
-      Message.fromPublish({ ...packet, qos }, this.session.clientId, true, crossing.topic),
-    );
+    this.broker.publish(Message.fromPublish({ ...packet, qos }, this.session.clientId, true, crossing.topic));
     this.forwardedIn[crossing.rule]!++;
+    this.lastActivity = Date.now();
   }
 
   private notifyLocal(state: '0' | '1'): void {
     if (!this.config.notifications) return;
     const topic = notificationTopic(this.config);
-    this.broker.publish(new Message(topic, Buffer.from(state), 1, true, undefined, 0, this.session.clientId, true));
+    this.broker.publish(
+      new Message(topic, Buffer.from(state), 1, true, undefined, 0, this.session.clientId, true),
+    );
   }
 
   /** A delivery the remote acknowledged, refused, or that no rule takes: the session is done with it. */
   complete(out: Outgoing | undefined): void {
     if (out === undefined) return;
-    if (this.session.inflight.get(out.packetId) === out) this.broker.completeOutgoing(this.session, out.packetId);
+    if (this.session.inflight.get(out.packetId) === out)
+      this.broker.completeOutgoing(this.session, out.packetId);
   }
 
   log(message: string): void {
@@ -212,7 +263,10 @@ class RemoteOutlet implements SessionOutlet {
       return false;
     }
     const config = bridge.config;
-    if (config.maxPacketSize > 0 && message.payload.length + Buffer.byteLength(crossing.topic) + 16 > config.maxPacketSize) {
+    if (
+      config.maxPacketSize > 0 &&
+      message.payload.length + Buffer.byteLength(crossing.topic) + 16 > config.maxPacketSize
+    ) {
       bridge.log(`dropped a message on '${message.topic}' larger than bridge_max_packet_size.`);
       queueMicrotask(() => bridge.complete(out));
       return false;
@@ -236,6 +290,15 @@ class RemoteOutlet implements SessionOutlet {
       },
     );
     return true;
+  }
+
+  /**
+   * The broker calls this when a network client connects with the bridge's local client id and
+   * takes its session over (it expects a Connection there). The bridge keeps running and takes
+   * the session back on its next connection; the log says what happened.
+   */
+  disconnectWith(_reasonCode: number, why: string): void {
+    this.bridge.log(`a client connected with the bridge's local client id (${why}); choose another local_clientid.`);
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { Client, type ClientOptions } from '../client/index.js';
 import type { ConnackPacket, PublishPacket } from '../protocol/types.js';
-import type { DialOptions } from '../transport/dial.js';
+import { type DialOptions, dial } from '../transport/dial.js';
 
 export interface LinkEvents {
   /**
@@ -25,6 +25,11 @@ export interface LinkOptions {
   label: string;
   /** The bridge's addresses in order; after a failure or a loss the next one is tried. */
   targets: DialOptions[];
+  /**
+   * false (mosquitto's default): the first address is the main one, and while connected to
+   * another the link checks the main one every restart_timeout cap and goes back when it answers.
+   */
+  roundRobin: boolean;
   /** Seconds: [base, cap]. */
   restartTimeout: [number, number];
   once: boolean;
@@ -42,6 +47,9 @@ export class Link {
   private wake: (() => void) | undefined;
   private sleepMs = 0;
   private running: Promise<void> | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  /** Set when the main address answered while connected to a secondary one. */
+  private backToMain = false;
 
   constructor(
     private readonly options: LinkOptions,
@@ -67,6 +75,7 @@ export class Link {
   /** Disconnects cleanly (the will is not published) and stops reconnecting. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.probeTimer);
     this.wake?.();
     const client = this.client;
     this.client = undefined;
@@ -77,7 +86,10 @@ export class Link {
   private async run(): Promise<void> {
     let first = true;
     while (!this.stopped) {
-      if (!first) {
+      if (this.backToMain) {
+        this.backToMain = false;
+        this.index = 0;
+      } else if (!first) {
         this.advance();
         await this.pause(this.nextDelay());
         if (this.stopped) return;
@@ -85,7 +97,10 @@ export class Link {
       first = false;
       const ended = await this.attempt();
       if (ended === 'connected-then-lost' && this.options.once) {
-        this.options.log('notice', `${this.options.label}: connection ended; start_type once, not restarting.`);
+        this.options.log(
+          'notice',
+          `${this.options.label}: connection ended; start_type once, not restarting.`,
+        );
         return;
       }
       if (ended === 'connected-then-lost') this.sleepMs = 0;
@@ -111,15 +126,21 @@ export class Link {
         const fresh = !wasUp;
         wasUp = true;
         this.events.up(client, connack, fresh);
+        this.watchMain(client);
       });
       client.on('offline', (error) => {
-        this.options.log('notice', `${this.options.label}: connection lost (${error.message}); reconnecting.`);
+        this.options.log(
+          'notice',
+          `${this.options.label}: connection lost (${error.message}); reconnecting.`,
+        );
+        clearInterval(this.probeTimer);
         this.events.down(error.message, client, false);
         // The Client dials options.broker on every attempt: move on to the next address.
         this.advance();
         client.options.broker = this.target;
       });
       client.on('close', (error) => {
+        clearInterval(this.probeTimer);
         if (this.client === client) this.client = undefined;
         if (wasUp && error)
           this.options.log('notice', `${this.options.label}: connection closed (${error.message}).`);
@@ -137,17 +158,45 @@ export class Link {
         },
         (err: Error) => {
           if (!this.stopped)
-            this.options.log('notice', `${this.options.label}: connecting to ${where} failed: ${err.message}`);
+            this.options.log(
+              'notice',
+              `${this.options.label}: connecting to ${where} failed: ${err.message}`,
+            );
         },
       );
     });
+  }
+
+  /** Failover mode on a secondary address: probe the main one, and end this connection once it answers. */
+  private watchMain(client: Client): void {
+    clearInterval(this.probeTimer);
+    if (this.options.roundRobin || this.options.once || this.index === 0) return;
+    const main = this.options.targets[0]!;
+    this.probeTimer = setInterval(() => {
+      dial({ ...main, timeoutMs: 5_000 }).then(
+        (probe) => {
+          probe.destroy();
+          if (this.client !== client || !client.connected || this.backToMain) return;
+          clearInterval(this.probeTimer);
+          this.options.log(
+            'notice',
+            `${this.options.label}: main address ${main.host}:${main.port} is back; switching.`,
+          );
+          this.backToMain = true;
+          this.events.down('switching to the main address', client, false);
+          client.end({ timeoutMs: 10_000 }).catch(() => undefined);
+        },
+        () => undefined,
+      );
+    }, Math.max(1, this.options.restartTimeout[1]) * 1000);
+    this.probeTimer.unref();
   }
 
   private describe(): string {
     return `${this.target.host}:${this.target.port}`;
   }
 
-  /** Next address: in failover mode the list wraps back to the main (first) address. */
+  /** Next address, wrapping round to the first. */
   private advance(): void {
     this.index = (this.index + 1) % this.options.targets.length;
   }

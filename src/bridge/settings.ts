@@ -8,6 +8,13 @@ import type { BridgeConfig } from '../config/broker-config.js';
 import type { ProtocolVersion } from '../protocol/types.js';
 import type { DialOptions } from '../transport/dial.js';
 
+/**
+ * QoS 1/2 publishes in flight to a broker at once. A 3.1.1 broker cannot say how many it takes, and
+ * mosquitto refuses (and drops) QoS 2 beyond its max_inflight_messages, 20 by default, so a bridge
+ * stays within that; a 5.0 broker's Receive Maximum lowers it further.
+ */
+export const BRIDGE_INFLIGHT = 20;
+
 /** 0xFFFFFFFF: a 5.0 session that never expires. */
 const NEVER_EXPIRES = 0xffffffff;
 
@@ -68,6 +75,7 @@ export function remoteClientOptions(bridge: BridgeConfig): Omit<ClientOptions, '
     clean: bridge.cleanSession,
     keepalive: bridge.keepaliveInterval,
     bridge: version < 5 && bridge.tryPrivate,
+    maxInflight: BRIDGE_INFLIGHT,
   };
   if (bridge.remoteUsername !== undefined) options.username = bridge.remoteUsername;
   if (bridge.remotePassword !== undefined) options.password = bridge.remotePassword;

@@ -5,25 +5,24 @@
  * away; while one side is down, what arrives from the other waits in the Client's offline queue
  * (or here, between Clients) and goes once the side is back.
  */
-import { type Client, type PublishOptions } from '../client/index.js';
+import type { Client, PublishOptions } from '../client/index.js';
 import type { BridgeConfig } from '../config/broker-config.js';
 import { ConnectionError } from '../errors.js';
 import type { PublishPacket, QoS } from '../protocol/types.js';
 import type { DialOptions } from '../transport/dial.js';
 import { Link } from './link.js';
 import {
+  BRIDGE_INFLIGHT,
   dialTarget,
-  localClientId,
   localCleanSession,
+  localClientId,
   notificationTopic,
   protocolVersionOf,
   remoteClientOptions,
 } from './settings.js';
 import { TopicMap } from './topic-map.js';
 
-export interface BridgeLog {
-  (message: string): void;
-}
+export type BridgeLog = (message: string) => void;
 
 interface Pending {
   topic: string;
@@ -90,7 +89,7 @@ export class StandaloneBridge {
   constructor(
     readonly config: BridgeConfig,
     localBroker: DialOptions,
-    private readonly log: BridgeLog,
+    log: BridgeLog,
   ) {
     this.map = new TopicMap(config.topics);
     this.forwardedOut = config.topics.map(() => 0);
@@ -110,6 +109,7 @@ export class StandaloneBridge {
         ...common,
         label: `bridge ${config.name} (remote)`,
         targets: config.addresses.map((a) => dialTarget(config, a)),
+        roundRobin: config.roundRobin,
         client: { ...remoteOptions, offlineQueueLimit: HOLD_LIMIT },
       },
       {
@@ -125,12 +125,19 @@ export class StandaloneBridge {
       keepalive: config.keepaliveInterval,
       bridge: remoteOptions.bridge,
       offlineQueueLimit: HOLD_LIMIT,
+      maxInflight: BRIDGE_INFLIGHT,
       ...(config.localUsername !== undefined ? { username: config.localUsername } : {}),
       ...(config.localPassword !== undefined ? { password: config.localPassword } : {}),
       ...(this.v5 && !localCleanSession(config) ? { sessionExpiry: 0xffffffff } : {}),
     };
     this.local = new Link(
-      { ...common, label: `bridge ${config.name} (local)`, targets: [localBroker], client: localOptions },
+      {
+        ...common,
+        label: `bridge ${config.name} (local)`,
+        targets: [localBroker],
+        roundRobin: false,
+        client: localOptions,
+      },
       {
         up: (client) => this.localUp(client),
         down: (_reason, client, final) => this.sideDown('local', client, final),
@@ -207,7 +214,13 @@ export class StandaloneBridge {
     this.toLocal.send(this.pending(packet, crossing.topic, crossing.qos, packet.retain, crossing.rule));
   }
 
-  private pending(packet: PublishPacket, topic: string, ruleQos: QoS, retain: boolean, rule: number): Pending {
+  private pending(
+    packet: PublishPacket,
+    topic: string,
+    ruleQos: QoS,
+    retain: boolean,
+    rule: number,
+  ): Pending {
     const options: PublishOptions = { qos: Math.min(packet.qos, ruleQos) as QoS, retain };
     if (this.v5 && packet.properties) {
       const { topicAlias: _alias, subscriptionIdentifiers: _ids, ...properties } = packet.properties;

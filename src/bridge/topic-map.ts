@@ -10,8 +10,9 @@
  * levels, and its `+` levels take the source's `+` levels in order (or none are kept, when the
  * destination has no `+`). bridge-rules.ts refuses a direction whose destination cannot be filled.
  */
-import type { BridgeDirection, BridgeTopicRule } from '../config/broker-config.js';
+
 import { topicMatches } from '../client/match.js';
+import type { BridgeDirection, BridgeTopicRule } from '../config/broker-config.js';
 
 export interface Crossing {
   /** Index of the rule in the bridge's `topic` list, for per-rule counts. */
@@ -99,9 +100,7 @@ export class TopicMap {
 
   /** Filters to subscribe to on the local broker: one per out/both rule. */
   localSubscriptions(): Array<{ filter: string; qos: 0 | 1 | 2 }> {
-    return this.rules
-      .filter((r) => r.direction !== 'in')
-      .map((r) => ({ filter: r.localFilter, qos: r.qos }));
+    return this.rules.filter((r) => r.direction !== 'in').map((r) => ({ filter: r.localFilter, qos: r.qos }));
   }
 
   /** Filters to subscribe to on the remote broker: one per in/both rule. */

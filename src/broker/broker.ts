@@ -41,6 +41,7 @@ export class Broker {
   readonly pendingWills = new Map<string, { message: Message; at: number }>();
   private autoIdCounter = 0;
   private publishingLog = false;
+  private readonly dropLoggedAt = new WeakMap<Session, number>();
   /** See qos0BacklogLimit. */
   readonly qos0Backlog: number;
   /** Bridges declared in the configuration, running inside this broker. */
@@ -296,8 +297,12 @@ export class Broker {
 
   private dropped(session: Session, why: string): void {
     this.stats.dropped++;
-    if (this.log.isEnabled('debug'))
-      this.log.debug(`Outgoing messages are being dropped for client ${session.clientId}: ${why}.`);
+    // At most one line per client every 10 s: a flood of drops must not become a flood of logs.
+    const now = Date.now();
+    if (now - (this.dropLoggedAt.get(session) ?? 0) >= 10_000) {
+      this.dropLoggedAt.set(session, now);
+      this.log.warning(`Outgoing messages are being dropped for client ${session.clientId}: ${why}.`);
+    }
   }
 
   private windowOpen(session: Session): boolean {

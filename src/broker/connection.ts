@@ -8,6 +8,7 @@ import type { Broker } from './broker.js';
 import { dispatch } from './handlers/index.js';
 import type { Message } from './message.js';
 import type { Outgoing, Session, SessionOutlet } from './session.js';
+import { writeBatch } from './write-batch.js';
 
 /** What a listener knows about a new socket. */
 export interface Peer {
@@ -52,7 +53,7 @@ export function qos0BacklogLimit(maxQueuedBytes: number, maxQueuedMessages: numb
 
 /**
  * One client connection. Decodes what arrives, hands each packet to its handler, and batches
- * everything it sends so a socket sees one writev per event-loop turn, not one write per packet.
+ * everything it sends so a socket sees one write per event-loop turn, not one per packet.
  */
 export class Connection implements SessionOutlet {
   state: State = State.AwaitingConnect;
@@ -86,7 +87,7 @@ export class Connection implements SessionOutlet {
   inboundPending = 0;
 
   private readonly decoder: Decoder;
-  private out: Buffer[] = [];
+  private readonly out: Buffer[] = [];
   private outBytes = 0;
   private queued = false;
 
@@ -202,21 +203,12 @@ export class Connection implements SessionOutlet {
   flush(): void {
     this.queued = false;
     const out = this.out;
-    if (out.length === 0 || this.socket.destroyed) {
-      this.out = [];
-      this.outBytes = 0;
-      return;
+    if (out.length > 0 && !this.socket.destroyed) {
+      this.broker.stats.bytesSent += this.outBytes;
+      writeBatch(this.socket, out, this.outBytes);
     }
-    this.broker.stats.bytesSent += this.outBytes;
-    this.out = [];
+    out.length = 0;
     this.outBytes = 0;
-    if (out.length === 1) {
-      this.socket.write(out[0]!);
-      return;
-    }
-    this.socket.cork();
-    for (let i = 0; i < out.length; i++) this.socket.write(out[i]!);
-    this.socket.uncork();
   }
 
   /** True when the client reads so slowly that its socket backlog is over the limit. */

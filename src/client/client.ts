@@ -260,8 +260,11 @@ export class Client extends EventEmitter<ClientEvents> {
         return;
       } catch (err) {
         const error = err instanceof MqxError ? err : new ConnectionError(String(err));
+        // end() or destroy() while retrying: stop here.
+        if ((this.state as State) === 'closed') throw error;
         const reconnect = this.options.reconnect;
-        const retryable = reconnect && error instanceof ConnectionError && !(error instanceof RefusedError);
+        // A refusal (RefusedError) or a timeout is an answer, not a network hiccup: never retried.
+        const retryable = reconnect && error instanceof ConnectionError;
         const delay = reconnect
           ? backoffDelay(this.attempts++, { minMs: reconnect.minDelayMs, maxMs: reconnect.maxDelayMs })
           : 0;

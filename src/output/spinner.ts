@@ -12,8 +12,10 @@ export async function startSpinner(
   text: string,
   stream: NodeJS.WriteStream = process.stderr,
 ): Promise<Spinner> {
-  if (!stream.isTTY || process.env.NO_COLOR) return NONE;
+  // A pseudo-terminal without a size (e.g. under script(1)) reports 0 columns; ora cannot draw there.
+  if (!stream.isTTY || !(stream.columns > 0) || process.env.NO_COLOR) return NONE;
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream }).start();
+  // discardStdin would put stdin in raw mode and swallow Ctrl-C; SIGINT must keep meaning exit 130.
+  const spinner = ora({ text, stream, discardStdin: false }).start();
   return { stop: () => spinner.stop() };
 }

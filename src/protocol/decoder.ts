@@ -55,6 +55,9 @@ function protocolError(message: string, statement?: string): ProtocolError {
  * later push throws the same error. An exception thrown by `onPacket` propagates the same way and
  * also ends the stream, since the rest of its chunk is lost.
  */
+/** Bodies up to this size get their buffer at once; larger ones grow with what arrives. */
+const PREALLOCATE_LIMIT = 1024 * 1024;
+
 export class Decoder {
   protocolVersion: ProtocolVersion;
   maxPacketSize: number;
@@ -68,6 +71,12 @@ export class Decoder {
   /** Body of a packet that straddles chunks, and how much of it has arrived. */
   private body: Buffer | null = null;
   private filled = 0;
+  /**
+   * A large body is kept as the slices that arrived, joined once complete, so a header that
+   * claims 256 MB costs nothing until the bytes really come.
+   */
+  private parts: Buffer[] | null = null;
+  private partsExpected = 0;
   private failure: unknown = null;
 
   constructor(onPacket: (packet: Packet) => void, options: DecoderOptions = {}) {
@@ -78,6 +87,7 @@ export class Decoder {
 
   /** Bytes allocated for an incomplete packet: at most the maximum packet size, when one is set. */
   get bufferedBytes(): number {
+    if (this.parts !== null) return this.filled;
     return this.body === null ? 0 : this.body.length;
   }
 
@@ -88,6 +98,7 @@ export class Decoder {
     } catch (error) {
       this.failure = error;
       this.body = null;
+      this.parts = null;
       throw error;
     }
   }
@@ -96,6 +107,19 @@ export class Decoder {
     const length = chunk.length;
     let offset = 0;
     while (offset < length) {
+      const parts = this.parts;
+      if (parts !== null) {
+        const n = Math.min(this.partsExpected - this.filled, length - offset);
+        parts.push(chunk.subarray(offset, offset + n));
+        this.filled += n;
+        offset += n;
+        if (this.filled === this.partsExpected) {
+          this.parts = null;
+          const whole = Buffer.concat(parts, this.partsExpected);
+          this.deliver(whole, 0, whole.length);
+        }
+        continue;
+      }
       const body = this.body;
       if (body !== null) {
         const n = Math.min(body.length - this.filled, length - offset);
@@ -135,6 +159,11 @@ export class Decoder {
       if (length - offset >= remaining) {
         offset += remaining;
         this.deliver(chunk, offset - remaining, offset);
+      } else if (remaining > PREALLOCATE_LIMIT) {
+        this.parts = [chunk.subarray(offset, length)];
+        this.partsExpected = remaining;
+        this.filled = length - offset;
+        offset = length;
       } else {
         const assembled = Buffer.allocUnsafe(remaining);
         this.filled = chunk.copy(assembled, 0, offset, length);

@@ -16,7 +16,10 @@ async function benchInProcess(args: string[]): Promise<string> {
     return true;
   });
   try {
-    await yargs(['bench', ...args]).strict().command(command).parseAsync();
+    await yargs(['bench', ...args])
+      .strict()
+      .command(command)
+      .parseAsync();
   } finally {
     spy.mockRestore();
   }
@@ -40,7 +43,18 @@ describe('mqx bench pubsub against mqx broker', () => {
   afterAll(() => broker?.stop());
 
   it('delivers 1000 messages at QoS 1 with no loss, duplicate or reordering and prints one JSON object', async () => {
-    const out = await bench(['pubsub', '-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '--limit', '1000', '--json']);
+    const out = await bench([
+      'pubsub',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(broker.port),
+      '-q',
+      '1',
+      '--limit',
+      '1000',
+      '--json',
+    ]);
     const summary = JSON.parse(out) as BenchSummary;
     expect(summary).toMatchObject({
       mode: 'pubsub',

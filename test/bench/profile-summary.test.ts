@@ -3,7 +3,11 @@ import { hotFunctions } from '../../bench/profile-summary.js';
 
 describe('hotFunctions', () => {
   it('sums self time per function from samples and time deltas, idle excluded', () => {
-    const frame = (functionName: string, line: number) => ({ functionName, url: 'file:///x/dist/src/a.js', lineNumber: line });
+    const frame = (functionName: string, line: number) => ({
+      functionName,
+      url: 'file:///x/dist/src/a.js',
+      lineNumber: line,
+    });
     const profile = {
       nodes: [
         { id: 1, callFrame: frame('(idle)', -1) },

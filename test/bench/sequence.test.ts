@@ -16,7 +16,14 @@ describe('SequenceChecker', () => {
       [1, 1],
       [0, 2],
     ]);
-    expect(c.report(new Map([[0, 3], [1, 2]]))).toEqual({ received: 5, unique: 5, lost: 0, duplicates: 0, reordered: 0 });
+    expect(
+      c.report(
+        new Map([
+          [0, 3],
+          [1, 2],
+        ]),
+      ),
+    ).toEqual({ received: 5, unique: 5, lost: 0, duplicates: 0, reordered: 0 });
   });
 
   it('detects a duplicate', () => {
@@ -41,7 +48,14 @@ describe('SequenceChecker', () => {
       [0, 2],
     ]);
     // Publisher 0 sent 5 (1, 3, 4 missing); publisher 1 sent 2 and none arrived.
-    expect(c.report(new Map([[0, 5], [1, 2]])).lost).toBe(5);
+    expect(
+      c.report(
+        new Map([
+          [0, 5],
+          [1, 2],
+        ]),
+      ).lost,
+    ).toBe(5);
   });
 
   it('without expected counts, reports the gaps below the highest number seen', () => {

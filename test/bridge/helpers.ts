@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Client } from '../../src/client/index.js';
 import { newBridge, parseTopicTokens } from '../../src/config/bridge-rules.js';
 import type { BridgeConfig } from '../../src/config/broker-config.js';
 import type { PublishPacket } from '../../src/protocol/types.js';
+import { MQX_BIN, ROOT } from '../helpers/processes.js';
 
 /** A bridge block as a test wants it: fast restarts, one address, rules in mosquitto syntax. */
 export function bridgeTo(
@@ -36,3 +39,11 @@ export async function until(check: () => boolean, timeoutMs = 10_000, what = 'co
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `mqx bridge ARGS` as node arguments: the binary once src/cli.ts lists it, else the same module. */
+export function mqxBridgeArgs(args: string[]): string[] {
+  const cli = readFileSync(path.join(ROOT, 'dist/src/cli.js'), 'utf8');
+  return cli.includes('commands/bridge.js')
+    ? [MQX_BIN, 'bridge', ...args]
+    : [path.join(ROOT, 'test/bridge/mqx-bridge.mjs'), ...args];
+}

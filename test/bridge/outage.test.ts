@@ -96,13 +96,15 @@ describe.runIf(peers.mosquitto())('a bridge through a 10 s outage of its remote 
     await sleep(OUTAGE_MS);
     remote = startRemote(remoteConf);
     await stream;
-    await until(() => seen[1].size === N && seen[2].size === N, 60_000, 'every message after the outage').catch(
-      (err: Error) => {
-        throw new Error(
-          `${err.message}: QoS 1 ${seen[1].size}, QoS 2 ${seen[2].size} of ${N}\n${local?.log.slice(-30).join('\n')}`,
-        );
-      },
-    );
+    await until(
+      () => seen[1].size === N && seen[2].size === N,
+      60_000,
+      'every message after the outage',
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}: QoS 1 ${seen[1].size}, QoS 2 ${seen[2].size} of ${N}\n${local?.log.slice(-30).join('\n')}`,
+      );
+    });
     await sleep(500);
     const duplicates = [...seen[1].values()].filter((n) => n > 1).length;
     console.log(`outage: QoS 1 duplicates ${duplicates} of ${N}`);

@@ -28,7 +28,7 @@ async function publishQos1(port: number, topic: string, count: number, prefix = 
 }
 
 describe('persistent sessions', () => {
-  it('[MQTT-3.1.2-5] queues QoS 1 messages for an offline persistent session and delivers them on return', async () => {
+  it('3.1.1 [MQTT-3.1.2-5] [MQTT-3.1.2-4] queues QoS 1 messages for an offline persistent session and delivers them on return', async () => {
     const c = await RawClient.connect(b.port, { clientId: 'offline-1', clean: false });
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'off/t', qos: 1 }] });
     await c.next('suback');
@@ -68,7 +68,7 @@ describe('persistent sessions', () => {
     back.end();
   });
 
-  it('[MQTT-4.4.0-1] [MQTT-3.3.1-1] resends unacknowledged messages with DUP after reconnecting', async () => {
+  it('3.1.1 [MQTT-4.4.0-1] [MQTT-3.3.1-1] resends unacknowledged messages with DUP after reconnecting', async () => {
     const c = await RawClient.connect(b.port, { clientId: 'dup-resend', clean: false });
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'dup/t', qos: 1 }] });
     await c.next('suback');
@@ -87,7 +87,7 @@ describe('persistent sessions', () => {
     back.end();
   });
 
-  it('[MQTT-4.4.0-1] resends PUBREL for a QoS 2 delivery that had been received (PUBREC) before the drop', async () => {
+  it('3.1.1 [MQTT-4.4.0-1] resends PUBREL for a QoS 2 delivery that had been received (PUBREC) before the drop', async () => {
     const c = await RawClient.connect(b.port, { clientId: 'rel-resend', clean: false });
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'rel/t', qos: 2 }] });
     await c.next('suback');
@@ -117,7 +117,7 @@ describe('persistent sessions', () => {
     p.end();
   });
 
-  it('[MQTT-3.1.2-6] discards the session of a clean-session client when it disconnects', async () => {
+  it('3.1.1 [MQTT-3.1.2-6] discards the session of a clean-session client when it disconnects', async () => {
     const c = await RawClient.connect(b.port, { clientId: 'clean-gone', clean: true });
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'cg/t', qos: 1 }] });
     await c.next('suback');
@@ -127,7 +127,7 @@ describe('persistent sessions', () => {
     expect(b.broker.sessions.has('clean-gone')).toBe(false);
   });
 
-  it('[MQTT-3.1.2-23] a 5.0 session ends after its Session Expiry Interval', async () => {
+  it('5.0 [MQTT-3.1.2-23] [MQTT-4.1.0-2] a 5.0 session ends after its Session Expiry Interval', async () => {
     const c = await RawClient.connect(b.port, {
       clientId: 'expiring',
       protocolVersion: 5,
@@ -141,7 +141,7 @@ describe('persistent sessions', () => {
     expect(b.broker.sessions.has('expiring')).toBe(false);
   });
 
-  it('[MQTT-3.14.2-2] refuses a DISCONNECT that sets a session expiry when CONNECT had none', async () => {
+  it('5.0 [MQTT-4.13.1-1] (§3.14.2.2.2, unnumbered) refuses a DISCONNECT that sets a session expiry when CONNECT had none', async () => {
     const c = await RawClient.connect(b.port, { protocolVersion: 5 });
     c.send({ type: 'disconnect', properties: { sessionExpiryInterval: 60 } });
     expect((await c.next('disconnect')).reasonCode).toBe(0x82);
@@ -191,7 +191,7 @@ describe('flow control', () => {
     c.end();
   });
 
-  it('[MQTT-3.3.4-9] honours a 5.0 client Receive Maximum', async () => {
+  it('5.0 [MQTT-3.3.4-9] honours a 5.0 client Receive Maximum', async () => {
     const c = await RawClient.connect(b.port, { protocolVersion: 5, properties: { receiveMaximum: 3 } });
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'rm/t', qos: 1 }] });
     await c.next('suback');
@@ -201,7 +201,7 @@ describe('flow control', () => {
     c.end();
   });
 
-  it('[MQTT-3.1.2-25] never sends a 5.0 client a packet over its Maximum Packet Size', async () => {
+  it('5.0 [MQTT-3.1.2-24] [MQTT-3.1.2-25] never sends a 5.0 client a packet over its Maximum Packet Size', async () => {
     const c = await RawClient.connect(b.port, { protocolVersion: 5, properties: { maximumPacketSize: 100 } });
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'mps/t', qos: 0 }] });
     await c.next('suback');

@@ -404,3 +404,23 @@ describe('keep alive', () => {
     expect(pings.length).toBeGreaterThanOrEqual(2);
   }, 10_000);
 });
+
+describe('ending while connecting', () => {
+  it('end() during reconnect retries stops connect() at once', async () => {
+    const broker = await fake();
+    const port = broker.port;
+    await broker.stop();
+    brokers.length = 0;
+    const client = new Client({
+      broker: { scheme: 'mqtt', host: '127.0.0.1', port },
+      reconnect: { minDelayMs: 20, maxDelayMs: 20 },
+      connectTimeoutMs: 10_000,
+    });
+    const started = Date.now();
+    const connecting = client.connect().catch((e: unknown) => e);
+    await tick(100);
+    await client.end();
+    expect(await connecting).toBeInstanceOf(ConnectionError);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});

@@ -23,7 +23,14 @@ export function mqxTarget(port: number, dir: string): CrashTarget {
   return {
     name: 'mqx',
     async start() {
-      broker = await startMqxBroker(['-c', conf, '-p', String(port), '--persistence', path.join(dir, 'store')]);
+      broker = await startMqxBroker([
+        '-c',
+        conf,
+        '-p',
+        String(port),
+        '--persistence',
+        path.join(dir, 'store'),
+      ]);
     },
     async kill() {
       broker?.proc.kill('SIGKILL');
@@ -86,7 +93,8 @@ const WINDOW = 50;
  * killed with SIGKILL `kills` times at random points and started again. Three persistent
  * subscribers receive them: one stays connected, one is offline until the end, one comes and
  * goes. Publishers resend what was not acknowledged, so in the end every message has been
- * acknowledged once at least, and each subscriber must have all of them.
+ * acknowledged once at least, and each subscriber must have all of them. The broker is killed
+ * once more after the last acknowledgement, before the subscribers drain what is left.
  */
 export async function runCrashScenario(
   target: CrashTarget,
@@ -96,7 +104,9 @@ export async function runCrashScenario(
   log: (line: string) => void,
 ): Promise<CrashReport> {
   const started = Date.now();
-  const perPublisher = PUBLISHERS.map((_, i) => Math.floor(total / PUBLISHERS.length) + (i < total % PUBLISHERS.length ? 1 : 0));
+  const perPublisher = PUBLISHERS.map(
+    (_, i) => Math.floor(total / PUBLISHERS.length) + (i < total % PUBLISHERS.length ? 1 : 0),
+  );
   await target.start();
   await publishRetained(port);
 
@@ -128,7 +138,7 @@ export async function runCrashScenario(
     retainedLost += RETAINED - (await countRetained(port));
   };
 
-  const points = Array.from({ length: kills - 1 }, () => 0.05 + Math.random() * 0.85).sort((a, b) => a - b);
+  const points = Array.from({ length: kills }, () => 0.05 + Math.random() * 0.85).sort((a, b) => a - b);
   for (const point of points) {
     await until(() => acked() >= point * total, 600_000, 'publishing progress');
     await sleep(Math.random() * 30);
@@ -155,7 +165,7 @@ export async function runCrashScenario(
     broker: target.name,
     messages: total,
     acknowledged: acked(),
-    kills,
+    kills: kills + 1,
     seconds: (Date.now() - started) / 1000,
     retainedLost,
     subscribers: subscribers.map((s) => ({

@@ -26,7 +26,7 @@ function print(report: CrashReport): void {
 
 describe('kill -9 at random moments', () => {
   it(
-    `mqx --persistence keeps every acknowledged message (${TOTAL} messages, ${KILLS} kills)`,
+    `mqx --persistence keeps every acknowledged message (${TOTAL} messages, ${KILLS} kills while publishing and one after)`,
     async () => {
       const port = await freePort();
       const report = await runCrashScenario(mqxTarget(port, tempDir('mqx-crash-')), port, TOTAL, KILLS, (l) =>

@@ -2,7 +2,7 @@
  * The real `mqx pub` / `mqx sub` binary against Debian's mosquitto and against mqx's own broker:
  * the same scenarios for both. Flags, output formats, exit codes, the course scenario.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payloadOf } from '../../src/output/json.js';
 import { peers } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
-import { type RunningBroker, runMqx, startMosquitto, startMqxBroker, tempDir } from '../helpers/processes.js';
+import {
+  MQX_BIN,
+  type RunningBroker,
+  runMqx,
+  startMosquitto,
+  startMqxBroker,
+  tempDir,
+} from '../helpers/processes.js';
 import { lines, startSub, text } from './pubsub-helpers.js';
 
 /** Starts mqx's broker from a mosquitto.conf holding `extra`, on a free port. */
@@ -54,6 +61,15 @@ for (const b of BROKERS) {
       expect((await runMqx(['pub', ...p, '-t', 'e2e/qos/two', '-m', 'b', '--qos', '2'])).exitCode).toBe(0);
       expect(await sub.done()).toBe(0);
       expect(lines(sub.stdout()).sort()).toEqual(['e2e/qos/one 1', 'e2e/qos/two 2']);
+    });
+
+    it('MQTT 3.1 (-V 31 / mqttv31) works both ways', async () => {
+      const sub = await startSub([...p, '-V', 'mqttv31', '-t', 'e2e/v31', '-C', '1', '-q', '1']);
+      expect(
+        (await runMqx(['pub', ...p, '-V', '31', '-t', 'e2e/v31', '-m', 'old school', '-q', '1'])).exitCode,
+      ).toBe(0);
+      expect(await sub.done()).toBe(0);
+      expect(text(sub.stdout())).toBe('old school\n');
     });
 
     it('-l streams 100,000 lines at QoS 1: none lost, in order', async () => {
@@ -337,6 +353,8 @@ for (const b of BROKERS) {
         ['no topic', ['pub', '-m', 'x'], 2, /no topic/],
         ['a bad -F specifier', ['sub', '-t', 'a', '-F', '%Z'], 2, /format specifier/],
         ['an unknown flag', ['pub', '-t', 'a', '-m', 'x', '--bogus'], 2, /bogus/],
+        ['an unknown sensor', ['pub', '-t', 'a', '--simulate', 'pressure'], 2, /--simulate/],
+        ['--devices without %i', ['pub', '-t', 'a', '--simulate', '--devices', '2'], 2, /%i/],
       ])('%s', async (_name, args, code, message) => {
         const r = await runMqx([...(args as string[]).slice(0, 1), ...p, ...(args as string[]).slice(1)]);
         expect(r.exitCode).toBe(code);
@@ -510,7 +528,9 @@ describe.runIf(peers.mosquitto() && peers.openssl())('TLS against mosquitto', ()
     sh('openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -subj /CN=mqx-test-ca -days 2');
     sh('openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost');
     writeFileSync(path.join(dir, 'ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    sh('openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile ext');
+    sh(
+      'openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile ext',
+    );
     sh('chmod 644 *');
     tlsPort = await freePort();
     broker = await startMosquitto(
@@ -522,7 +542,21 @@ describe.runIf(peers.mosquitto() && peers.openssl())('TLS against mosquitto', ()
   it('--cafile turns TLS on and verifies the server; mqtts:// URLs work too', async () => {
     const ca = path.join(dir, 'ca.crt');
     const sub = await startSub(['-L', `mqtts://localhost:${tlsPort}/tls/x`, '--cafile', ca, '-C', '1']);
-    const pub = await runMqx(['pub', '-h', 'localhost', '-p', String(tlsPort), '--cafile', ca, '--tls-version', 'tlsv1.2', '-t', 'tls/x', '-m', 'secret']);
+    const pub = await runMqx([
+      'pub',
+      '-h',
+      'localhost',
+      '-p',
+      String(tlsPort),
+      '--cafile',
+      ca,
+      '--tls-version',
+      'tlsv1.2',
+      '-t',
+      'tls/x',
+      '-m',
+      'secret',
+    ]);
     expect(text(pub.stderr)).toBe('');
     expect(pub.exitCode).toBe(0);
     expect(await sub.done()).toBe(0);
@@ -533,7 +567,14 @@ describe.runIf(peers.mosquitto() && peers.openssl())('TLS against mosquitto', ()
     const untrusted = await runMqx(['pub', '-L', `mqtts://127.0.0.1:${tlsPort}/tls/y`, '-m', 'x']);
     expect(untrusted.exitCode).toBe(3);
     expect(text(untrusted.stderr)).toMatch(/certificate/i);
-    const insecure = await runMqx(['pub', '-L', `mqtts://127.0.0.1:${tlsPort}/tls/y`, '--insecure', '-m', 'x']);
+    const insecure = await runMqx([
+      'pub',
+      '-L',
+      `mqtts://127.0.0.1:${tlsPort}/tls/y`,
+      '--insecure',
+      '-m',
+      'x',
+    ]);
     expect(insecure.exitCode).toBe(0);
   });
 });
@@ -552,7 +593,18 @@ describe.runIf(peers.mosquitto())('MQTT 5 subscription options and reconnecting,
     const rh = await runMqx(['sub', ...p, '-t', 'opt/r', '--retain-handling', '2', '-W', '1']);
     expect(rh.exitCode).toBe(5);
     expect(text(rh.stdout)).toBe('');
-    const sub = await startSub([...p, '-t', 'opt/rap', '--retain-as-published', '--retain-handling', '2', '-C', '1', '-F', '%r %p']);
+    const sub = await startSub([
+      ...p,
+      '-t',
+      'opt/rap',
+      '--retain-as-published',
+      '--retain-handling',
+      '2',
+      '-C',
+      '1',
+      '-F',
+      '%r %p',
+    ]);
     await runMqx(['pub', ...p, '-t', 'opt/rap', '-m', 'live', '-r']);
     expect(await sub.done()).toBe(0);
     expect(text(sub.stdout())).toBe('1 live\n');
@@ -566,14 +618,35 @@ describe.runIf(peers.mosquitto())('MQTT 5 subscription options and reconnecting,
     writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n`);
     const start = () => execa('/usr/sbin/mosquitto', ['-c', conf], { reject: false, stdin: 'ignore' });
     let first = start();
-    const sub = await startSub(['-p', String(port), '-t', 'rc/x', '-C', '1', '--reconnect', '--reconnect-max-delay', '0.3']);
+    const sub = await startSub([
+      '-p',
+      String(port),
+      '-t',
+      'rc/x',
+      '-C',
+      '1',
+      '--reconnect',
+      '--reconnect-max-delay',
+      '0.3',
+    ]);
     first.kill('SIGTERM');
     await first;
     first = start();
     try {
       // Publish until the resubscribed client has it (the restart takes a moment).
       for (let i = 0; i < 100 && sub.proc.exitCode === null; i++) {
-        await runMqx(['pub', '-p', String(port), '-t', 'rc/x', '-m', 'back', '--reconnect', '--connect-timeout', '5']);
+        await runMqx([
+          'pub',
+          '-p',
+          String(port),
+          '-t',
+          'rc/x',
+          '-m',
+          'back',
+          '--reconnect',
+          '--connect-timeout',
+          '5',
+        ]);
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(await sub.done()).toBe(0);
@@ -593,5 +666,28 @@ describe('help', () => {
       expect(r.exitCode).toBe(0);
       expect(text(r.stdout)).toMatch(/-h, --host/);
     }
+  });
+});
+
+const hasScript =
+  spawnSync('sh', ['-c', 'command -v script && command -v timeout'], { stdio: 'ignore' }).status === 0;
+
+describe.runIf(peers.mosquitto() && hasScript)('on a terminal', () => {
+  let broker: RunningBroker;
+  beforeAll(async () => {
+    broker = await startMosquitto();
+  });
+  afterAll(() => broker?.stop());
+
+  it('SIGINT prints a one-line summary (messages, rate) and exits 130', async () => {
+    // script(1) gives mqx a pseudo-terminal; timeout sends the SIGINT a user's Ctrl-C would.
+    const cmd = `stty cols 80; timeout --preserve-status -s INT 3 node ${MQX_BIN} sub -p ${broker.port} -t tty/x`;
+    const r = await execa('script', ['-qec', cmd, '/dev/null'], {
+      reject: false,
+      env: { NO_COLOR: '' },
+      timeout: 30_000,
+    });
+    expect(r.exitCode).toBe(130);
+    expect(r.stdout).toMatch(/0 messages received in \d+\.\d s \(0\.0 msg\/s\)/);
   });
 });

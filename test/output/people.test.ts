@@ -20,7 +20,14 @@ describe('colour', () => {
 
   it('-v on a terminal colours the topic and marks QoS and retained', () => {
     const chalk = new Chalk({ level: 1 });
-    const msg: ReceivedMessage = { topic: 'a/b', payload: Buffer.from('x'), qos: 1, retain: true, packetId: 1, receivedNs: 0n };
+    const msg: ReceivedMessage = {
+      topic: 'a/b',
+      payload: Buffer.from('x'),
+      qos: 1,
+      retain: true,
+      packetId: 1,
+      receivedNs: 0n,
+    };
     const line = textLine(msg, true, chalk).toString();
     expect(line).toBe(`${chalk.cyan('a/b')}${chalk.dim(' q1')}${chalk.yellow(' retained')} x`);
     expect(textLine(msg, true).toString()).toBe('a/b x');

@@ -370,3 +370,30 @@ function connectWithPassword(): Packet {
     password: Buffer.from('p'),
   };
 }
+
+describe('large bodies', () => {
+  it('a header claiming 200 MB buffers only the bytes that arrived', () => {
+    const d = new Decoder(() => undefined, { protocolVersion: 4 });
+    // PUBLISH QoS 0, remaining length 200,000,000 as a 4-byte variable integer.
+    let n = 200_000_000;
+    const len: number[] = [];
+    do {
+      let b = n % 128;
+      n = Math.floor(n / 128);
+      if (n > 0) b |= 0x80;
+      len.push(b);
+    } while (n > 0);
+    d.push(Buffer.from([0x30, ...len, 0x00, 0x01, 0x61]));
+    expect(d.bufferedBytes).toBe(3);
+  });
+
+  it('a 3 MB PUBLISH split into many chunks is delivered whole', () => {
+    const payload = Buffer.alloc(3 * 1024 * 1024, 7);
+    const bytes = encode({ type: 'publish', topic: 'big', payload, qos: 0, retain: false, dup: false }, 4);
+    const got: Packet[] = [];
+    const d = new Decoder((p) => got.push(p), { protocolVersion: 4 });
+    for (let i = 0; i < bytes.length; i += 65_536) d.push(bytes.subarray(i, i + 65_536));
+    expect(got).toHaveLength(1);
+    expect((got[0] as { payload: Buffer }).payload.equals(payload)).toBe(true);
+  });
+});

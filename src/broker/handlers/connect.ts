@@ -170,6 +170,9 @@ function accept(
     connackProps.topicAliasMaximum = config.maxTopicAlias;
     if (assigned) connackProps.assignedClientIdentifier = clientId;
     if (serverKeepAlive !== undefined) connackProps.serverKeepAlive = serverKeepAlive;
+    // A topic root the client may build response topics under (MQTT 5.0 4.10), on request only.
+    if (props?.requestResponseInformation === 1)
+      connackProps.responseInformation = `mqx/response/${clientId}`;
   }
   conn.send({ type: 'connack', sessionPresent, reasonCode: 0, properties: connackProps });
   session.outlet = conn;

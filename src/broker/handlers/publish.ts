@@ -105,5 +105,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
     broker.store.inboundQos2(session, packet.packetId!, true);
     conn.inboundPending++;
   }
+  // A durable store commits this callback's writes before connections flush (store/sqlite.ts),
+  // so the ack never reaches the client ahead of the stored message.
   ack(conn, packet, delivered === 0 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success);
 }

@@ -21,5 +21,5 @@ export async function openStore(
     import('./sqlite.js'),
   ]);
   const file = storePath(settings);
-  return { store: new SqliteStore(openDatabase(settings), file, onFailure), file };
+  return { store: new SqliteStore(openDatabase(settings), onFailure), file };
 }

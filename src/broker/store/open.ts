@@ -39,7 +39,8 @@ export function openDatabase(settings: PersistenceSettings): Database.Database {
     // the process (kill -9) with NORMAL. Surviving a power loss needs the fsync of FULL.
     db.pragma(`synchronous = ${settings.syncEveryCommit ? 'FULL' : 'NORMAL'}`);
     const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new MqxError(`${file} is corrupt (${String(check)}); restore it from a backup or move it away`);
+    if (check !== 'ok')
+      throw new MqxError(`${file} is corrupt (${String(check)}); restore it from a backup or move it away`);
     db.exec('BEGIN EXCLUSIVE');
     migrate(db, file);
     db.exec('COMMIT');

@@ -11,7 +11,8 @@ import type { StoredSession, StoredState } from './store.js';
 export function restore(broker: Broker, state: StoredState): void {
   for (const stored of state.sessions) restoreSession(broker, stored, state.aliveAt);
   for (const message of state.retained) broker.retained.set(message);
-  for (const will of state.wills) broker.pendingWills.set(will.clientId, { message: will.message, at: will.at });
+  for (const will of state.wills)
+    broker.pendingWills.set(will.clientId, { message: will.message, at: will.at });
 }
 
 function restoreSession(broker: Broker, stored: StoredSession, aliveAt: number): void {
@@ -37,6 +38,13 @@ function restoreSession(broker: Broker, stored: StoredSession, aliveAt: number):
   for (const id of stored.inboundQos2) session.inboundQos2.add(id);
   // Set last, so that rebuilding the session above wrote nothing back to the store.
   session.storeId = stored.storeId;
+  if (session.expiresAt !== 0 && session.expiresAt <= Date.now()) {
+    // It expired while the broker was down: gone before any client can resume it.
+    broker.destroySession(session);
+    return;
+  }
+  // Record the disconnection the crash caused, so a second restart does not move the expiry again.
+  if (stored.connected) broker.store.sessionClosed(session);
 }
 
 function expiryAfterCrash(

@@ -35,7 +35,6 @@ export class SqliteStore implements Store {
 
   constructor(
     private readonly db: Database,
-    readonly file: string,
     /** A commit failed: nothing written since the last commit may be acknowledged. */
     private readonly onFailure: (err: Error) => void,
   ) {
@@ -81,10 +80,14 @@ export class SqliteStore implements Store {
     for (const r of s.allSubscriptions.iterate() as Iterable<SubscriptionRow>) {
       sessions.get(r.session_id)?.subscriptions.push(rowToSubscription(r));
     }
+    const orphans: number[] = [];
     for (const r of s.allDeliveries.iterate() as Iterable<DeliveryRow>) {
       if (r.id >= this.nextDeliveryId) this.nextDeliveryId = r.id + 1;
       const session = sessions.get(r.session_id);
-      if (session === undefined) continue;
+      if (session === undefined) {
+        orphans.push(r.id);
+        continue;
+      }
       session.outgoing.push({
         message: take(r.message_id),
         qos: r.qos as 0 | 1 | 2,
@@ -112,8 +115,9 @@ export class SqliteStore implements Store {
       this.willByClient.set(r.client_id, message);
       wills.push({ clientId: r.client_id, message, at: r.at });
     }
-    // Rows nothing points to are left over from a crash between two writes of one change.
+    // Rows that nothing points to, or that point to nothing, are dropped rather than carried on.
     this.write();
+    for (const id of orphans) s.deleteDelivery.run(id);
     for (const [id, message] of byId) if (!this.refs.has(message)) s.deleteMessage.run(id);
     this.beat();
     this.commit();

@@ -9,13 +9,13 @@ beforeAll(async () => {
 afterAll(() => b.stop());
 
 describe('CONNECT', () => {
-  it('[MQTT-3.1.0-1] closes a connection whose first packet is not CONNECT', async () => {
+  it('3.1.1 [MQTT-3.1.0-1] closes a connection whose first packet is not CONNECT', async () => {
     const c = await RawClient.open(b.port);
     c.send({ type: 'pingreq' });
     await c.expectClosed();
   });
 
-  it('[MQTT-3.1.0-2] closes a connection that sends a second CONNECT', async () => {
+  it('3.1.1 [MQTT-3.1.0-2] closes a connection that sends a second CONNECT', async () => {
     const c = await RawClient.connect(b.port, { clientId: 'twice' });
     c.send({
       type: 'connect',
@@ -29,7 +29,7 @@ describe('CONNECT', () => {
     await c.expectClosed();
   });
 
-  it('[MQTT-3.1.2-2] answers an unsupported protocol level with CONNACK 0x01 and closes', async () => {
+  it('3.1.1 [MQTT-3.1.2-2] answers an unsupported protocol level with CONNACK 0x01 and closes', async () => {
     const c = await RawClient.open(b.port);
     // CONNECT, protocol name MQTT, level 6.
     c.sendRaw([
@@ -40,7 +40,7 @@ describe('CONNECT', () => {
     await c.expectClosed();
   });
 
-  it('[MQTT-3.1.2-3] closes on a CONNECT with the reserved flag set', async () => {
+  it('3.1.1 [MQTT-3.1.2-3] closes on a CONNECT with the reserved flag set', async () => {
     const c = await RawClient.open(b.port);
     c.sendRaw([
       0x10, 0x0e, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x03, 0x00, 0x3c, 0x00, 0x02, 0x61, 0x62,
@@ -48,7 +48,7 @@ describe('CONNECT', () => {
     await c.expectClosed();
   });
 
-  it('[MQTT-3.1.3-8] refuses an empty client id without clean session (3.1.1) with 0x02', async () => {
+  it('3.1.1 [MQTT-3.1.3-8] refuses an empty client id without clean session (3.1.1) with 0x02', async () => {
     const c = await RawClient.open(b.port);
     c.send({
       type: 'connect',
@@ -63,7 +63,7 @@ describe('CONNECT', () => {
     await c.expectClosed();
   });
 
-  it('[MQTT-3.1.3-6] assigns an id to an empty client id with clean session (3.1.1)', async () => {
+  it('3.1.1 [MQTT-3.1.3-6] assigns an id to an empty client id with clean session (3.1.1)', async () => {
     const c = await RawClient.open(b.port);
     c.send({
       type: 'connect',
@@ -78,7 +78,7 @@ describe('CONNECT', () => {
     c.end();
   });
 
-  it('[MQTT-3.2.2-16] tells a 5.0 client the id it assigned (Assigned Client Identifier)', async () => {
+  it('5.0 [MQTT-3.2.2-16] [MQTT-3.1.3-7] tells a 5.0 client the id it assigned (Assigned Client Identifier)', async () => {
     const c = await RawClient.open(b.port, 5);
     c.send({
       type: 'connect',
@@ -109,7 +109,7 @@ describe('CONNECT', () => {
     expect((await c.next('connack')).reasonCode).toBe(0x02);
   });
 
-  it('[MQTT-3.1.4-3] closes the older connection of a client id taken over; 5.0 is told 0x8E', async () => {
+  it('5.0 [MQTT-3.1.4-3] closes the older connection of a client id taken over; 5.0 is told 0x8E', async () => {
     const first = await RawClient.connect(b.port, { clientId: 'dup-id', protocolVersion: 5 });
     const second = await RawClient.connect(b.port, { clientId: 'dup-id', protocolVersion: 5 });
     const disconnect = await first.next('disconnect');
@@ -120,7 +120,7 @@ describe('CONNECT', () => {
     second.end();
   });
 
-  it('[MQTT-3.2.2-1] [MQTT-3.2.2-2] session present is 0 with clean session, 1 when a session was kept', async () => {
+  it('3.1.1 [MQTT-3.2.2-1] [MQTT-3.2.2-2] session present is 0 with clean session, 1 when a session was kept', async () => {
     const a = await RawClient.connect(b.port, { clientId: 'sp-1', clean: false });
     a.send({ type: 'disconnect' });
     await a.expectClosed();
@@ -151,7 +151,7 @@ describe('CONNECT', () => {
     clean.end();
   });
 
-  it('[MQTT-3.1.2-24] disconnects a client silent for 1.5 times its keep alive', async () => {
+  it('3.1.1 [MQTT-3.1.2-24] disconnects a client silent for 1.5 times its keep alive', async () => {
     const c = await RawClient.connect(b.port, { keepalive: 1 });
     const started = Date.now();
     await c.expectClosed(5_000);
@@ -159,7 +159,7 @@ describe('CONNECT', () => {
     expect(elapsed).toBeGreaterThanOrEqual(1400);
   });
 
-  it('[MQTT-3.1.2-23] keeps a client that pings within its keep alive', async () => {
+  it('3.1.1 [MQTT-3.1.2-24] keeps a client that pings within its keep alive', async () => {
     const c = await RawClient.connect(b.port, { keepalive: 1 });
     for (let i = 0; i < 4; i++) {
       await new Promise((r) => setTimeout(r, 600));
@@ -170,14 +170,14 @@ describe('CONNECT', () => {
     c.end();
   });
 
-  it('[MQTT-3.12.4-1] answers PINGREQ with PINGRESP', async () => {
+  it('3.1.1 [MQTT-3.12.4-1] answers PINGREQ with PINGRESP', async () => {
     const c = await RawClient.connect(b.port);
     c.send({ type: 'pingreq' });
     await c.next('pingresp');
     c.end();
   });
 
-  it('[MQTT-4.8.0-1] a malformed packet closes only its own connection', async () => {
+  it('3.1.1 [MQTT-4.8.0-1] a malformed packet closes only its own connection', async () => {
     const bystander = await RawClient.connect(b.port, { clientId: 'bystander' });
     const bad = await RawClient.connect(b.port);
     bad.sendRaw([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]);
@@ -187,7 +187,7 @@ describe('CONNECT', () => {
     bystander.end();
   });
 
-  it('[MQTT-3.2.2-?] gives 5.0 clients the broker limits in CONNACK', async () => {
+  it('5.0 [MQTT-3.2.2-17] gives 5.0 clients the broker limits in CONNACK', async () => {
     const c2 = await RawClient.open(b.port, 5);
     c2.send({
       type: 'connect',
@@ -212,7 +212,7 @@ describe('max_keepalive', () => {
   });
   afterAll(() => limited.stop());
 
-  it('[MQTT-3.2.2-21] tells a 5.0 client the Server Keep Alive it must use', async () => {
+  it('5.0 [MQTT-3.2.2-21] tells a 5.0 client the Server Keep Alive it must use', async () => {
     const c = await RawClient.open(limited.port, 5);
     c.send({
       type: 'connect',
@@ -242,4 +242,41 @@ describe('max_keepalive', () => {
     });
     expect((await c.next('connack')).reasonCode).toBe(0x02);
   });
+});
+
+describe('request / response information', () => {
+  it('5.0 [MQTT-3.1.2-28] sends Response Information only when the client asks for it', async () => {
+    const asked = await RawClient.open(b.port, 5);
+    asked.send({
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 5,
+      bridge: false,
+      clean: true,
+      keepalive: 60,
+      clientId: 'rri-1',
+      properties: { requestResponseInformation: 1 },
+    });
+    expect((await asked.next('connack')).properties?.responseInformation).toBe('mqx/response/rri-1');
+    asked.end();
+    const silent = await RawClient.open(b.port, 5);
+    silent.send({
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 5,
+      bridge: false,
+      clean: true,
+      keepalive: 60,
+      clientId: 'rri-2',
+    });
+    expect((await silent.next('connack')).properties?.responseInformation).toBeUndefined();
+    silent.end();
+  });
+
+  it('closes a socket that never sends CONNECT after about ten seconds', async () => {
+    const c = await RawClient.open(b.port);
+    const started = Date.now();
+    await c.expectClosed(15_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+  }, 20_000);
 });

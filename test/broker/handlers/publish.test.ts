@@ -18,7 +18,7 @@ async function subscriber(topic: string, qos: 0 | 1 | 2, opts: Parameters<typeof
 }
 
 describe('PUBLISH and QoS', () => {
-  it('[MQTT-3.3.4-1] [MQTT-4.3.2-2] acknowledges QoS 1 with PUBACK carrying its packet id', async () => {
+  it('3.1.1 [MQTT-3.3.4-1] [MQTT-4.3.2-2] acknowledges QoS 1 with PUBACK carrying its packet id', async () => {
     const p = await RawClient.connect(b.port);
     p.send({
       type: 'publish',
@@ -33,7 +33,7 @@ describe('PUBLISH and QoS', () => {
     p.end();
   });
 
-  it('[MQTT-4.3.3-2] [MQTT-4.3.3-9] runs the QoS 2 flow PUBREC / PUBREL / PUBCOMP', async () => {
+  it('3.1.1 [MQTT-4.3.3-2] [MQTT-4.3.3-1] runs the QoS 2 flow PUBREC / PUBREL / PUBCOMP', async () => {
     const sub = await subscriber('q2/flow', 2);
     const p = await RawClient.connect(b.port);
     p.send({
@@ -58,7 +58,7 @@ describe('PUBLISH and QoS', () => {
     sub.end();
   });
 
-  it('[MQTT-4.3.3-10] never delivers a resent QoS 2 PUBLISH twice before PUBREL', async () => {
+  it('3.1.1 [MQTT-4.3.3-2] never delivers a resent QoS 2 PUBLISH twice before PUBREL', async () => {
     const sub = await subscriber('q2/dedup', 2);
     const p = await RawClient.connect(b.port);
     const msg = {
@@ -82,7 +82,7 @@ describe('PUBLISH and QoS', () => {
     sub.end();
   });
 
-  it('[MQTT-3.3.5-1] delivers at the minimum of publish QoS and subscription QoS', async () => {
+  it('3.1.1 [MQTT-3.8.4-6] delivers at the minimum of publish QoS and subscription QoS', async () => {
     const sub0 = await subscriber('minq/t', 0);
     const sub2 = await subscriber('minq/t', 2);
     const p = await RawClient.connect(b.port);
@@ -100,20 +100,20 @@ describe('PUBLISH and QoS', () => {
     for (const c of [sub0, sub2, p]) c.end();
   });
 
-  it('[MQTT-3.3.2-2] closes a connection that publishes to a topic with wildcards', async () => {
+  it('3.1.1 [MQTT-3.3.2-2] closes a connection that publishes to a topic with wildcards', async () => {
     const p = await RawClient.connect(b.port);
     // PUBLISH QoS 0 to "a/+": the codec refuses to build it, so the bytes are written by hand.
     p.sendRaw([0x30, 0x06, 0x00, 0x03, 0x61, 0x2f, 0x2b, 0x78]);
     await p.expectClosed();
   });
 
-  it('[MQTT-3.3.1-4] closes a connection that publishes with QoS 3', async () => {
+  it('3.1.1 [MQTT-3.3.1-4] closes a connection that publishes with QoS 3', async () => {
     const p = await RawClient.connect(b.port);
     p.sendRaw([0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01]);
     await p.expectClosed();
   });
 
-  it('[MQTT-3.3.1-8] [MQTT-3.3.1-9] sets retain on retained messages sent on subscribe, clears it on live ones', async () => {
+  it('3.1.1 [MQTT-3.3.1-8] [MQTT-3.3.1-9] sets retain on retained messages sent on subscribe, clears it on live ones', async () => {
     const p = await RawClient.connect(b.port);
     p.send({
       type: 'publish',
@@ -138,7 +138,7 @@ describe('PUBLISH and QoS', () => {
     sub.end();
   });
 
-  it('[MQTT-3.3.1-10] [MQTT-3.3.1-11] a retained message with an empty payload clears the topic', async () => {
+  it('3.1.1 [MQTT-3.3.1-10] [MQTT-3.3.1-11] a retained message with an empty payload clears the topic', async () => {
     const p = await RawClient.connect(b.port);
     p.send({
       type: 'publish',
@@ -167,7 +167,7 @@ describe('PUBLISH and QoS', () => {
     sub.end();
   });
 
-  it('[MQTT-3.3.1-5] replaces the retained message of a topic', async () => {
+  it('3.1.1 [MQTT-3.3.1-5] [MQTT-3.3.1-6] replaces the retained message of a topic', async () => {
     const p = await RawClient.connect(b.port);
     p.send({
       type: 'publish',
@@ -214,7 +214,7 @@ describe('PUBLISH and QoS', () => {
     sub.end();
   });
 
-  it('[MQTT-3.3.2-9] closes a 5.0 connection that uses a topic alias over the maximum, with 0x94', async () => {
+  it('5.0 [MQTT-3.3.2-9] closes a 5.0 connection that uses a topic alias over the maximum, with 0x94', async () => {
     const p = await RawClient.connect(b.port, { protocolVersion: 5 });
     p.send({
       type: 'publish',
@@ -229,7 +229,7 @@ describe('PUBLISH and QoS', () => {
     await p.expectClosed();
   });
 
-  it('[MQTT-3.3.2-12] resolves a topic alias set earlier on the connection', async () => {
+  it('5.0 [MQTT-3.3.2-12] resolves a topic alias set earlier on the connection', async () => {
     const sub = await subscriber('alias/ok', 0);
     const p = await RawClient.connect(b.port, { protocolVersion: 5 });
     p.send({
@@ -291,7 +291,7 @@ describe('PUBLISH and QoS', () => {
     sub.end();
   });
 
-  it('[MQTT-3.3.2-?] forwards 5.0 properties: user properties, content type, response topic, correlation data', async () => {
+  it('5.0 [MQTT-3.3.2-4] [MQTT-3.3.2-15] [MQTT-3.3.2-16] [MQTT-3.3.2-17] [MQTT-3.3.2-18] [MQTT-3.3.2-20] forwards 5.0 properties: user properties, content type, response topic, correlation data', async () => {
     const sub = await subscriber('props/t', 1, { protocolVersion: 5 });
     const p = await RawClient.connect(b.port, { protocolVersion: 5 });
     const properties = {
@@ -326,7 +326,7 @@ describe('PUBLISH and QoS', () => {
 });
 
 describe('wills', () => {
-  it('[MQTT-3.1.2-8] publishes the will when the connection drops without DISCONNECT', async () => {
+  it('3.1.1 [MQTT-3.1.2-8] publishes the will when the connection drops without DISCONNECT', async () => {
     const sub = await subscriber('will/drop', 1);
     const c = await RawClient.connect(b.port, {
       will: { topic: 'will/drop', payload: payload('gone'), qos: 1, retain: false },
@@ -337,7 +337,7 @@ describe('wills', () => {
     sub.end();
   });
 
-  it('[MQTT-3.1.2-10] [MQTT-3.14.4-3] does not publish the will after DISCONNECT', async () => {
+  it('3.1.1 [MQTT-3.1.2-10] [MQTT-3.14.4-3] does not publish the will after DISCONNECT', async () => {
     const sub = await subscriber('will/clean', 0);
     const c = await RawClient.connect(b.port, {
       will: { topic: 'will/clean', payload: payload('x'), qos: 0, retain: false },
@@ -359,7 +359,7 @@ describe('wills', () => {
     sub.end();
   });
 
-  it('[MQTT-3.1.3-9] delays the will by the Will Delay Interval and drops it if the client returns', async () => {
+  it('5.0 [MQTT-3.1.3-9] delays the will by the Will Delay Interval and drops it if the client returns', async () => {
     const sub = await subscriber('will/delay', 0);
     const opts = {
       protocolVersion: 5 as const,
@@ -383,7 +383,7 @@ describe('wills', () => {
     sub.end();
   });
 
-  it('[MQTT-3.1.2-?] publishes a delayed will once the delay has passed', async () => {
+  it('5.0 [MQTT-3.1.2-8] publishes a delayed will once the delay has passed', async () => {
     const sub = await subscriber('will/delay2', 0);
     const c = await RawClient.connect(b.port, {
       protocolVersion: 5,

@@ -21,7 +21,7 @@ const pub = (c: RawClient, topic: string, text: string, qos: 0 | 1 = 0, retain =
   });
 
 describe('SUBSCRIBE', () => {
-  it('[MQTT-3.8.4-1] [MQTT-3.8.4-5] answers with SUBACK carrying one granted QoS per filter', async () => {
+  it('3.1.1 [MQTT-3.8.4-1] [MQTT-3.8.4-5] answers with SUBACK carrying one granted QoS per filter', async () => {
     const c = await RawClient.connect(b.port);
     c.send({
       type: 'subscribe',
@@ -38,7 +38,7 @@ describe('SUBSCRIBE', () => {
     c.end();
   });
 
-  it('[MQTT-3.8.4-?] answers an invalid filter with 0x80 (3.1.1) and 0x8F (5.0)', async () => {
+  it('3.1.1 [MQTT-3.8.4-5] 5.0 [MQTT-3.8.4-7] [MQTT-3.9.3-2] answers an invalid filter with 0x80 (3.1.1) and 0x8F (5.0)', async () => {
     for (const [version, code] of [
       [4, 0x80],
       [5, 0x8f],
@@ -57,7 +57,7 @@ describe('SUBSCRIBE', () => {
     }
   });
 
-  it('[MQTT-3.8.4-3] a repeated filter replaces the subscription and resends retained messages', async () => {
+  it('3.1.1 [MQTT-3.8.4-3] a repeated filter replaces the subscription and resends retained messages', async () => {
     const p = await RawClient.connect(b.port);
     pub(p, 'rep/t', 'kept', 0, true);
     const c = await RawClient.connect(b.port);
@@ -75,7 +75,7 @@ describe('SUBSCRIBE', () => {
     c.end();
   });
 
-  it('[MQTT-3.3.5-1] delivers once at the highest QoS when subscriptions overlap', async () => {
+  it('3.1.1 [MQTT-3.3.5-1] delivers once at the highest QoS when subscriptions overlap', async () => {
     const c = await RawClient.connect(b.port);
     c.send({
       type: 'subscribe',
@@ -106,7 +106,7 @@ describe('SUBSCRIBE', () => {
     c.end();
   });
 
-  it('[MQTT-3.3.4-3] includes the identifiers of every matching subscription', async () => {
+  it('5.0 [MQTT-3.3.4-3] [MQTT-3.3.4-4] includes the identifiers of every matching subscription', async () => {
     const c = await RawClient.connect(b.port, { protocolVersion: 5 });
     c.send({
       type: 'subscribe',
@@ -130,7 +130,7 @@ describe('SUBSCRIBE', () => {
     c.end();
   });
 
-  it('[MQTT-3.8.3-3] does not send a No Local subscriber its own messages', async () => {
+  it('5.0 [MQTT-3.8.3-3] does not send a No Local subscriber its own messages', async () => {
     const c = await RawClient.connect(b.port, { protocolVersion: 5 });
     c.send({
       type: 'subscribe',
@@ -147,7 +147,7 @@ describe('SUBSCRIBE', () => {
     c.end();
   });
 
-  it('[MQTT-3.3.1-12] [MQTT-3.3.1-13] Retain As Published keeps or clears the retain flag', async () => {
+  it('5.0 [MQTT-3.3.1-12] [MQTT-3.3.1-13] Retain As Published keeps or clears the retain flag', async () => {
     const c = await RawClient.connect(b.port, { protocolVersion: 5 });
     c.send({
       type: 'subscribe',
@@ -167,7 +167,7 @@ describe('SUBSCRIBE', () => {
     c.end();
   });
 
-  it('[MQTT-3.3.1-9] [MQTT-3.3.1-10] Retain Handling 0 sends retained messages always, 1 only for a new subscription, 2 never', async () => {
+  it('5.0 [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11] Retain Handling 0 sends retained messages always, 1 only for a new subscription, 2 never', async () => {
     const p = await RawClient.connect(b.port);
     pub(p, 'rh/t', 'r', 0, true);
     await new Promise((r) => setTimeout(r, 50));
@@ -204,7 +204,7 @@ describe('SUBSCRIBE', () => {
     c.end();
   });
 
-  it('[MQTT-4.7.2-1] wildcard filters at the first level do not match $ topics', async () => {
+  it('3.1.1 [MQTT-4.7.2-1] wildcard filters at the first level do not match $ topics', async () => {
     const c = await RawClient.connect(b.port);
     c.send({
       type: 'subscribe',
@@ -227,7 +227,7 @@ describe('SUBSCRIBE', () => {
     c.end();
   });
 
-  it('[MQTT-3.10.4-4] [MQTT-3.10.4-5] answers UNSUBSCRIBE with UNSUBACK and stops delivery', async () => {
+  it('5.0 [MQTT-3.10.4-4] [MQTT-3.10.4-5] [MQTT-3.10.4-2] answers UNSUBSCRIBE with UNSUBACK and stops delivery', async () => {
     const c = await RawClient.connect(b.port, { protocolVersion: 5 });
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'un/t', qos: 0 }] });
     await c.next('suback');
@@ -244,7 +244,7 @@ describe('SUBSCRIBE', () => {
 });
 
 describe('shared subscriptions', () => {
-  it('[MQTT-4.8.2-?] delivers each message to one member of the group, for 3.1.1 and 5.0 members', async () => {
+  it('5.0 §4.8.2 (no numbered statement) delivers each message to one member of the group, for 3.1.1 and 5.0 members', async () => {
     const members = [
       await RawClient.connect(b.port, { protocolVersion: 5 }),
       await RawClient.connect(b.port, { protocolVersion: 4 }),
@@ -273,7 +273,7 @@ describe('shared subscriptions', () => {
     for (const m of [...members, p]) m.end();
   });
 
-  it('[MQTT-3.8.3-4] closes a 5.0 connection asking No Local on a shared subscription', async () => {
+  it('5.0 [MQTT-3.8.3-4] closes a 5.0 connection asking No Local on a shared subscription', async () => {
     const c = await RawClient.connect(b.port, { protocolVersion: 5 });
     c.send({
       type: 'subscribe',

@@ -1,11 +1,14 @@
-import { type InProcessBroker, startBroker } from '../../helpers/broker.js';
-import { RawClient } from '../../helpers/raw-client.js';
 import type { BrokerConfig } from '../../../src/config/broker-config.js';
 import { defaultBrokerConfig } from '../../../src/config/broker-config.js';
 import type { PublishPacket, QoS } from '../../../src/protocol/types.js';
+import { type InProcessBroker, startBroker } from '../../helpers/broker.js';
+import { RawClient } from '../../helpers/raw-client.js';
 
 /** An in-process broker keeping its state in `dir` (graceful stop; crashes are tested with kill -9 elsewhere). */
-export function startPersistent(dir: string, overrides: Partial<BrokerConfig> = {}): Promise<InProcessBroker> {
+export function startPersistent(
+  dir: string,
+  overrides: Partial<BrokerConfig> = {},
+): Promise<InProcessBroker> {
   return startBroker({
     persistence: { ...defaultBrokerConfig().persistence, enabled: true, location: dir },
     ...overrides,
@@ -19,7 +22,16 @@ export function publish(
   packetId?: number,
   extra: Partial<PublishPacket> = {},
 ): PublishPacket {
-  return { type: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false, packetId, ...extra };
+  return {
+    type: 'publish',
+    topic,
+    payload: Buffer.from(payload),
+    qos,
+    retain: false,
+    dup: false,
+    packetId,
+    ...extra,
+  };
 }
 
 /** Connects a persistent 3.1.1 session (clean false). */

@@ -2,9 +2,9 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../../src/broker/store/schema.js';
 import { parseMosquittoConf } from '../../../src/config/mosquitto-conf.js';
 import { loadNativeConfig } from '../../../src/config/native.js';
-import { SCHEMA_VERSION } from '../../../src/broker/store/schema.js';
 import type { InProcessBroker } from '../../helpers/broker.js';
 import { tempDir } from '../../helpers/processes.js';
 import { startPersistent } from './helpers.js';
@@ -30,7 +30,11 @@ describe('opening the store', () => {
   it("refuses mosquitto's own persistence file and leaves it untouched", async () => {
     const dir = tempDir();
     const file = path.join(dir, 'mosquitto.db');
-    const content = Buffer.concat([Buffer.from([0x00, 0xb5, 0x00]), Buffer.from('mosquitto db'), Buffer.alloc(64, 7)]);
+    const content = Buffer.concat([
+      Buffer.from([0x00, 0xb5, 0x00]),
+      Buffer.from('mosquitto db'),
+      Buffer.alloc(64, 7),
+    ]);
     writeFileSync(file, content);
     await expect(startPersistent(dir, { persistence: persistence(dir, 'mosquitto.db') })).rejects.toThrow(
       /mosquitto's own persistence file.*refusing to overwrite/,
@@ -101,7 +105,11 @@ describe('persistence settings', () => {
     const conf = path.join(dir, 'm.conf');
     writeFileSync(conf, 'persistence true\npersistence_location /var/lib/mqx/\npersistence_sync true\n');
     const cfg = parseMosquittoConf(conf);
-    expect(cfg.persistence).toMatchObject({ enabled: true, syncEveryCommit: true, location: '/var/lib/mqx/' });
+    expect(cfg.persistence).toMatchObject({
+      enabled: true,
+      syncEveryCommit: true,
+      location: '/var/lib/mqx/',
+    });
     writeFileSync(conf, 'persistence true\n');
     expect(parseMosquittoConf(conf).persistence.syncEveryCommit).toBe(false);
   });
@@ -109,14 +117,19 @@ describe('persistence settings', () => {
   it('syncEveryCommit is the native config key', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'mqx.json');
-    writeFileSync(file, JSON.stringify({ broker: { persistence: { enabled: true, syncEveryCommit: true } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ broker: { persistence: { enabled: true, syncEveryCommit: true } } }),
+    );
     const native = await loadNativeConfig(undefined, file);
     expect(native.broker?.persistence).toMatchObject({ enabled: true, syncEveryCommit: true });
   });
 
   it('a broker with persistence_sync starts and keeps its state', async () => {
     const dir = tempDir();
-    running = await startPersistent(dir, { persistence: { ...persistence(dir, 'mqx.db'), syncEveryCommit: true } });
+    running = await startPersistent(dir, {
+      persistence: { ...persistence(dir, 'mqx.db'), syncEveryCommit: true },
+    });
     expect(running.broker.store.durable).toBe(true);
   });
 });

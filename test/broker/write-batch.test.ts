@@ -1,0 +1,62 @@
+import { Duplex } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { writeBatch } from '../../src/broker/write-batch.js';
+
+/** A socket stand-in that records every write; `hold` keeps writes pending, as a full socket does. */
+class RecordingSocket extends Duplex {
+  readonly writes: Buffer[] = [];
+  private readonly pending: Array<() => void> = [];
+  constructor(private readonly hold: boolean) {
+    super();
+  }
+  override _read(): void {}
+  release(): void {
+    for (const cb of this.pending.splice(0)) cb();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.writes.push(chunk);
+    if (this.hold) this.pending.push(cb);
+    else cb();
+  }
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: () => void): void {
+    for (const c of chunks) this.writes.push(c.chunk);
+    if (this.hold) this.pending.push(cb);
+    else cb();
+  }
+}
+
+const bufs = (...parts: string[]) => parts.map((p) => Buffer.from(p));
+
+describe('writeBatch', () => {
+  it('writes a turn of small packets as one buffer, in order', () => {
+    const s = new RecordingSocket(false);
+    const parts = bufs('hdr1', 'payload1', 'hdr2', 'payload2');
+    writeBatch(s, parts, 24);
+    expect(s.writes).toHaveLength(1);
+    expect(s.writes[0]!.toString()).toBe('hdr1payload1hdr2payload2');
+  });
+
+  it('never reuses a region the socket still holds', () => {
+    const s = new RecordingSocket(true);
+    writeBatch(s, bufs('aaaa', 'bbbb'), 8);
+    writeBatch(s, bufs('cccc', 'dddd'), 8);
+    s.release();
+    expect(s.writes.map((b) => b.toString())).toEqual(['aaaabbbb', 'ccccdddd']);
+  });
+
+  it('writes a single buffer as it is, without copying', () => {
+    const s = new RecordingSocket(false);
+    const only = Buffer.from('alone');
+    writeBatch(s, [only], only.length);
+    expect(s.writes[0]).toBe(only);
+  });
+
+  it('passes large turns through without copying the payloads', () => {
+    const s = new RecordingSocket(false);
+    const big = Buffer.alloc(100 * 1024, 1);
+    const header = Buffer.from([0x30, 0x00]);
+    writeBatch(s, [header, big], header.length + big.length);
+    expect(s.writes).toHaveLength(2);
+    expect(s.writes[1]).toBe(big);
+  });
+});
