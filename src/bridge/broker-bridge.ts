@@ -14,19 +14,18 @@ import { type Outgoing, Session, type SessionOutlet } from '../broker/session.js
 import type { Client, PublishOptions } from '../client/index.js';
 import type { BridgeConfig } from '../config/broker-config.js';
 import { RejectedError } from '../errors.js';
-import type { PublishPacket, QoS } from '../protocol/types.js';
+import type { ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
 import { Link } from './link.js';
 import {
   dialTarget,
   localCleanSession,
   localClientId,
+  NEVER_EXPIRES,
   notificationTopic,
   protocolVersionOf,
   remoteClientOptions,
 } from './settings.js';
 import { TopicMap } from './topic-map.js';
-
-const NEVER_EXPIRES = 0xffffffff;
 
 /**
  * A bridge session may hold this many messages while its remote is down, or max_queued_messages
@@ -42,7 +41,7 @@ export class BrokerBridge {
   readonly forwardedOut: number[];
   readonly forwardedIn: number[];
   private readonly link: Link;
-  private readonly version;
+  private readonly version: ProtocolVersion;
   private up = false;
   private linkRunning = false;
   private lazyTimer: NodeJS.Timeout | undefined;
@@ -127,6 +126,10 @@ export class BrokerBridge {
     clearInterval(this.lazyTimer);
     this.detach();
     await this.link.stop();
+    const total = (counts: number[]) => counts.reduce((a, n) => a + n, 0);
+    this.broker.log.notice(
+      `Bridge ${this.config.name} stopped; forwarded ${total(this.forwardedOut)} out, ${total(this.forwardedIn)} in.`,
+    );
     this.notifyLocal('0');
     if (forget || localCleanSession(this.config)) this.broker.destroySession(this.session);
   }
@@ -298,7 +301,9 @@ class RemoteOutlet implements SessionOutlet {
    * the session back on its next connection; the log says what happened.
    */
   disconnectWith(_reasonCode: number, why: string): void {
-    this.bridge.log(`a client connected with the bridge's local client id (${why}); choose another local_clientid.`);
+    this.bridge.log(
+      `a client connected with the bridge's local client id (${why}); choose another local_clientid.`,
+    );
   }
 
   /**

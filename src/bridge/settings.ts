@@ -15,8 +15,8 @@ import type { DialOptions } from '../transport/dial.js';
  */
 export const BRIDGE_INFLIGHT = 20;
 
-/** 0xFFFFFFFF: a 5.0 session that never expires. */
-const NEVER_EXPIRES = 0xffffffff;
+/** 0xFFFFFFFF: a session that never expires (the broker's own constant, without importing the broker). */
+export const NEVER_EXPIRES = 0xffffffff;
 
 /** mosquitto 2.0's default remote client id is `<hostname>.<connection name>`. */
 export function remoteClientId(bridge: BridgeConfig): string {

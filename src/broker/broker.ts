@@ -325,10 +325,9 @@ export class Broker {
   /** Moves queued messages into the inflight window as it opens. */
   pump(session: Session): void {
     const now = Date.now();
-    let taken = 0;
     const queue = session.queue;
-    while (taken < queue.length && session.outlet !== undefined && this.windowOpen(session)) {
-      const out = queue[taken++]!;
+    while (queue.length > 0 && session.outlet !== undefined && this.windowOpen(session)) {
+      const out = queue.shift()!;
       session.queuedBytes -= out.message.payload.length;
       if (out.message.isExpired(now)) {
         this.store.completed(session, out);
@@ -341,7 +340,6 @@ export class Broker {
       }
       this.sendOutgoing(session, out);
     }
-    if (taken > 0) queue.splice(0, taken);
   }
 
   /** On reconnect: resend what was in flight (DUP set, PUBREL for released QoS 2), then the queue. */
@@ -412,7 +410,7 @@ export class Broker {
     this.store.sessionDestroyed(session);
     for (const sub of session.subscriptions.values()) this.router.remove(sub);
     session.subscriptions.clear();
-    session.queue.length = 0;
+    session.queue.clear();
     session.inflight.clear();
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }

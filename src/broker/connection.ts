@@ -37,7 +37,12 @@ let flushScheduled = false;
 
 function flushAll(): void {
   flushScheduled = false;
-  for (let i = 0; i < pendingFlush.length; i++) pendingFlush[i]!.flush();
+  for (let i = 0; i < pendingFlush.length; i++) {
+    const conn = pendingFlush[i]!;
+    // Nothing may reach a socket before the store has committed what it acknowledges.
+    conn.broker.store.commit();
+    conn.flush();
+  }
   pendingFlush.length = 0;
 }
 
@@ -315,6 +320,7 @@ export class Connection implements SessionOutlet {
   close(reason: string): void {
     if (this.state === State.Closed) return;
     this.closeReason ??= reason;
+    this.broker.store.commit();
     this.flush();
     this.state = State.Closed;
     this.socket.end();

@@ -1,4 +1,5 @@
 import type { QoS, SubscriptionRequest } from '../protocol/types.js';
+import { Fifo } from './fifo.js';
 import type { Message } from './message.js';
 
 /** One subscription of a session, as the router and the store see it. */
@@ -57,7 +58,7 @@ export class Session {
   /** Outgoing QoS 1/2 in flight, by packet id, in send order. */
   readonly inflight = new Map<number, Outgoing>();
   /** Waiting for a place in the inflight window, or for the client to come back. */
-  readonly queue: Outgoing[] = [];
+  readonly queue = new Fifo<Outgoing>();
   queuedBytes = 0;
   /** Inbound QoS 2 packet ids whose PUBREL has not come yet: a resent PUBLISH is not delivered twice. */
   readonly inboundQos2 = new Set<number>();

@@ -148,7 +148,7 @@ export function formatEffectiveConfig(cfg: BrokerConfig): string {
   out.push(
     `persistence_file ${cfg.persistence.file}`,
     `autosave_interval ${cfg.persistence.autosaveInterval}`,
-    `# mqx: sync_every_commit ${cfg.persistence.syncEveryCommit}`,
+    `persistence_sync ${cfg.persistence.syncEveryCommit}`,
     '',
   );
   for (const d of cfg.log.destinations) out.push(`log_dest ${d.kind === 'file' ? `file ${d.path}` : d.kind}`);

@@ -28,7 +28,7 @@ async function publishQos1(port: number, topic: string, count: number, prefix = 
 }
 
 describe('persistent sessions', () => {
-  it('3.1.1 [MQTT-3.1.2-5] [MQTT-3.1.2-4] queues QoS 1 messages for an offline persistent session and delivers them on return', async () => {
+  it('3.1.1 [MQTT-3.1.2-5] [MQTT-3.1.2-4] [MQTT-4.5.0-1] queues QoS 1 messages for an offline persistent session and delivers them on return', async () => {
     const c = await RawClient.connect(b.port, { clientId: 'offline-1', clean: false });
     c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'off/t', qos: 1 }] });
     await c.next('suback');

@@ -5,11 +5,11 @@ import { tempDir } from '../helpers/processes.js';
 import { type CrashReport, mosquittoTarget, mqxTarget, runCrashScenario } from './crash-scenario.js';
 
 /*
- * kill -9 during a stream of QoS 1 and QoS 2 messages (test/e2e/crash-scenario.ts). The issue's
- * figure is 100,000 messages and at least five kills; MQX_CRASH_MESSAGES and MQX_CRASH_KILLS
- * size a shorter run while developing.
+ * kill -9 during a stream of QoS 1 and QoS 2 messages (test/e2e/crash-scenario.ts), at least five
+ * kills. `npm test` sends 20,000 messages; the issue's full 100,000 run is `npm run test:crash`,
+ * which .ci/run also runs. MQX_CRASH_MESSAGES and MQX_CRASH_KILLS size other runs.
  */
-const TOTAL = Number(process.env.MQX_CRASH_MESSAGES ?? 100_000);
+const TOTAL = Number(process.env.MQX_CRASH_MESSAGES ?? 20_000);
 const KILLS = Math.max(5, Number(process.env.MQX_CRASH_KILLS ?? 5));
 const TIMEOUT_MS = 20 * 60_000;
 

@@ -15,10 +15,10 @@ const HEARTBEAT_MS = 1000;
 
 /**
  * The durable store on SQLite. Hooks write at once inside a transaction that is opened by the
- * first write of an event-loop callback and committed in process.nextTick, before any I/O
- * callback or setImmediate runs. Connections flush what they send in setImmediate, so every
- * PUBACK, PUBREC, SUBACK, PUBREL, PUBCOMP and outgoing PUBLISH caused by a write reaches its
- * socket only after that write has committed: group commit without deferring a single packet.
+ * first write of an event-loop turn and committed at its end: in setImmediate, or earlier by
+ * Connection's flush, which commits before it writes anything. So every PUBACK, PUBREC, SUBACK,
+ * PUBREL, PUBCOMP and outgoing PUBLISH caused by a write reaches its socket only after that write
+ * has committed, and all the reads of one turn share one commit (group commit).
  */
 export class SqliteStore implements Store {
   readonly durable = true;
@@ -258,12 +258,12 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
-  /** Opens the transaction of this callback; it commits once the callback's code has run. */
+  /** Opens the transaction of this turn; it commits before anything of the turn is written out. */
   private write(): void {
     if (this.inTransaction) return;
     this.s.begin.run();
     this.inTransaction = true;
-    process.nextTick(this.commitSoon);
+    setImmediate(this.commitSoon);
   }
 
   commit(): void {

@@ -100,7 +100,7 @@ describe('PUBLISH and QoS', () => {
     for (const c of [sub0, sub2, p]) c.end();
   });
 
-  it('3.1.1 [MQTT-3.3.2-2] closes a connection that publishes to a topic with wildcards', async () => {
+  it('3.1.1 [MQTT-3.3.2-2] [MQTT-4.7.1-1] closes a connection that publishes to a topic with wildcards', async () => {
     const p = await RawClient.connect(b.port);
     // PUBLISH QoS 0 to "a/+": the codec refuses to build it, so the bytes are written by hand.
     p.sendRaw([0x30, 0x06, 0x00, 0x03, 0x61, 0x2f, 0x2b, 0x78]);
