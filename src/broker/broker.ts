@@ -344,16 +344,10 @@ export class Broker {
 
   /** On reconnect: resend what was in flight (DUP set, PUBREL for released QoS 2), then the queue. */
   resume(session: Session): void {
-    const now = Date.now();
+    // Expiry no longer applies once a PUBLISH has been sent: it is resent whatever its age [MQTT-4.3.3-7].
     for (const [id, out] of session.inflight) {
-      if (out.released) {
-        session.outlet!.sendPubrel(id);
-      } else if (out.message.isExpired(now)) {
-        session.inflight.delete(id);
-        this.store.completed(session, out);
-      } else {
-        session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds);
-      }
+      if (out.released) session.outlet!.sendPubrel(id);
+      else session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds);
     }
     this.pump(session);
   }

@@ -175,15 +175,31 @@ export class Connection implements SessionOutlet {
         ),
       );
     } else if (this.version === 5 && this.state === State.Connected) {
-      this.send({ type: 'disconnect', reasonCode: err.reasonCode });
+      this.send({
+        type: 'disconnect',
+        reasonCode: err.reasonCode,
+        properties: this.reasonString(err.message),
+      });
     }
     this.close(`protocol error: ${err.message}`);
+  }
+
+  /**
+   * A Reason String for a CONNACK or DISCONNECT, which 5.0 allows whatever Request Problem
+   * Information says [MQTT-3.1.2-29], unless it could push the packet over the client's Maximum
+   * Packet Size [MQTT-3.2.2-19] [MQTT-3.14.2-3].
+   */
+  reasonString(why: string): Properties | undefined {
+    const room = this.clientMaximumPacketSize;
+    return room === 0 || room >= 64 + Buffer.byteLength(why) ? { reasonString: why } : undefined;
   }
 
   /** Sends a server DISCONNECT (5.0 only) with a reason code, then closes. */
   disconnectWith(reasonCode: number, why: string): void {
     if (this.state === State.Closed) return;
-    if (this.version === 5 && this.state === State.Connected) this.send({ type: 'disconnect', reasonCode });
+    if (this.version === 5 && this.state === State.Connected) {
+      this.send({ type: 'disconnect', reasonCode, properties: this.reasonString(why) });
+    }
     this.close(`${why} (${reasonName(reasonCode)})`);
   }
 

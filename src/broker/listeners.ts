@@ -117,6 +117,11 @@ export async function openListener(
         protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false,
     });
     wss.on('connection', (ws, req: IncomingMessage) => {
+      // Registered before the stream's own listener, so a text frame never reaches the decoder:
+      // MQTT travels in binary frames only [MQTT-6.0.0-1].
+      ws.on('message', (_data, isBinary) => {
+        if (!isBinary) stream.destroy();
+      });
       const stream = createWebSocketStream(ws);
       const raw = req.socket;
       raw.setNoDelay(true);

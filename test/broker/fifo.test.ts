@@ -5,19 +5,22 @@ import { Fifo } from '../../src/broker/fifo.js';
 describe('Fifo', () => {
   it('behaves as an array queue for any sequence of pushes and shifts', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.integer(), fc.constant('shift' as const)), { maxLength: 5000 }), (ops) => {
-        const fifo = new Fifo<number>();
-        const model: number[] = [];
-        for (const op of ops) {
-          if (op === 'shift') expect(fifo.shift()).toBe(model.shift());
-          else {
-            fifo.push(op);
-            model.push(op);
+      fc.property(
+        fc.array(fc.oneof(fc.integer(), fc.constant('shift' as const)), { maxLength: 5000 }),
+        (ops) => {
+          const fifo = new Fifo<number>();
+          const model: number[] = [];
+          for (const op of ops) {
+            if (op === 'shift') expect(fifo.shift()).toBe(model.shift());
+            else {
+              fifo.push(op);
+              model.push(op);
+            }
+            expect(fifo.length).toBe(model.length);
           }
-          expect(fifo.length).toBe(model.length);
-        }
-        expect([...fifo]).toEqual(model);
-      }),
+          expect([...fifo]).toEqual(model);
+        },
+      ),
     );
   });
 

@@ -2,6 +2,7 @@
 // that no other broker test covers. Every client here speaks protocol level 4. The statement
 // numbers are those of 3.1.1; docs/normative-coverage.md maps every statement to its test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { ConnectPacket, PublishPacket, QoS } from '../../src/protocol/types.js';
 import { type InProcessBroker, startBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -455,5 +456,116 @@ describe('3.1.1 authorization', () => {
     expect(await drain(s)).toEqual([]);
     p.end();
     s.end();
+  });
+});
+
+describe('3.1.1 with empty client ids disabled', () => {
+  let strict: InProcessBroker;
+  beforeAll(async () => {
+    strict = await startBroker({ allowZeroLengthClientId: false });
+  });
+  afterAll(() => strict.stop());
+
+  it('3.1.1 [MQTT-3.1.3-9] a rejected client id gets CONNACK 0x02 and the connection is closed', async () => {
+    const c = await RawClient.open(strict.port);
+    c.send(connectPacket({ clientId: '', clean: true }));
+    const connack = await c.next('connack');
+    expect(connack.reasonCode).toBe(0x02);
+    expect(connack.sessionPresent).toBe(false);
+    await c.expectClosed();
+  });
+});
+
+describe('3.1.1 CONNECT payload validation', () => {
+  // CONNECT, protocol level 4, keep alive 60; each case breaks one field.
+  const head = (flags: number) => [0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, flags, 0x00, 0x3c];
+  const cases: Array<[string, number[]]> = [
+    [
+      '[MQTT-3.1.3-4] [MQTT-1.5.3-1] ill-formed UTF-8 in the client id',
+      [...head(0x02), 0x00, 0x02, 0x61, 0xff],
+    ],
+    [
+      '[MQTT-3.1.3-10] [MQTT-1.5.3-1] ill-formed UTF-8 in the will topic',
+      [...head(0x06), 0x00, 0x01, 0x61, 0x00, 0x01, 0xff, 0x00, 0x00],
+    ],
+    [
+      '[MQTT-3.1.3-11] [MQTT-1.5.3-1] ill-formed UTF-8 in the user name',
+      [...head(0x82), 0x00, 0x01, 0x61, 0x00, 0x01, 0xff],
+    ],
+    ['[MQTT-3.1.2-11] [MQTT-3.1.2-13] Will QoS 1 without the Will Flag', [...head(0x0a), 0x00, 0x01, 0x61]],
+  ];
+  for (const [what, body] of cases) {
+    it(`3.1.1 ${what}: closed without CONNACK`, async () => {
+      const c = await RawClient.open(b.port);
+      c.sendRaw([0x10, body.length, ...body]);
+      await c.expectClosed();
+      expect(c.received.some((p) => p.type === 'connack')).toBe(false);
+    });
+  }
+});
+
+describe('3.1.1 session lifetime', () => {
+  it('3.1.1 [MQTT-4.1.0-2] a CleanSession 1 session lasts as long as its connection', async () => {
+    const s = await subscriber('n311/lifetime', 1);
+    await sleep(1_000);
+    const p = await RawClient.connect(b.port);
+    publish(p, 'n311/lifetime', 'still here');
+    expect((await s.next('publish')).payload.toString()).toBe('still here');
+    p.end();
+    s.end();
+  });
+
+  it('3.1.1 [MQTT-3.10.4-3] completes a QoS 1 delivery already started when its subscription is deleted', async () => {
+    const s = await subscriber('n311/unsub/inflight', 1, { clientId: 'n311-inflight', clean: false });
+    const p = await RawClient.connect(b.port);
+    publish(p, 'n311/unsub/inflight', 'started', { qos: 1, packetId: 1 });
+    const first = await s.next('publish');
+    s.send({ type: 'unsubscribe', packetId: 2, topicFilters: ['n311/unsub/inflight'] });
+    await s.next('unsuback');
+    s.socket.destroy();
+    await s.closed;
+    const back = await RawClient.connect(b.port, { clientId: 'n311-inflight', clean: false });
+    const again = await back.next('publish');
+    expect(again.packetId).toBe(first.packetId);
+    expect(again.payload.toString()).toBe('started');
+    back.send({ type: 'puback', packetId: again.packetId! });
+    back.send({ type: 'disconnect' });
+    p.end();
+  });
+});
+
+describe('3.1.1 over WebSocket', () => {
+  let ws: InProcessBroker;
+  beforeAll(async () => {
+    ws = await startBroker({
+      listeners: [{ port: 0, host: '127.0.0.1', protocol: 'websockets', maxConnections: 0 }],
+    });
+  });
+  afterAll(() => ws.stop());
+
+  it('3.1.1 [MQTT-6.0.0-4] [MQTT-6.0.0-2] selects the "mqtt" subprotocol and reads a CONNECT split over two binary frames', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${ws.port}/mqtt`, ['mqtt']);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    expect(socket.protocol).toBe('mqtt');
+    const frames: Buffer[] = [];
+    const got = new Promise<void>((resolve) =>
+      socket.on('message', (data: Buffer, isBinary: boolean) => {
+        expect(isBinary).toBe(true);
+        frames.push(Buffer.from(data));
+        resolve();
+      }),
+    );
+    const connect = Buffer.from([
+      0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x61,
+    ]);
+    socket.send(connect.subarray(0, 5));
+    socket.send(connect.subarray(5));
+    await got;
+    expect(frames[0]![0]).toBe(0x20);
+    expect(frames[0]![3]).toBe(0x00); // CONNACK reason / return code
+    socket.terminate();
   });
 });

@@ -2,6 +2,7 @@
 // broker test covers. Every client here speaks protocol level 5 unless a test says otherwise.
 // The statement numbers are those of 5.0; docs/normative-coverage.md maps every statement to its test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { ConnectPacket, PublishPacket, QoS } from '../../src/protocol/types.js';
 import { type InProcessBroker, startBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -83,7 +84,7 @@ describe('5.0 CONNECT / CONNACK', () => {
     if (disconnect?.type === 'disconnect') expect(disconnect.reasonCode).toBe(0x82);
   });
 
-  it('5.0 [MQTT-3.1.4-5] [MQTT-3.2.0-1] [MQTT-4.12.0-6] accepts with CONNACK 0x00 first, with no Authentication Method', async () => {
+  it('5.0 [MQTT-3.1.4-5] [MQTT-3.2.0-1] [MQTT-3.2.0-2] [MQTT-4.12.0-6] accepts with CONNACK 0x00 first, with no Authentication Method', async () => {
     const c = await RawClient.open(b.port, 5);
     c.send(connectPacket());
     c.send({ type: 'pingreq' });
@@ -94,7 +95,7 @@ describe('5.0 CONNECT / CONNACK', () => {
       expect(first.properties?.authenticationMethod).toBeUndefined();
     }
     await c.next('pingresp');
-    expect(c.received.some((p) => p.type === 'auth')).toBe(false);
+    expect(c.received.some((p) => p.type === 'auth' || p.type === 'connack')).toBe(false);
     c.end();
   });
 
@@ -105,7 +106,7 @@ describe('5.0 CONNECT / CONNACK', () => {
     c.end();
   });
 
-  it('5.0 [MQTT-4.12.0-1] [MQTT-3.2.2-6] [MQTT-3.2.2-7] refuses an unknown Authentication Method with 0x8C, session present 0, and closes', async () => {
+  it('5.0 [MQTT-4.12.0-1] [MQTT-3.2.2-6] [MQTT-3.2.2-7] [MQTT-3.2.2-8] [MQTT-4.13.2-1] refuses an unknown Authentication Method with 0x8C, session present 0, and closes', async () => {
     await offlineSession('n5-auth', 'n5/auth/x');
     const c = await RawClient.open(b.port, 5);
     c.send(
@@ -130,7 +131,7 @@ describe('5.0 CONNECT / CONNACK', () => {
     s.end();
   });
 
-  it('5.0 [MQTT-3.1.2-4] [MQTT-3.2.2-2] Clean Start 1 discards the existing session', async () => {
+  it('5.0 [MQTT-3.1.2-4] [MQTT-3.1.4-4] [MQTT-3.2.2-2] Clean Start 1 discards the existing session', async () => {
     await offlineSession('n5-clean', 'n5/clean/t');
     const c = await RawClient.open(b.port, 5);
     c.send(connectPacket({ clientId: 'n5-clean', clean: true }));
@@ -144,7 +145,7 @@ describe('5.0 CONNECT / CONNACK', () => {
     c.end();
   });
 
-  it('5.0 [MQTT-3.1.2-5] [MQTT-3.2.2-3] Clean Start 0 resumes the existing session with session present 1', async () => {
+  it('5.0 [MQTT-3.1.2-5] [MQTT-3.1.3-2] [MQTT-3.2.2-3] Clean Start 0 resumes the existing session with session present 1', async () => {
     await offlineSession('n5-resume', 'n5/resume/t', 0);
     const c = await RawClient.open(b.port, 5);
     c.send(connectPacket({ clientId: 'n5-resume', clean: false }));
@@ -177,13 +178,14 @@ describe('5.0 CONNECT / CONNACK', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
   });
 
-  it('5.0 [MQTT-3.1.4-3] [MQTT-3.14.2-2] the Session taken over DISCONNECT carries no Session Expiry Interval', async () => {
+  it('5.0 [MQTT-3.1.4-3] [MQTT-3.14.2-1] [MQTT-3.14.2-2] [MQTT-3.14.4-1] [MQTT-3.14.4-2] [MQTT-4.13.2-1] the Session taken over DISCONNECT carries no Session Expiry Interval', async () => {
     const first = await connect5({ clientId: 'n5-takeover', properties: { sessionExpiryInterval: 30 } });
     const second = await connect5({ clientId: 'n5-takeover' });
     const disconnect = await first.next('disconnect');
     expect(disconnect.reasonCode).toBe(0x8e);
     expect(disconnect.properties?.sessionExpiryInterval).toBeUndefined();
     await first.expectClosed();
+    expect(first.received).toEqual([]);
     second.end();
   });
 
@@ -231,6 +233,44 @@ describe('5.0 CONNECT / CONNACK', () => {
     expect((await c.next('publish')).payload.toString()).toBe('still');
     p.end();
     c.end();
+  });
+});
+
+describe('5.0 Maximum Packet Size on CONNACK and DISCONNECT', () => {
+  /** Every byte the broker sends on `c` from now on. */
+  function rawBytes(c: RawClient): Buffer[] {
+    const chunks: Buffer[] = [];
+    c.socket.on('data', (d: Buffer) => chunks.push(d));
+    return chunks;
+  }
+
+  it('5.0 [MQTT-3.2.2-19] [MQTT-3.1.2-24] a refusing CONNACK leaves out the Reason String that would exceed the client limit', async () => {
+    const c = await RawClient.open(b.port, 5);
+    const chunks = rawBytes(c);
+    c.send(connectPacket({ properties: { authenticationMethod: 'NOPE', maximumPacketSize: 16 } }));
+    const connack = await c.next('connack');
+    expect(connack.reasonCode).toBeGreaterThanOrEqual(0x80);
+    expect(connack.properties?.reasonString).toBeUndefined();
+    await c.expectClosed();
+    expect(Buffer.concat(chunks).length).toBeLessThanOrEqual(16);
+  });
+
+  it('5.0 [MQTT-3.14.2-3] [MQTT-3.1.2-24] a server DISCONNECT leaves out the Reason String that would exceed the client limit', async () => {
+    const c = await connect5({ properties: { maximumPacketSize: 16 } });
+    const chunks = rawBytes(c);
+    c.sendRaw([0x82, 0x06, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00]);
+    await c.expectClosed();
+    const disconnect = c.received.find((p) => p.type === 'disconnect');
+    if (disconnect?.type === 'disconnect') expect(disconnect.properties?.reasonString).toBeUndefined();
+    expect(Buffer.concat(chunks).length).toBeLessThanOrEqual(16);
+  });
+
+  it('5.0 [MQTT-4.7.3-1] an empty topic filter is refused and the connection closed', async () => {
+    const c = await connect5();
+    c.sendRaw([0x82, 0x06, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00]);
+    await c.expectClosed();
+    const disconnect = c.received.find((p) => p.type === 'disconnect');
+    if (disconnect?.type === 'disconnect') expect(disconnect.reasonCode).toBeGreaterThanOrEqual(0x80);
   });
 });
 
@@ -340,7 +380,7 @@ describe('5.0 PUBLISH', () => {
     for (const c of [p, live, later]) c.end();
   });
 
-  it('5.0 [MQTT-3.3.1-3] [MQTT-3.3.1-2] the DUP flag of an incoming PUBLISH is not propagated', async () => {
+  it('5.0 [MQTT-3.3.1-3] [MQTT-3.3.1-2] [MQTT-4.3.1-1] the DUP flag of an incoming PUBLISH is not propagated', async () => {
     const s1 = await subscriber('n5/dup', 1);
     const s0 = await subscriber('n5/dup', 0);
     const p = await connect5();
@@ -370,7 +410,7 @@ describe('5.0 PUBLISH', () => {
     back.end();
   });
 
-  it('5.0 [MQTT-3.3.2-6] forwards the Message Expiry Interval minus the time the message waited', async () => {
+  it('5.0 [MQTT-3.3.2-6] [MQTT-4.5.0-1] forwards the Message Expiry Interval minus the time the message waited', async () => {
     await offlineSession('n5-expiry-left', 'n5/expiry/left');
     const p = await connect5();
     publish(p, 'n5/expiry/left', 'm', { qos: 1, packetId: 1, properties: { messageExpiryInterval: 30 } });
@@ -399,7 +439,7 @@ describe('5.0 PUBLISH', () => {
     await again.expectClosed();
   });
 
-  it('5.0 [MQTT-3.1.2-26] [MQTT-3.1.2-27] [MQTT-3.3.2-11] sends no Topic Alias over the client maximum', async () => {
+  it('5.0 [MQTT-3.1.2-26] [MQTT-3.1.2-27] [MQTT-3.3.2-8] [MQTT-3.3.2-11] sends no Topic Alias over the client maximum', async () => {
     const none = await subscriber('n5/alias/out/#');
     const one = await subscriber('n5/alias/out/#', 0, { properties: { topicAliasMaximum: 1 } });
     const p = await connect5();
@@ -415,16 +455,20 @@ describe('5.0 PUBLISH', () => {
     for (const c of [none, one, p]) c.end();
   });
 
-  it('5.0 [MQTT-3.3.4-1] [MQTT-4.3.2-4] [MQTT-4.3.3-8] [MQTT-4.3.3-11] [MQTT-2.2.1-5] acknowledges with the packet id of the PUBLISH / PUBREL', async () => {
+  it('5.0 [MQTT-3.3.4-1] [MQTT-4.3.2-4] [MQTT-4.3.3-8] [MQTT-4.3.3-11] [MQTT-2.2.1-5] [MQTT-3.4.2-1] [MQTT-3.5.2-1] [MQTT-3.7.2.1-1] acknowledges with the packet id of the PUBLISH / PUBREL', async () => {
     const p = await connect5();
     publish(p, 'n5/ack/t', 'q1', { qos: 1, packetId: 301 });
     const puback = await p.next('puback');
     expect(puback.packetId).toBe(301);
     expect(puback.reasonCode ?? 0).toBeLessThan(0x80);
     publish(p, 'n5/ack/t', 'q2', { qos: 2, packetId: 302 });
-    expect((await p.next('pubrec')).packetId).toBe(302);
+    const pubrec = await p.next('pubrec');
+    expect(pubrec.packetId).toBe(302);
+    expect(pubrec.reasonCode ?? 0).toBeLessThan(0x80);
     p.send({ type: 'pubrel', packetId: 302 });
-    expect((await p.next('pubcomp')).packetId).toBe(302);
+    const pubcomp = await p.next('pubcomp');
+    expect(pubcomp.packetId).toBe(302);
+    expect(pubcomp.reasonCode ?? 0).toBe(0);
     p.end();
   });
 
@@ -450,7 +494,7 @@ describe('5.0 PUBLISH', () => {
     s.end();
   });
 
-  it('5.0 [MQTT-2.2.1-4] [MQTT-4.3.2-1] [MQTT-4.3.3-1] unacknowledged deliveries carry distinct non-zero packet ids', async () => {
+  it('5.0 [MQTT-2.2.1-4] [MQTT-4.3.2-1] [MQTT-4.3.2-2] [MQTT-4.3.3-1] [MQTT-4.3.3-2] unacknowledged deliveries carry distinct non-zero packet ids', async () => {
     const s = await subscriber('n5/ids', 2);
     const p = await connect5();
     for (let i = 0; i < 6; i++)
@@ -467,24 +511,27 @@ describe('5.0 PUBLISH', () => {
     s.end();
   });
 
-  it('5.0 [MQTT-4.3.3-4] answers PUBREC from the subscriber with PUBREL of the same packet id', async () => {
+  it('5.0 [MQTT-4.3.3-4] [MQTT-3.6.2-1] answers PUBREC from the subscriber with PUBREL of the same packet id', async () => {
     const s = await subscriber('n5/q2/out', 2);
     const p = await connect5();
     publish(p, 'n5/q2/out', 'x', { qos: 2, packetId: 1 });
     const got = await s.next('publish');
     s.send({ type: 'pubrec', packetId: got.packetId! });
-    expect((await s.next('pubrel')).packetId).toBe(got.packetId);
+    const pubrel = await s.next('pubrel');
+    expect(pubrel.packetId).toBe(got.packetId);
+    expect(pubrel.reasonCode ?? 0).toBe(0);
     s.send({ type: 'pubcomp', packetId: got.packetId! });
     p.end();
     s.end();
   });
 
-  it('5.0 [MQTT-3.3.4-10] [MQTT-4.9.0-3] with the send quota at zero, still answers other packets', async () => {
+  it('5.0 [MQTT-3.3.4-10] [MQTT-4.9.0-1] [MQTT-4.9.0-2] [MQTT-4.9.0-3] [MQTT-3.12.4-1] with the send quota at zero, still answers other packets', async () => {
     const s = await subscriber('n5/quota', 1, { properties: { receiveMaximum: 1 } });
     const p = await connect5();
     publish(p, 'n5/quota', '1', { qos: 1, packetId: 1 });
     publish(p, 'n5/quota', '2', { qos: 1, packetId: 2 });
     await s.next('publish');
+    expect(await s.nothing('publish', 200)).toBe(true);
     s.send({ type: 'pingreq' });
     await s.next('pingresp');
     s.send({ type: 'subscribe', packetId: 7, subscriptions: [{ topicFilter: 'n5/quota/other', qos: 0 }] });
@@ -536,7 +583,7 @@ describe('5.0 PUBLISH', () => {
 });
 
 describe('5.0 message delivery retry', () => {
-  it('5.0 [MQTT-4.4.0-1] [MQTT-3.3.1-1] resends an unacknowledged PUBLISH with its packet id and DUP on resumption', async () => {
+  it('5.0 [MQTT-4.4.0-1] [MQTT-3.3.1-1] [MQTT-4.3.2-3] resends an unacknowledged PUBLISH with its packet id and DUP on resumption', async () => {
     await offlineSession('n5-retry', 'n5/retry/t');
     const first = await connect5({
       clientId: 'n5-retry',
@@ -589,7 +636,7 @@ describe('5.0 message delivery retry', () => {
 });
 
 describe('5.0 SUBSCRIBE / UNSUBSCRIBE', () => {
-  it('5.0 [MQTT-3.8.4-1] [MQTT-3.8.4-2] [MQTT-3.8.4-5] [MQTT-3.8.4-6] [MQTT-3.9.3-1] one SUBACK with the packet id and a code per filter, in order', async () => {
+  it('5.0 [MQTT-3.8.4-1] [MQTT-3.8.4-2] [MQTT-2.2.1-6] [MQTT-3.8.4-5] [MQTT-3.8.4-6] [MQTT-3.9.3-1] one SUBACK with the packet id and a code per filter, in order', async () => {
     const c = await connect5();
     c.send({
       type: 'subscribe',
@@ -626,7 +673,7 @@ describe('5.0 SUBSCRIBE / UNSUBSCRIBE', () => {
     c.end();
   });
 
-  it('5.0 [MQTT-3.10.4-1] [MQTT-3.10.4-6] [MQTT-3.11.3-1] [MQTT-3.11.3-2] one UNSUBACK, a code per filter in order, exact filter match only', async () => {
+  it('5.0 [MQTT-3.10.4-1] [MQTT-3.10.4-4] [MQTT-3.10.4-5] [MQTT-3.10.4-6] [MQTT-3.11.3-1] [MQTT-3.11.3-2] one UNSUBACK, a code per filter in order, exact filter match only', async () => {
     const c = await subscriber('n5/un/+');
     c.send({ type: 'unsubscribe', packetId: 11, topicFilters: ['n5/un/x', 'n5/un/+', 'n5/un/#'] });
     const unsuback = await c.next('unsuback');
@@ -662,7 +709,7 @@ describe('5.0 SUBSCRIBE / UNSUBSCRIBE', () => {
     for (const x of [c, exact, p]) x.end();
   });
 
-  it('5.0 [MQTT-1.5.4-3] keeps a leading U+FEFF in topic names', async () => {
+  it('5.0 [MQTT-1.5.4-3] [MQTT-3.3.2-3] keeps a leading U+FEFF in topic names', async () => {
     const s = await subscriber('\ufeffn5/bom');
     const p = await connect5();
     publish(p, 'n5/bom', 'stripped');
@@ -672,6 +719,39 @@ describe('5.0 SUBSCRIBE / UNSUBSCRIBE', () => {
     expect(await drain(s)).toEqual([]);
     p.end();
     s.end();
+  });
+});
+
+describe('5.0 topic filters', () => {
+  it('5.0 [MQTT-4.7.1-1] [MQTT-4.7.1-2] [MQTT-3.8.4-7] answers misplaced wildcards with 0x8F Topic Filter invalid', async () => {
+    const c = await connect5();
+    c.send({
+      type: 'subscribe',
+      packetId: 2,
+      subscriptions: [
+        { topicFilter: 'n5/#/x', qos: 0 },
+        { topicFilter: 'n5/a#', qos: 0 },
+        { topicFilter: 'n5/a+/b', qos: 0 },
+        { topicFilter: 'n5/+/b/#', qos: 1 },
+      ],
+    });
+    expect((await c.next('suback')).reasonCodes).toEqual([0x8f, 0x8f, 0x8f, 1]);
+    c.end();
+  });
+});
+
+describe('5.0 with empty client ids disabled', () => {
+  let strict: InProcessBroker;
+  beforeAll(async () => {
+    strict = await startBroker({ allowZeroLengthClientId: false });
+  });
+  afterAll(() => strict.stop());
+
+  it('5.0 [MQTT-3.1.3-8] a refused empty client id gets CONNACK 0x85 and the connection is closed', async () => {
+    const c = await RawClient.open(strict.port, 5);
+    c.send(connectPacket({ clientId: '' }));
+    expect((await c.next('connack')).reasonCode).toBe(0x85);
+    await c.expectClosed();
   });
 });
 
@@ -714,8 +794,23 @@ describe('5.0 malformed packets and reserved bits', () => {
     ['[MQTT-3.14.1-1] DISCONNECT with flags 0001', [0xe1, 0x00]],
     ['[MQTT-3.15.1-1] AUTH with flags 0001', [0xf1, 0x00]],
     ['[MQTT-2.1.3-1] PINGREQ with flags 0001', [0xc1, 0x00]],
-    ['[MQTT-1.5.4-1] ill-formed UTF-8 in a topic', [0x30, 0x05, 0x00, 0x02, 0x61, 0xff, 0x00]],
-    ['[MQTT-1.5.4-2] U+0000 in a topic', [0x30, 0x05, 0x00, 0x02, 0x61, 0x00, 0x00]],
+    ['[MQTT-1.5.4-1] [MQTT-3.3.2-1] ill-formed UTF-8 in a topic', [0x30, 0x05, 0x00, 0x02, 0x61, 0xff, 0x00]],
+    ['[MQTT-1.5.4-2] [MQTT-4.7.3-2] U+0000 in a topic', [0x30, 0x05, 0x00, 0x02, 0x61, 0x00, 0x00]],
+    ['[MQTT-3.3.1-4] PUBLISH with QoS 3', [0x36, 0x06, 0x00, 0x01, 0x61, 0x00, 0x01, 0x00]],
+    [
+      '[MQTT-3.3.2-2] [MQTT-4.7.0-1] PUBLISH to a topic name with a wildcard',
+      [0x30, 0x06, 0x00, 0x03, 0x61, 0x2f, 0x2b, 0x00],
+    ],
+    [
+      '[MQTT-3.8.3-1] SUBSCRIBE with an ill-formed UTF-8 filter',
+      [0x82, 0x07, 0x00, 0x01, 0x00, 0x00, 0x01, 0xff, 0x00],
+    ],
+    [
+      '[MQTT-3.10.2-1] UNSUBSCRIBE with an ill-formed UTF-8 filter',
+      [0xa2, 0x06, 0x00, 0x01, 0x00, 0x00, 0x01, 0xff],
+    ],
+    ['[MQTT-3.10.2-2] UNSUBSCRIBE without a topic filter', [0xa2, 0x03, 0x00, 0x01, 0x00]],
+    ['[MQTT-4.12.0-7] AUTH on a connection without an Authentication Method', [0xf0, 0x00]],
   ];
   for (const [what, bytes] of cases) {
     it(`5.0 [MQTT-4.13.1-1] ${what}: the server closes the connection`, async () => {
@@ -726,4 +821,263 @@ describe('5.0 malformed packets and reserved bits', () => {
       if (disconnect?.type === 'disconnect') expect(disconnect.reasonCode).toBeGreaterThanOrEqual(0x80);
     });
   }
+});
+
+describe('5.0 field validation', () => {
+  // CONNECT, protocol level 5, keep alive 60, no properties; each case breaks one field.
+  const head = (flags: number) => [0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x05, flags, 0x00, 0x3c, 0x00];
+  const connects: Array<[string, number[]]> = [
+    [
+      '[MQTT-3.1.3-4] [MQTT-1.5.4-1] ill-formed UTF-8 in the client id',
+      [...head(0x02), 0x00, 0x02, 0x61, 0xff],
+    ],
+    [
+      '[MQTT-3.1.3-11] [MQTT-1.5.4-1] ill-formed UTF-8 in the will topic',
+      [...head(0x06), 0x00, 0x01, 0x61, 0x00, 0x00, 0x01, 0xff, 0x00, 0x00],
+    ],
+    [
+      '[MQTT-3.1.3-12] [MQTT-1.5.4-1] ill-formed UTF-8 in the user name',
+      [...head(0x82), 0x00, 0x01, 0x61, 0x00, 0x01, 0xff],
+    ],
+    ['[MQTT-3.1.2-9] a Will Flag without will fields', [...head(0x06), 0x00, 0x01, 0x61]],
+  ];
+  for (const [what, body] of connects) {
+    it(`5.0 [MQTT-3.1.4-1] ${what}: closed, no CONNACK 0x00`, async () => {
+      const c = await RawClient.open(b.port, 5);
+      c.sendRaw([0x10, body.length, ...body]);
+      await c.expectClosed();
+      expect(c.received.some((p) => p.type === 'connack' && p.reasonCode === 0)).toBe(false);
+    });
+  }
+
+  // PUBLISH QoS 0 to "a" whose only property breaks a rule.
+  const publishes: Array<[string, number[]]> = [
+    ['[MQTT-3.3.2-13] ill-formed UTF-8 in the Response Topic', [0x08, 0x00, 0x01, 0xff]],
+    ['[MQTT-3.3.2-19] ill-formed UTF-8 in the Content Type', [0x03, 0x00, 0x01, 0xff]],
+    ['[MQTT-1.5.7-1] ill-formed UTF-8 in a User Property name', [0x26, 0x00, 0x01, 0xff, 0x00, 0x01, 0x61]],
+  ];
+  for (const [what, props] of publishes) {
+    it(`5.0 [MQTT-4.13.1-1] ${what}: the server closes the connection`, async () => {
+      const c = await connect5();
+      const body = [0x00, 0x01, 0x61, props.length, ...props];
+      c.sendRaw([0x30, body.length, ...body]);
+      await c.expectClosed();
+    });
+  }
+
+  it('5.0 [MQTT-4.8.2-1] [MQTT-4.8.2-2] refuses malformed shared subscription filters', async () => {
+    const c = await connect5();
+    c.send({
+      type: 'subscribe',
+      packetId: 3,
+      subscriptions: [
+        { topicFilter: '$share//n5/x', qos: 0 },
+        { topicFilter: '$share/g+/n5/x', qos: 0 },
+        { topicFilter: '$share/g', qos: 0 },
+        { topicFilter: '$share/g/', qos: 0 },
+      ],
+    });
+    const answer = await Promise.race([c.next('suback'), c.closed.then(() => 'closed' as const)]);
+    if (answer !== 'closed') for (const code of answer.reasonCodes) expect(code).toBeGreaterThanOrEqual(0x80);
+    c.end();
+  });
+});
+
+describe('5.0 QoS 2 delivery retry', () => {
+  it('5.0 [MQTT-4.3.3-3] [MQTT-4.3.3-5] [MQTT-4.3.3-6] re-sends PUBLISH until PUBREC, then only PUBREL until PUBCOMP', async () => {
+    await offlineSession('n5-q2retry', 'n5/q2retry/t', 2);
+    const resume = () =>
+      connect5({ clientId: 'n5-q2retry', clean: false, properties: { sessionExpiryInterval: 60 } });
+    const first = await resume();
+    const p = await connect5();
+    publish(p, 'n5/q2retry/t', 'two', { qos: 2, packetId: 1 });
+    const got = await first.next('publish');
+    first.socket.destroy();
+    await first.closed;
+    const second = await resume();
+    const resent = await second.next('publish');
+    expect(resent.packetId).toBe(got.packetId);
+    expect(resent.dup).toBe(true);
+    second.send({ type: 'pubrec', packetId: resent.packetId! });
+    expect((await second.next('pubrel')).packetId).toBe(got.packetId);
+    second.socket.destroy();
+    await second.closed;
+    const third = await connect5({
+      clientId: 'n5-q2retry',
+      clean: false,
+      properties: { sessionExpiryInterval: 0 },
+    });
+    expect((await third.next('pubrel')).packetId).toBe(got.packetId);
+    expect(await third.nothing('publish', 300)).toBe(true);
+    third.send({ type: 'pubcomp', packetId: got.packetId! });
+    p.end();
+    third.end();
+  });
+
+  it('5.0 [MQTT-3.10.4-3] completes a QoS 1 delivery already started when its subscription is deleted', async () => {
+    await offlineSession('n5-inflight', 'n5/unsub/inflight');
+    const s = await connect5({
+      clientId: 'n5-inflight',
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+    });
+    const p = await connect5();
+    publish(p, 'n5/unsub/inflight', 'started', { qos: 1, packetId: 1 });
+    const first = await s.next('publish');
+    s.send({ type: 'unsubscribe', packetId: 2, topicFilters: ['n5/unsub/inflight'] });
+    await s.next('unsuback');
+    s.socket.destroy();
+    await s.closed;
+    const back = await connect5({
+      clientId: 'n5-inflight',
+      clean: false,
+      properties: { sessionExpiryInterval: 0 },
+    });
+    const again = await back.next('publish');
+    expect(again.packetId).toBe(first.packetId);
+    back.send({ type: 'puback', packetId: again.packetId! });
+    p.end();
+    back.end();
+  });
+});
+
+describe('5.0 over WebSocket', () => {
+  let ws: InProcessBroker;
+  beforeAll(async () => {
+    ws = await startBroker({
+      listeners: [{ port: 0, host: '127.0.0.1', protocol: 'websockets', maxConnections: 0 }],
+    });
+  });
+  afterAll(() => ws.stop());
+
+  it('5.0 [MQTT-6.0.0-4] [MQTT-6.0.0-2] selects the "mqtt" subprotocol and reads a CONNECT split over two binary frames', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${ws.port}/mqtt`, ['mqtt']);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    expect(socket.protocol).toBe('mqtt');
+    const frames: Buffer[] = [];
+    const got = new Promise<void>((resolve) =>
+      socket.on('message', (data: Buffer, isBinary: boolean) => {
+        expect(isBinary).toBe(true);
+        frames.push(Buffer.from(data));
+        resolve();
+      }),
+    );
+    const connect = Buffer.from([
+      0x10, 0x0e, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x05, 0x02, 0x00, 0x3c, 0x00, 0x00, 0x01, 0x61,
+    ]);
+    socket.send(connect.subarray(0, 5));
+    socket.send(connect.subarray(5));
+    await got;
+    expect(frames[0]![0]).toBe(0x20);
+    expect(frames[0]![3]).toBe(0x00); // CONNACK reason / return code
+    socket.terminate();
+  });
+
+  it('5.0 [MQTT-6.0.0-1] closes the connection on a text frame, without answering it', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${ws.port}/mqtt`, ['mqtt']);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    let answered = false;
+    socket.on('message', () => {
+      answered = true;
+    });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const connect = Buffer.from([
+      0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x61,
+    ]);
+    socket.send(connect.toString('latin1'), { binary: false });
+    await closed;
+    expect(answered).toBe(false);
+  });
+});
+
+describe('bugs found by the coverage audit, fixed', () => {
+  it('5.0 [MQTT-3.2.2-13] refuses a retained will when retain is not available (0x9A)', async () => {
+    const b = await startBroker({ retainAvailable: false });
+    try {
+      const c = await RawClient.open(b.port, 5);
+      c.send({
+        type: 'connect',
+        protocolName: 'MQTT',
+        protocolVersion: 5,
+        bridge: false,
+        clean: true,
+        keepalive: 60,
+        clientId: 'w',
+        will: { topic: 'w', payload: Buffer.from('w'), qos: 0, retain: true },
+      });
+      expect((await c.next('connack')).reasonCode).toBe(0x9a);
+      await c.expectClosed();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('5.0 [MQTT-3.3.2-14] closes a connection whose PUBLISH has a wildcard in its Response Topic', async () => {
+    const b = await startBroker();
+    try {
+      const sub = await RawClient.connect(b.port, { protocolVersion: 5 });
+      sub.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'a', qos: 0 }] });
+      await sub.next('suback');
+      const c = await RawClient.connect(b.port, { protocolVersion: 5 });
+      c.send({
+        type: 'publish',
+        topic: 'a',
+        payload: Buffer.alloc(0),
+        qos: 0,
+        retain: false,
+        dup: false,
+        properties: { responseTopic: '#' },
+      });
+      expect((await c.next('disconnect')).reasonCode).toBe(0x82);
+      await c.expectClosed();
+      expect(await sub.nothing('publish')).toBe(true);
+      sub.end();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('5.0 [MQTT-4.3.3-7] [MQTT-4.4.0-1] resends an unacknowledged message after reconnect even once its expiry has passed', async () => {
+    const b = await startBroker();
+    try {
+      const opts = {
+        protocolVersion: 5 as const,
+        clientId: 'exp-resend',
+        clean: false,
+        properties: { sessionExpiryInterval: 60 },
+      };
+      const s = await RawClient.connect(b.port, opts);
+      s.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'e/t', qos: 1 }] });
+      await s.next('suback');
+      const p = await RawClient.connect(b.port, { protocolVersion: 5 });
+      p.send({
+        type: 'publish',
+        topic: 'e/t',
+        payload: Buffer.from('short'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        packetId: 1,
+        properties: { messageExpiryInterval: 1 },
+      });
+      const first = await s.next('publish');
+      s.socket.destroy();
+      await s.closed;
+      await new Promise((r) => setTimeout(r, 2_100));
+      const back = await RawClient.connect(b.port, { ...opts, clean: false });
+      const again = await back.next('publish');
+      expect(again.dup).toBe(true);
+      expect(again.packetId).toBe(first.packetId);
+      back.end();
+      p.end();
+    } finally {
+      await b.stop();
+    }
+  });
 });

@@ -74,11 +74,19 @@ describe('writeBatch with a large turn', () => {
   it('keeps large payloads by reference between coalesced runs', () => {
     const s = new RecordingSocket(true);
     const big = Buffer.alloc(20 * 1024, 9);
-    const parts = [Buffer.from('h1'), Buffer.from('p1'), Buffer.from('h2'), big, ...Array.from({ length: 40_000 }, () => Buffer.from('x'))];
+    const parts = [
+      Buffer.from('h1'),
+      Buffer.from('p1'),
+      Buffer.from('h2'),
+      big,
+      ...Array.from({ length: 40_000 }, () => Buffer.from('x')),
+    ];
     writeBatch(s, parts, 2 + 2 + 2 + big.length + 40_000);
     writeBatch(s, [Buffer.from('later'), Buffer.from('!')], 6);
     s.release();
     expect(s.writes).toContain(big);
-    expect(Buffer.concat(s.writes).toString('latin1')).toBe(`h1p1h2${big.toString('latin1')}${'x'.repeat(40_000)}later!`);
+    expect(Buffer.concat(s.writes).toString('latin1')).toBe(
+      `h1p1h2${big.toString('latin1')}${'x'.repeat(40_000)}later!`,
+    );
   });
 });

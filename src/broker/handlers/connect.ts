@@ -10,12 +10,22 @@ const PROTOCOL_LABEL = { 3: 'p1', 4: 'p2', 5: 'p5' } as const;
 
 /** Sends CONNACK with a refusal in the client's protocol's terms, then closes [MQTT-3.2.2-5]. */
 function refuse(conn: Connection, reasonCode: number, why: string): void {
+  const v5 = conn.version === 5;
   conn.send({
     type: 'connack',
     sessionPresent: false,
-    reasonCode: conn.version === 5 ? reasonCode : connackCodeForV4(reasonCode),
+    reasonCode: v5 ? reasonCode : connackCodeForV4(reasonCode),
+    properties: v5 ? conn.reasonString(why) : undefined,
   });
   conn.close(why);
+}
+
+/** A Response Topic is a topic name: no wildcards [MQTT-3.3.2-14]. */
+export function checkResponseTopic(topic: string | undefined): void {
+  if (topic === undefined) return;
+  const problem = validateTopicName(topic);
+  if (problem)
+    throw new ProtocolError(`response topic: ${problem}`, ReasonCode.ProtocolError, 'MQTT-3.3.2-14');
 }
 
 export function handleConnect(conn: Connection, packet: ConnectPacket): void {
@@ -27,6 +37,11 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
   conn.version = packet.protocolVersion;
   conn.isBridge = packet.bridge;
   const props = packet.properties;
+  if (props) {
+    conn.clientReceiveMaximum = props.receiveMaximum ?? 65535;
+    conn.clientMaximumPacketSize = props.maximumPacketSize ?? 0;
+    conn.clientTopicAliasMaximum = props.topicAliasMaximum ?? 0;
+  }
 
   if (props?.authenticationMethod !== undefined) {
     // Enhanced authentication needs a method the broker knows; mqx implements none yet.
@@ -72,6 +87,12 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
     const problem = validateTopicName(packet.will.topic);
     if (problem)
       throw new ProtocolError(`will topic: ${problem}`, ReasonCode.TopicNameInvalid, 'MQTT-3.1.3-11');
+    checkResponseTopic(packet.will.properties?.responseTopic);
+    if (packet.will.retain && !config.retainAvailable && packet.protocolVersion === 5) {
+      // CONNACK told the client retain is unavailable; a retained will cannot be honoured [MQTT-3.2.2-13].
+      refuse(conn, ReasonCode.RetainNotSupported, 'retained will while retain is not available');
+      return;
+    }
   }
 
   conn.state = State.Authenticating;
@@ -121,11 +142,6 @@ function accept(
   conn.username = username;
   conn.keepalive = keepalive;
   conn.will = packet.will;
-  if (props) {
-    conn.clientReceiveMaximum = props.receiveMaximum ?? 65535;
-    conn.clientMaximumPacketSize = props.maximumPacketSize ?? 0;
-    conn.clientTopicAliasMaximum = props.topicAliasMaximum ?? 0;
-  }
 
   let session = broker.sessions.get(clientId);
   const old = session?.outlet;

@@ -4,6 +4,7 @@ import type { PublishPacket } from '../../protocol/types.js';
 import { isBrokerOnlyTopic } from '../auth/acl.js';
 import type { Connection } from '../connection.js';
 import { Message } from '../message.js';
+import { checkResponseTopic } from './connect.js';
 
 /** Resolves the 5.0 topic alias of an inbound PUBLISH, recording new ones [MQTT-3.3.2-12]. */
 function resolveTopic(conn: Connection, packet: PublishPacket): string {
@@ -53,6 +54,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   stats.publishBytesReceived += packet.payload.length;
 
   let topic = resolveTopic(conn, packet);
+  checkResponseTopic(packet.properties?.responseTopic);
   if (conn.peer.mountPoint !== undefined) topic = conn.peer.mountPoint + topic;
   if (packet.retain && !config.retainAvailable) {
     if (conn.version === 5) {

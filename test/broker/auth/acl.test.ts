@@ -1,15 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAcl } from '../../../src/broker/auth/acl.js';
 import { Authenticator } from '../../../src/broker/auth/index.js';
-import { formatEntry } from '../../../src/broker/auth/password-file.js';
 import { ConfigError } from '../../../src/errors.js';
-import { peers } from '../../helpers/peers.js';
-import { type RunningBroker, tempDir } from '../../helpers/processes.js';
-import { ACL_CASES, ACL_FILE, ACL_USERS, type AclCase } from './acl-cases.js';
-import { probeAclCases } from './acl-probe.js';
-import { startMosquittoWithAuth } from './mosquitto-auth.js';
+import { tempDir } from '../../helpers/processes.js';
+import { ACL_CASES, ACL_FILE, type AclCase } from './acl-cases.js';
 
 const acl = parseAcl(ACL_FILE, 'acl');
 

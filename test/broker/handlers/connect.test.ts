@@ -40,6 +40,23 @@ describe('CONNECT', () => {
     await c.expectClosed();
   });
 
+  it('5.0: a refused CONNACK carries a Reason String', async () => {
+    const c = await RawClient.open(b.port, 5);
+    c.send({
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 5,
+      bridge: false,
+      clean: true,
+      keepalive: 60,
+      clientId: 'x',
+      properties: { authenticationMethod: 'SCRAM-SHA-1' },
+    });
+    const connack = await c.next('connack');
+    expect(connack.reasonCode).toBe(0x8c);
+    expect(connack.properties?.reasonString).toMatch(/authentication method/);
+  });
+
   it('3.1.1 [MQTT-3.1.2-3] closes on a CONNECT with the reserved flag set', async () => {
     const c = await RawClient.open(b.port);
     c.sendRaw([
@@ -78,7 +95,7 @@ describe('CONNECT', () => {
     c.end();
   });
 
-  it('5.0 [MQTT-3.2.2-16] [MQTT-3.1.3-7] tells a 5.0 client the id it assigned (Assigned Client Identifier)', async () => {
+  it('5.0 [MQTT-3.2.2-16] [MQTT-3.1.3-6] [MQTT-3.1.3-7] tells a 5.0 client the id it assigned (Assigned Client Identifier)', async () => {
     const c = await RawClient.open(b.port, 5);
     c.send({
       type: 'connect',
@@ -114,6 +131,7 @@ describe('CONNECT', () => {
     const second = await RawClient.connect(b.port, { clientId: 'dup-id', protocolVersion: 5 });
     const disconnect = await first.next('disconnect');
     expect(disconnect.reasonCode).toBe(0x8e);
+    expect(disconnect.properties?.reasonString).toBe('session taken over');
     await first.expectClosed();
     second.send({ type: 'pingreq' });
     await second.next('pingresp');

@@ -414,3 +414,54 @@ describe('wills', () => {
     sub.end();
   });
 });
+
+describe('max_packet_size', () => {
+  let small: InProcessBroker;
+  beforeAll(async () => {
+    small = await startBroker({ maxPacketSize: 200 });
+  });
+  afterAll(() => small.stop());
+
+  it('5.0 [MQTT-3.2.2-15] advertises Maximum Packet Size and closes a client that exceeds it with 0x95', async () => {
+    const bystander = await RawClient.connect(small.port);
+    const c = await RawClient.open(small.port, 5);
+    c.send({
+      type: 'connect',
+      protocolName: 'MQTT',
+      protocolVersion: 5,
+      bridge: false,
+      clean: true,
+      keepalive: 60,
+      clientId: 'too-big',
+    });
+    expect((await c.next('connack')).properties?.maximumPacketSize).toBe(200);
+    c.send({
+      type: 'publish',
+      topic: 'big/one',
+      payload: Buffer.alloc(500),
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
+    const disconnect = await c.next('disconnect');
+    expect(disconnect.reasonCode).toBe(0x95);
+    expect(disconnect.properties?.reasonString).toMatch(/maximum packet size/);
+    await c.expectClosed();
+    bystander.send({ type: 'pingreq' });
+    await bystander.next('pingresp');
+    bystander.end();
+  });
+
+  it('3.1.1: a packet over the maximum closes only that connection', async () => {
+    const c = await RawClient.connect(small.port);
+    c.send({
+      type: 'publish',
+      topic: 'big/one',
+      payload: Buffer.alloc(500),
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
+    await c.expectClosed();
+  });
+});

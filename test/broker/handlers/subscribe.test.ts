@@ -38,7 +38,7 @@ describe('SUBSCRIBE', () => {
     c.end();
   });
 
-  it('3.1.1 [MQTT-3.8.4-5] 5.0 [MQTT-3.8.4-7] [MQTT-3.9.3-2] answers an invalid filter with 0x80 (3.1.1) and 0x8F (5.0)', async () => {
+  it('3.1.1 [MQTT-3.8.4-5] [MQTT-4.7.1-2] 5.0 [MQTT-3.8.4-7] [MQTT-3.9.3-2] [MQTT-4.7.1-1] answers an invalid filter with 0x80 (3.1.1) and 0x8F (5.0)', async () => {
     for (const [version, code] of [
       [4, 0x80],
       [5, 0x8f],
