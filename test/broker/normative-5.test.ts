@@ -976,7 +976,7 @@ describe('5.0 over WebSocket', () => {
     socket.terminate();
   });
 
-  it('5.0 [MQTT-6.0.0-1] closes the connection on a text frame, without answering it', async () => {
+  it('3.1.1 and 5.0 [MQTT-6.0.0-1] closes the connection on a text frame, without answering it', async () => {
     const socket = new WebSocket(`ws://127.0.0.1:${ws.port}/mqtt`, ['mqtt']);
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
