@@ -59,17 +59,21 @@ export type LogDestination =
   | { kind: 'topic' }
   | { kind: 'none' };
 
-export type LogType =
-  | 'debug'
-  | 'error'
-  | 'warning'
-  | 'notice'
-  | 'information'
-  | 'subscribe'
-  | 'unsubscribe'
-  | 'websockets'
-  | 'none'
-  | 'all';
+/** mosquitto's log_type values, in mosquitto's order. */
+export const LOG_TYPES = [
+  'debug',
+  'error',
+  'warning',
+  'notice',
+  'information',
+  'subscribe',
+  'unsubscribe',
+  'websockets',
+  'none',
+  'all',
+] as const;
+
+export type LogType = (typeof LOG_TYPES)[number];
 
 export interface LogSettings {
   destinations: LogDestination[];

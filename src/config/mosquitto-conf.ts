@@ -19,7 +19,7 @@ import {
   defaultBrokerConfig,
   defaultListener,
   type ListenerConfig,
-  type LogType,
+  LOG_TYPES,
   type SecuritySettings,
   type TlsSettings,
 } from './broker-config.js';
@@ -157,18 +157,6 @@ function bridgeTls(state: ParseState, line: Line): NonNullable<BridgeConfig['tls
 
 // ---- directives ------------------------------------------------------------------------------
 
-const LOG_TYPES: readonly LogType[] = [
-  'debug',
-  'error',
-  'warning',
-  'notice',
-  'information',
-  'subscribe',
-  'unsubscribe',
-  'websockets',
-  'none',
-  'all',
-];
 const TLS_VERSIONS = ['tlsv1.3', 'tlsv1.2', 'tlsv1.1'] as const;
 const MAX_PACKET = 268435455;
 const U16 = 65535;
