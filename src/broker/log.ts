@@ -1,5 +1,5 @@
 import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
-import type { LogSettings, LogType } from '../config/broker-config.js';
+import { LOG_TYPES, type LogSettings, type LogType } from '../config/broker-config.js';
 
 type Level = Exclude<LogType, 'none' | 'all'>;
 
@@ -74,17 +74,11 @@ export class BrokerLog {
     this.settings = settings;
     for (const fd of this.files) closeSync(fd);
     this.files = [];
-    const all: Level[] = [
-      'debug',
-      'error',
-      'warning',
-      'notice',
-      'information',
-      'subscribe',
-      'unsubscribe',
-      'websockets',
-    ];
-    if (settings.verbose || settings.types.includes('all')) this.enabled = new Set(all);
+    const levels = LOG_TYPES.filter((t): t is Level => t !== 'none' && t !== 'all');
+    // With nowhere to write, nothing is enabled: no line is even formatted on the hot path.
+    const silent = !settings.verbose && settings.destinations.every((d) => d.kind === 'none');
+    if (silent) this.enabled = new Set();
+    else if (settings.verbose || settings.types.includes('all')) this.enabled = new Set(levels);
     else this.enabled = new Set(settings.types.filter((t): t is Level => t !== 'none' && t !== 'all'));
     for (const dest of settings.destinations) {
       if (dest.kind === 'file') {

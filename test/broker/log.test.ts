@@ -56,3 +56,17 @@ describe('BrokerLog', () => {
     );
   });
 });
+
+describe('a log with nowhere to write', () => {
+  it('enables no type, so the broker formats no line', () => {
+    const log = new BrokerLog({ ...defaultBrokerConfig().log, destinations: [{ kind: 'none' }] });
+    expect(log.isEnabled('notice')).toBe(false);
+    expect(log.isEnabled('debug')).toBe(false);
+    const verbose = new BrokerLog({
+      ...defaultBrokerConfig().log,
+      destinations: [{ kind: 'none' }],
+      verbose: true,
+    });
+    expect(verbose.isEnabled('debug')).toBe(true);
+  });
+});
