@@ -9,8 +9,8 @@ import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js'
 import { type Listener, openListener } from './listeners.js';
 import { BrokerLog } from './log.js';
 import { Message } from './message.js';
-import { RetainedStore } from './retained.js';
-import { Router } from './router.js';
+import { type RetainedMessages, RetainedStore } from './retained.js';
+import { Router, type SubscriptionIndex } from './router.js';
 import { type Outgoing, Session, type Subscription } from './session.js';
 import { BrokerStats } from './stats.js';
 import { MEMORY_STORE, openStore, type Store } from './store/index.js';
@@ -28,8 +28,8 @@ export class Broker {
   readonly stats = new BrokerStats();
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<Connection>();
-  readonly router = new Router();
-  readonly retained = new RetainedStore();
+  readonly router: SubscriptionIndex = new Router();
+  readonly retained: RetainedMessages = new RetainedStore();
   /** Durable state (persistence on) or the no-op memory store; replaced in start(). */
   store: Store = MEMORY_STORE;
   /** Access control per listener index when per_listener_settings is on, else one for all. */

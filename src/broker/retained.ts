@@ -9,11 +9,22 @@ function newNode(): Node {
   return { children: undefined, message: undefined };
 }
 
+/** What the broker needs from its retained messages; a cluster can keep them elsewhere. */
+export interface RetainedMessages {
+  readonly size: number;
+  readonly payloadBytes: number;
+  /** Stores the message, or clears its topic when the payload is empty. */
+  set(message: Message): void;
+  get(topic: string): Message | undefined;
+  /** Visits every retained message whose topic matches `filter`. */
+  match(filter: string, visit: (message: Message) => void): void;
+}
+
 /**
  * Retained messages in a tree of topic levels, so a new subscription walks only the branches
  * its filter can match instead of testing every retained topic.
  */
-export class RetainedStore {
+export class RetainedStore implements RetainedMessages {
   private readonly root = newNode();
   private count = 0;
   private bytes = 0;
@@ -61,15 +72,6 @@ export class RetainedStore {
   /** Calls `visit` for every retained message whose topic matches `filter` (no `$share/` prefix). */
   match(filter: string, visit: (message: Message) => void): void {
     this.walk(this.root, filter.split('/'), 0, visit);
-  }
-
-  *all(): IterableIterator<Message> {
-    const stack: Node[] = [this.root];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      if (node.message) yield node.message;
-      if (node.children) for (const child of node.children.values()) stack.push(child);
-    }
   }
 
   private walk(node: Node, levels: string[], depth: number, visit: (m: Message) => void): void {

@@ -24,6 +24,20 @@ export interface DeliveryPlan {
   readonly shared: SharedGroup[];
 }
 
+/**
+ * What the broker needs from subscription routing. Router keeps it in this process; a cluster
+ * implementation can keep the same contract over shared state.
+ */
+export interface SubscriptionIndex {
+  readonly size: number;
+  add(sub: Subscription): void;
+  remove(sub: Subscription): void;
+  /** Every session and share group a topic reaches; must not allocate for a known topic. */
+  plan(topic: string): DeliveryPlan;
+  /** The member of a share group that takes the next message. */
+  pickShared(group: SharedGroup): Subscription | undefined;
+}
+
 const EMPTY_PLAN: DeliveryPlan = { targets: [], shared: [] };
 const PLAN_CACHE_LIMIT = 20_000;
 
@@ -31,7 +45,7 @@ const PLAN_CACHE_LIMIT = 20_000;
  * Maps a topic to the sessions that receive it. Plans are computed once per topic and cached
  * until the subscriptions change, so routing a PUBLISH to a known topic allocates nothing.
  */
-export class Router {
+export class Router implements SubscriptionIndex {
   private readonly trie = new SubscriptionTrie<Subscription>();
   private readonly plans = new Map<string, DeliveryPlan>();
   private readonly roundRobin = new Map<string, number>();

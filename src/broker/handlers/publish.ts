@@ -33,7 +33,7 @@ function resolveTopic(conn: Connection, packet: PublishPacket): string {
  * mosquitto advertises max_inflight_messages here, but that setting bounds the broker's outgoing
  * window, and popular clients (MQTT.js 5) do not honour a small inbound limit anyway.
  */
-export const INBOUND_RECEIVE_MAXIMUM = 65535;
+const INBOUND_RECEIVE_MAXIMUM = 65535;
 
 function ack(conn: Connection, packet: PublishPacket, reasonCode: number): void {
   const type = packet.qos === 1 ? 'puback' : 'pubrec';
