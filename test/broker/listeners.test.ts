@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { execa } from 'execa';
@@ -8,7 +8,7 @@ import type { ListenerConfig, TlsSettings } from '../../src/config/broker-config
 import { type InProcessBroker, startBroker } from '../helpers/broker.js';
 import { makeCerts, type TestCerts } from '../helpers/certs.js';
 import { peers } from '../helpers/peers.js';
-import { tempDir } from '../helpers/processes.js';
+import { startMqxBroker, tempDir } from '../helpers/processes.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const tls = (certs: TestCerts, extra: Partial<TlsSettings> = {}): TlsSettings => ({
@@ -235,6 +235,55 @@ describe('listener limits', () => {
       expect(await seenInside).toBe('status');
       await outside.endAsync();
       await inside.endAsync();
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
+describe.runIf(peers.openssl())('TLS identity and reload', () => {
+  it('use_subject_as_username: the certificate subject, in RFC 2253 order, is the username', async () => {
+    const certs = makeCerts();
+    const b = await startBroker({
+      listeners: [listener('mqtt', tls(certs, { requireCertificate: true, useSubjectAsUsername: true }))],
+    });
+    try {
+      const client = await mqtt.connectAsync(`mqtts://localhost:${b.port}`, {
+        reconnectPeriod: 0,
+        ca: readFileSync(certs.caCert),
+        cert: readFileSync(certs.clientCert),
+        key: readFileSync(certs.clientKey),
+        clientId: 'by-subject',
+      });
+      expect([...b.broker.connections].find((c) => c.clientId === 'by-subject')?.username).toBe(
+        'CN=alice,O=mqx tests',
+      );
+      await client.endAsync();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('SIGHUP reloads the server certificate: new connections get the new one', async () => {
+    const first = makeCerts();
+    const second = makeCerts();
+    const dir = tempDir('mqx-tls-reload-');
+    const cert = path.join(dir, 'server.crt');
+    const key = path.join(dir, 'server.key');
+    writeFileSync(cert, readFileSync(first.serverCert));
+    writeFileSync(key, readFileSync(first.serverKey));
+    const conf = path.join(dir, 'mqx.conf');
+    writeFileSync(conf, `listener 0 127.0.0.1\nallow_anonymous true\ncertfile ${cert}\nkeyfile ${key}\n`);
+    const b = await startMqxBroker(['-c', conf]);
+    try {
+      const connect = (ca: string) => roundTrip(`mqtts://localhost:${b.port}`, { ca: readFileSync(ca) });
+      expect(await connect(first.caCert)).toBe('through');
+      writeFileSync(cert, readFileSync(second.serverCert));
+      writeFileSync(key, readFileSync(second.serverKey));
+      b.proc.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await connect(second.caCert)).toBe('through');
+      await expect(connect(first.caCert)).rejects.toThrow();
     } finally {
       await b.stop();
     }
