@@ -2,10 +2,10 @@
 // that no other broker test covers. Every client here speaks protocol level 4. The statement
 // numbers are those of 3.1.1; docs/normative-coverage.md maps every statement to its test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { ConnectPacket, PublishPacket, QoS } from '../../src/protocol/types.js';
 import { type InProcessBroker, startBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { connectInTwoFrames, openMqttWebSocket } from '../helpers/websocket.js';
 
 let b: InProcessBroker;
 beforeAll(async () => {
@@ -544,28 +544,14 @@ describe('3.1.1 over WebSocket', () => {
   afterAll(() => ws.stop());
 
   it('3.1.1 [MQTT-6.0.0-4] [MQTT-6.0.0-2] selects the "mqtt" subprotocol and reads a CONNECT split over two binary frames', async () => {
-    const socket = new WebSocket(`ws://127.0.0.1:${ws.port}/mqtt`, ['mqtt']);
-    await new Promise((resolve, reject) => {
-      socket.once('open', resolve);
-      socket.once('error', reject);
-    });
+    const socket = await openMqttWebSocket(ws.port);
     expect(socket.protocol).toBe('mqtt');
-    const frames: Buffer[] = [];
-    const got = new Promise<void>((resolve) =>
-      socket.on('message', (data: Buffer, isBinary: boolean) => {
-        expect(isBinary).toBe(true);
-        frames.push(Buffer.from(data));
-        resolve();
-      }),
+    const answer = await connectInTwoFrames(
+      socket,
+      Buffer.from([0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x61]),
     );
-    const connect = Buffer.from([
-      0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x61,
-    ]);
-    socket.send(connect.subarray(0, 5));
-    socket.send(connect.subarray(5));
-    await got;
-    expect(frames[0]![0]).toBe(0x20);
-    expect(frames[0]![3]).toBe(0x00); // CONNACK reason / return code
+    expect(answer[0]).toBe(0x20);
+    expect(answer[3]).toBe(0x00); // CONNACK reason / return code
     socket.terminate();
   });
 });
