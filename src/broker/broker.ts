@@ -231,16 +231,21 @@ export class Broker {
       const member = this.router.pickShared(group);
       if (!member || !this.mayReceive(member.session, message.topic)) continue;
       const qos = Math.min(message.qos, member.qos) as QoS;
-      const ids = member.subscriptionId > 0 ? [member.subscriptionId] : undefined;
-      this.deliver(member.session, message, qos, member.retainAsPublished && message.retain, ids);
+      this.deliver(
+        member.session,
+        message,
+        qos,
+        member.retainAsPublished && message.retain,
+        member.subscriptionIds,
+      );
       delivered++;
     }
     return delivered;
   }
 
+  /** The ACL a session is judged by, connected or not: its listener's with per_listener_settings. */
   private mayReceive(session: Session, topic: string): boolean {
-    const conn = session.outlet instanceof Connection ? session.outlet : undefined;
-    const access = conn ? this.accessFor(conn) : this.access[0];
+    const access = this.access[this.config.perListenerSettings ? session.listenerIndex : 0];
     return (
       access === undefined || !access.hasAcl || access.canReceive(session.clientId, session.username, topic)
     );
@@ -385,12 +390,10 @@ export class Broker {
   /** Sends the retained messages matching a new subscription, with the retain flag set [MQTT-3.3.1-6]. */
   sendRetained(session: Session, sub: Subscription): void {
     const now = Date.now();
-    const access = session.outlet instanceof Connection ? this.accessFor(session.outlet) : this.access[0];
     this.retained.match(sub.matchFilter, (message) => {
-      if (message.isExpired(now)) return;
-      if (access?.hasAcl && !access.canReceive(session.clientId, session.username, message.topic)) return;
+      if (message.isExpired(now) || !this.mayReceive(session, message.topic)) return;
       const qos = Math.min(message.qos, sub.qos) as QoS;
-      this.deliver(session, message, qos, true, sub.subscriptionId > 0 ? [sub.subscriptionId] : undefined);
+      this.deliver(session, message, qos, true, sub.subscriptionIds);
     });
   }
 

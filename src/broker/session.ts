@@ -16,7 +16,14 @@ export interface Subscription {
   readonly retainAsPublished: boolean;
   readonly retainHandling: 0 | 1 | 2;
   readonly subscriptionId: number;
+  /** `[subscriptionId]`, or undefined without one: made once, shared by every delivery. */
+  readonly subscriptionIds: number[] | undefined;
   readonly session: Session;
+}
+
+/** The Subscription Identifier list a delivery through one subscription carries. */
+export function subscriptionIdList(subscriptionId: number): number[] | undefined {
+  return subscriptionId > 0 ? [subscriptionId] : undefined;
 }
 
 /** A QoS 1/2 delivery waiting in the queue or in flight. */
@@ -67,6 +74,8 @@ export class Session {
   username: string | undefined;
   /** The client is a bridge: it gets retained flags as published and never its own messages back. */
   isBridge = false;
+  /** Listener of the current or last connection: whose ACL applies with per_listener_settings. */
+  listenerIndex = 0;
   /** Replaces max_queued_messages for this session: in-broker bridges hold more while their remote is down. */
   maxQueuedMessages: number | undefined;
   /** Seconds the session outlives its connection; 0xFFFFFFFF = forever. */
@@ -116,6 +125,7 @@ export class Session {
       retainAsPublished: req.retainAsPublished ?? false,
       retainHandling: req.retainHandling ?? 0,
       subscriptionId,
+      subscriptionIds: subscriptionIdList(subscriptionId),
       session,
     };
   }

@@ -54,3 +54,47 @@ describe('per_listener_settings', () => {
     expect(await attempt(closed, { username: 'carol', password: 'wrong' })).toMatch(/^refused/);
   });
 });
+
+describe('per_listener_settings and offline sessions', () => {
+  it("judges an offline session by its own listener's ACL, not the first listener's", async () => {
+    const dir = tempDir('mqx-plisten-acl-');
+    const acl = path.join(dir, 'acl');
+    writeFileSync(acl, 'topic read allowed/#\n');
+    const b = await startBroker({
+      perListenerSettings: true,
+      listeners: [
+        {
+          port: 0,
+          host: '127.0.0.1',
+          protocol: 'mqtt',
+          maxConnections: 0,
+          origin: 'test:1',
+          security: { allowAnonymous: true },
+        },
+        {
+          port: 0,
+          host: '127.0.0.1',
+          protocol: 'mqtt',
+          maxConnections: 0,
+          origin: 'test:2',
+          security: { allowAnonymous: true, aclFile: acl },
+        },
+      ],
+    });
+    try {
+      const [open, restricted] = b.broker.ports as [number, number];
+      const options = { reconnectPeriod: 0, clientId: 'acl-offline', clean: false };
+      const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${restricted}`, options);
+      await sub.subscribeAsync(['allowed/t', 'denied/t'], { qos: 1 });
+      await sub.endAsync();
+      const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${open}`, { reconnectPeriod: 0 });
+      await pub.publishAsync('denied/t', 'no', { qos: 1 });
+      await pub.publishAsync('allowed/t', 'yes', { qos: 1 });
+      await pub.endAsync();
+      const queued = [...b.broker.sessions.get('acl-offline')!.queue].map((o) => o.message.topic);
+      expect(queued).toEqual(['allowed/t']);
+    } finally {
+      await b.stop();
+    }
+  });
+});

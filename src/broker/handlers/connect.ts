@@ -173,6 +173,7 @@ function accept(
   }
   session.expiresAt = 0;
   session.username = username;
+  session.listenerIndex = conn.peer.listenerIndex;
   session.isBridge = packet.bridge;
   broker.store.sessionOpened(session, packet.protocolVersion);
   conn.session = session;

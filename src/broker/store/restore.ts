@@ -1,5 +1,5 @@
 import { type Broker, NEVER_EXPIRES } from '../broker.js';
-import type { Subscription } from '../session.js';
+import { type Subscription, subscriptionIdList } from '../session.js';
 import type { StoredSession, StoredState } from './store.js';
 
 /**
@@ -24,7 +24,12 @@ function restoreSession(broker: Broker, stored: StoredSession, aliveAt: number):
   session.username = stored.username;
   session.isBridge = stored.isBridge;
   for (const s of stored.subscriptions) {
-    const sub: Subscription = { ...s, clientId: stored.clientId, session };
+    const sub: Subscription = {
+      ...s,
+      clientId: stored.clientId,
+      session,
+      subscriptionIds: subscriptionIdList(s.subscriptionId),
+    };
     broker.subscribe(session, sub);
   }
   for (const out of stored.outgoing) {
