@@ -254,6 +254,8 @@ export class Connection implements SessionOutlet {
     }
     let header: Buffer;
     const useAlias = this.clientTopicAliasMaximum > 0;
+    /** A topic alias this packet introduces; it counts only once the packet is really sent. */
+    let newAlias = 0;
     if (this.version < 5 || (subscriptionIds === undefined && !useAlias && mount === undefined)) {
       if (mount !== undefined) {
         header = encodePublishHeader(
@@ -279,9 +281,8 @@ export class Connection implements SessionOutlet {
           extra = { ...extra, topicAlias: alias };
           topic = '';
         } else if (this.aliasesOut.size < this.clientTopicAliasMaximum) {
-          const next = this.aliasesOut.size + 1;
-          this.aliasesOut.set(topic, next);
-          extra = { ...extra, topicAlias: next };
+          newAlias = this.aliasesOut.size + 1;
+          extra = { ...extra, topicAlias: newAlias };
         }
       }
       const packet = this.publishPacket(message, topic, qos, retain, message.propertiesAt(now, extra));
@@ -298,6 +299,7 @@ export class Connection implements SessionOutlet {
       this.broker.stats.dropped++;
       return false;
     }
+    if (newAlias > 0) this.aliasesOut!.set(topic, newAlias);
     if (qos > 0) {
       out!.sent = true;
       this.unacknowledged++;

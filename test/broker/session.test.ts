@@ -315,3 +315,37 @@ describe('scale', () => {
     for (const c of [...clients, p]) c.end();
   }, 60_000);
 });
+
+describe('outbound topic aliases and Maximum Packet Size', () => {
+  it('5.0 [MQTT-3.1.2-25] a message dropped as too large establishes no topic alias', async () => {
+    const c = await RawClient.connect(b.port, {
+      protocolVersion: 5,
+      properties: { topicAliasMaximum: 5, maximumPacketSize: 100 },
+    });
+    c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'alias-drop/t', qos: 0 }] });
+    await c.next('suback');
+    const p = await RawClient.connect(b.port);
+    p.send({
+      type: 'publish',
+      topic: 'alias-drop/t',
+      payload: Buffer.alloc(500),
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
+    p.send({
+      type: 'publish',
+      topic: 'alias-drop/t',
+      payload: Buffer.from('fits'),
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
+    const got = await c.next('publish');
+    expect(got.payload.toString()).toBe('fits');
+    expect(got.topic).toBe('alias-drop/t');
+    expect(got.properties?.topicAlias).toBe(1);
+    p.end();
+    c.end();
+  });
+});
