@@ -16,7 +16,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
-import { ROOT } from './paths.js';
+import { launcherFlags, ROOT } from './paths.js';
 
 export type BrokerName = 'mqx' | 'mosquitto' | 'aedes';
 export const BROKERS: readonly BrokerName[] = ['mqx', 'mosquitto', 'aedes'];
@@ -82,7 +82,15 @@ function command(name: BrokerName, port: number, o: StartOptions): string[] {
       writeFileSync(conf, benchConf(port));
       const prof = o.cpuProfileDir ? [`--cpu-prof`, `--cpu-prof-dir=${o.cpuProfileDir}`] : [];
       if (o.cpuProfileDir) mkdirSync(o.cpuProfileDir, { recursive: true });
-      return [process.execPath, ...prof, path.join(ROOT, 'bin/mqx.js'), 'broker', '-c', conf];
+      return [
+        process.execPath,
+        ...launcherFlags(),
+        ...prof,
+        path.join(ROOT, 'bin/mqx.js'),
+        'broker',
+        '-c',
+        conf,
+      ];
     }
     case 'aedes':
       return [process.execPath, path.join(ROOT, 'dist/bench/aedes-server.js'), String(port)];

@@ -8,9 +8,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { launcherFlags, ROOT } from './paths.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TARGET_MS = 150;
 const runs = Number(process.argv[2] ?? 21);
 
@@ -65,7 +64,19 @@ async function main(): Promise<void> {
       {
         name: 'mqx pub',
         cmd: process.execPath,
-        args: [path.join(ROOT, 'bin/mqx.js'), 'pub', '-h', '127.0.0.1', '-p', p, '-t', 't', '-m', 'x'],
+        args: [
+          ...launcherFlags(),
+          path.join(ROOT, 'bin/mqx.js'),
+          'pub',
+          '-h',
+          '127.0.0.1',
+          '-p',
+          p,
+          '-t',
+          't',
+          '-m',
+          'x',
+        ],
       },
       {
         name: 'mosquitto_pub',

@@ -1,8 +1,8 @@
 /**
- * Benchmarks other engineers own, run after the scenarios when they are present: the cold start
- * of one-shot publishers (bench/cold-start.ts, a script) and persistence on/off throughput
- * (bench/persistence.ts, through its exported runPersistenceBench and formatPersistenceBench).
- * Either one missing or broken is reported, never fatal to the scenario results.
+ * Benchmarks run after the scenarios: the cold start of one-shot publishers (bench/cold-start.ts,
+ * a script), persistence on/off throughput (bench/persistence.ts) and one broker against a
+ * three-node cluster (bench/cluster.ts). A broken one is reported, never fatal to the scenario
+ * results.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -52,5 +52,15 @@ export async function persistence(seconds: number): Promise<ExtraResult> {
     return { name: 'persistence', status: 'ok', output: mod.formatPersistenceBench(results), results };
   } catch (err) {
     return { name: 'persistence', status: 'failed', output: String(err) };
+  }
+}
+
+export async function cluster(seconds: number): Promise<ExtraResult> {
+  const { runClusterBench, formatClusterBench } = await import('./cluster.js');
+  try {
+    const results = await runClusterBench({ seconds });
+    return { name: 'cluster', status: 'ok', output: formatClusterBench(results), results };
+  } catch (err) {
+    return { name: 'cluster', status: 'failed', output: String(err) };
   }
 }

@@ -36,7 +36,7 @@ export interface PersistenceBenchResult {
   p99Ms: number;
 }
 
-const DEFAULTS: PersistenceBenchOptions = {
+export const DEFAULTS: PersistenceBenchOptions = {
   publishers: 4,
   // 4 x 25 = max_inflight_messages: the subscriber's window takes all, so no queue builds up and
   // latency measures the broker, not a backlog.
@@ -98,7 +98,7 @@ export async function runPersistenceBench(
     const proc = broker.start(port, dir);
     try {
       await waitForPort(port);
-      results.push({ name: broker.name, ...(await measure(port, o)) });
+      results.push({ name: broker.name, ...(await measure(port, port, o)) });
     } finally {
       proc.kill('SIGTERM');
       await new Promise((resolve) => proc.once('exit', resolve));
@@ -125,14 +125,16 @@ export function formatPersistenceBench(results: PersistenceBenchResult[]): strin
   return lines.join('\n');
 }
 
-async function measure(
-  port: number,
+/** QoS 1 load: publishers connect to `publishPort`, the persistent subscriber to `subscribePort`. */
+export async function measure(
+  publishPort: number,
+  subscribePort: number,
   o: PersistenceBenchOptions,
 ): Promise<Omit<PersistenceBenchResult, 'name'>> {
   const latencies: number[] = [];
   let received = 0;
   let measuring = false;
-  const subscriber = await RawConnection.open(port, 'bench-persistence-sub', (p, c) => {
+  const subscriber = await RawConnection.open(subscribePort, 'bench-persistence-sub', (p, c) => {
     if (p.type !== 'publish') return;
     if (measuring) {
       received++;
@@ -154,7 +156,7 @@ async function measure(
       c.send({ type: 'publish', topic, payload, qos: 1, retain: false, dup: false, packetId: nextId });
       nextId = nextId === 65535 ? 1 : nextId + 1;
     };
-    const pub = await RawConnection.open(port, `bench-persistence-pub-${i}`, (p, c) => {
+    const pub = await RawConnection.open(publishPort, `bench-persistence-pub-${i}`, (p, c) => {
       if (p.type === 'puback' && running) send(c);
     });
     publishers.push(pub);
@@ -238,7 +240,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.on('error', reject);
@@ -249,7 +251,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number): Promise<void> {
+export async function waitForPort(port: number): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BROKERS, type BrokerName, hasTaskset, pinSelf, startBroker } from './brokers.js';
-import { coldStart, type ExtraResult, persistence } from './extras.js';
+import { cluster, coldStart, type ExtraResult, persistence } from './extras.js';
 import { ROOT } from './paths.js';
 import { formatHot, type HotFunction, summariseFile } from './profile-summary.js';
 import { SCENARIOS, type Size } from './scenarios.js';
@@ -139,7 +139,11 @@ async function main(): Promise<void> {
 
   const extras: ExtraResult[] = [];
   if (!args['no-extras'] && !args.profile && only === undefined) {
-    extras.push(coldStart(args.quick ? 5 : 21), await persistence(args.quick ? 2 : 5));
+    extras.push(
+      coldStart(args.quick ? 5 : 21),
+      await persistence(args.quick ? 2 : 5),
+      await cluster(args.quick ? 2 : 5),
+    );
     for (const e of extras) {
       process.stdout.write(`\n${e.name}: ${e.status}\n${e.output}\n`);
     }

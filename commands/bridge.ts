@@ -1,8 +1,9 @@
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import type { BridgeConfig } from '../src/config/broker-config.js';
 import { UsageError } from '../src/errors.js';
 import type { DialOptions } from '../src/transport/dial.js';
 import { parseBrokerUrl } from '../src/transport/url.js';
+import type { CommandFlags } from './shared/fast-args.js';
 
 interface BridgeArgs {
   local: string;
@@ -91,77 +92,84 @@ function showCounts(bridges: import('../src/bridge/standalone.js').StandaloneBri
   };
 }
 
+const BRIDGE_OPTIONS = {
+  local: {
+    alias: 'l',
+    type: 'string',
+    default: 'mqtt://localhost:1883',
+    describe: 'The local broker (URL; credentials in it are local_username/local_password)',
+  },
+  remote: {
+    alias: 'r',
+    type: 'string',
+    array: true,
+    describe: 'The remote broker (URL); several for failover, tried in order',
+  },
+  topic: {
+    alias: 't',
+    type: 'string',
+    array: true,
+    describe: `A bridge rule as mosquitto's: 'PATTERN [[[out|in|both] QOS] LOCAL_PREFIX REMOTE_PREFIX]'`,
+  },
+  config: {
+    alias: 'c',
+    type: 'string',
+    describe:
+      'A mosquitto.conf whose connection blocks to run (all of them, between --local and each address)',
+  },
+  name: {
+    type: 'string',
+    default: 'mqx-bridge',
+    describe: 'Connection name (for client ids and logs)',
+  },
+  'remote-clientid': {
+    type: 'string',
+    describe: 'Client id on the remote (default HOSTNAME.NAME)',
+  },
+  'local-clientid': {
+    type: 'string',
+    describe: 'Client id on the local broker (default local.REMOTE_ID)',
+  },
+  'protocol-version': {
+    type: 'string',
+    choices: ['mqttv31', 'mqttv311', 'mqttv50'] as const,
+    default: 'mqttv311' as const,
+    describe: 'MQTT version of both connections',
+  },
+  cleansession: {
+    type: 'boolean',
+    default: false,
+    describe: 'Clean sessions (the brokers then keep nothing for the bridge while it is away)',
+  },
+  keepalive: { type: 'number', default: 60, describe: 'Keep alive, seconds' },
+  'restart-timeout': {
+    type: 'number',
+    array: true,
+    default: [5, 30],
+    describe: 'Reconnect delay: BASE [CAP] seconds, with jitter',
+  },
+  'try-private': {
+    type: 'boolean',
+    default: true,
+    describe: 'Announce the bridge (protocol level | 0x80) so brokers never echo its messages (3.1.x)',
+  },
+  notifications: {
+    type: 'boolean',
+    default: true,
+    describe: 'Publish retained 1/0 on $SYS/broker/connection/ID/state',
+  },
+  cafile: { type: 'string', describe: 'CA certificates for an mqtts:// remote' },
+} satisfies Record<string, Options>;
+
+/** Read by the yargs builder below and by src/cli.ts's fast path. */
+export const flags: CommandFlags = { options: BRIDGE_OPTIONS };
+
 const command: CommandModule<object, BridgeArgs> = {
   command: 'bridge',
   describe: 'Bridge two MQTT brokers (mosquitto bridge semantics: topic rules, prefixes, loop-free)',
   builder: (y: Argv) =>
     y
-      .option('local', {
-        alias: 'l',
-        type: 'string',
-        default: 'mqtt://localhost:1883',
-        describe: 'The local broker (URL; credentials in it are local_username/local_password)',
-      })
-      .option('remote', {
-        alias: 'r',
-        type: 'string',
-        array: true,
-        describe: 'The remote broker (URL); several for failover, tried in order',
-      })
-      .option('topic', {
-        alias: 't',
-        type: 'string',
-        array: true,
-        describe: `A bridge rule as mosquitto's: 'PATTERN [[[out|in|both] QOS] LOCAL_PREFIX REMOTE_PREFIX]'`,
-      })
-      .option('config', {
-        alias: 'c',
-        type: 'string',
-        describe:
-          'A mosquitto.conf whose connection blocks to run (all of them, between --local and each address)',
-      })
-      .option('name', {
-        type: 'string',
-        default: 'mqx-bridge',
-        describe: 'Connection name (for client ids and logs)',
-      })
-      .option('remote-clientid', {
-        type: 'string',
-        describe: 'Client id on the remote (default HOSTNAME.NAME)',
-      })
-      .option('local-clientid', {
-        type: 'string',
-        describe: 'Client id on the local broker (default local.REMOTE_ID)',
-      })
-      .option('protocol-version', {
-        type: 'string',
-        choices: ['mqttv31', 'mqttv311', 'mqttv50'] as const,
-        default: 'mqttv311' as const,
-        describe: 'MQTT version of both connections',
-      })
-      .option('cleansession', {
-        type: 'boolean',
-        default: false,
-        describe: 'Clean sessions (the brokers then keep nothing for the bridge while it is away)',
-      })
-      .option('keepalive', { type: 'number', default: 60, describe: 'Keep alive, seconds' })
-      .option('restart-timeout', {
-        type: 'number',
-        array: true,
-        default: [5, 30],
-        describe: 'Reconnect delay: BASE [CAP] seconds, with jitter',
-      })
-      .option('try-private', {
-        type: 'boolean',
-        default: true,
-        describe: 'Announce the bridge (protocol level | 0x80) so brokers never echo its messages (3.1.x)',
-      })
-      .option('notifications', {
-        type: 'boolean',
-        default: true,
-        describe: 'Publish retained 1/0 on $SYS/broker/connection/ID/state',
-      })
-      .option('cafile', { type: 'string', describe: 'CA certificates for an mqtts:// remote' })
+      .options(BRIDGE_OPTIONS)
       .example(`$0 bridge --remote mqtt://central:1884 --topic 'srv/# out 2'`, 'the course bridge')
       .example(
         '$0 bridge -c bridges.conf',

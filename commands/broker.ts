@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { loadBrokerConfig } from '../src/broker/load-config.js';
 import { UsageError } from '../src/errors.js';
+import type { CommandFlags } from './shared/fast-args.js';
 
 interface BrokerArgs {
   port?: number[];
@@ -10,42 +11,56 @@ interface BrokerArgs {
   daemon: boolean;
   check: boolean;
   persistence?: string;
+  cluster?: string;
 }
+
+const BROKER_OPTIONS = {
+  port: {
+    alias: 'p',
+    type: 'number',
+    array: true,
+    describe:
+      'Listen on this port (repeatable); without -c, on loopback only as mosquitto 2.0. 0 picks a free port',
+  },
+  config: {
+    alias: 'c',
+    type: 'string',
+    describe: 'mosquitto.conf, or an mqx config file (json, yaml, js)',
+  },
+  verbose: {
+    alias: 'v',
+    type: 'boolean',
+    default: false,
+    describe: 'Log every log type (as mosquitto -v)',
+  },
+  daemon: { alias: 'd', type: 'boolean', default: false, describe: 'Run in the background' },
+  check: {
+    type: 'boolean',
+    default: false,
+    describe: 'Validate the configuration, print it, and exit',
+  },
+  persistence: {
+    type: 'string',
+    describe: 'Keep sessions, queues and retained messages in DIR',
+  },
+  cluster: {
+    type: 'string',
+    describe:
+      'Join the cluster of brokers that share this Redis: redis://[user:pass@]HOST:PORT[/DB] (password also from MQX_CLUSTER_PASSWORD)',
+  },
+} satisfies Record<string, Options>;
+
+/** Read by the yargs builder below and by src/cli.ts's fast path. */
+export const flags: CommandFlags = { options: BROKER_OPTIONS };
 
 const command: CommandModule<object, BrokerArgs> = {
   command: 'broker',
   describe: 'Run an MQTT 3.1/3.1.1/5.0 broker (reads mosquitto.conf files unchanged)',
   builder: (y: Argv) =>
     y
-      .option('port', {
-        alias: 'p',
-        type: 'number',
-        array: true,
-        describe:
-          'Listen on this port (repeatable); without -c, on loopback only as mosquitto 2.0. 0 picks a free port',
-      })
-      .option('config', {
-        alias: 'c',
-        type: 'string',
-        describe: 'mosquitto.conf, or an mqx config file (json, yaml, js)',
-      })
-      .option('verbose', {
-        alias: 'v',
-        type: 'boolean',
-        default: false,
-        describe: 'Log every log type (as mosquitto -v)',
-      })
-      .option('daemon', { alias: 'd', type: 'boolean', default: false, describe: 'Run in the background' })
-      .option('check', {
-        type: 'boolean',
-        default: false,
-        describe: 'Validate the configuration, print it, and exit',
-      })
-      .option('persistence', {
-        type: 'string',
-        describe: 'Keep sessions, queues and retained messages in DIR',
-      })
+      .options(BROKER_OPTIONS)
       .example('$0 broker', 'listen on 127.0.0.1:1883, anonymous clients allowed')
+      .example('$0 broker -p 1884 --cluster redis://localhost:6379', 'run one node of a cluster')
       .example(
         '$0 broker -c /etc/mosquitto/mosquitto.conf -v',
         'run with an existing mosquitto configuration',
@@ -60,6 +75,7 @@ const command: CommandModule<object, BrokerArgs> = {
       ports: argv.port ?? [],
       verbose: argv.verbose,
       persistenceDir: argv.persistence,
+      clusterUrl: argv.cluster,
       pathPrefix: process.env.MQX_PATH_PREFIX,
     };
     const config = await loadBrokerConfig(request);

@@ -3,18 +3,21 @@
  * like mosquitto_pub. Exit codes as in `mqx --help`.
  */
 import { readFileSync } from 'node:fs';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
 import { Client } from '../src/client/client.js';
 import { UsageError } from '../src/errors.js';
 import type { Properties, QoS } from '../src/protocol/types.js';
 import { validateTopicName } from '../src/topics/validate.js';
 import { connectWithFeedback } from './shared/connect.js';
 import {
+  CONNECTION_OPTIONS,
+  CONNECTION_PARSER,
   type ConnectionArgv,
   connectionFlags,
   parseQos,
   resolveConnection,
 } from './shared/connection-flags.js';
+import type { CommandFlags } from './shared/fast-args.js';
 import { type Counter, counter, onInterrupt } from './shared/interrupt.js';
 import { Sensor, type SensorKind, seededRandom, sensorForTopic, sensorPayload } from './shared/simulate.js';
 
@@ -37,48 +40,58 @@ interface PubArgv extends ConnectionArgv {
   devices?: number;
 }
 
+const PUB_OPTIONS = {
+  topic: { alias: 't', type: 'string', describe: 'topic to publish to; repeatable' },
+  message: { alias: 'm', type: 'string', describe: 'payload' },
+  file: { alias: 'f', type: 'string', describe: 'send a file as the payload' },
+  stdin: { alias: 's', type: 'boolean', describe: 'send all of stdin as one message' },
+  lines: {
+    alias: 'l',
+    type: 'boolean',
+    describe: 'send each line of stdin as a message (blank lines skipped)',
+  },
+  'null-message': { alias: 'n', type: 'boolean', describe: 'send an empty message' },
+  qos: { alias: 'q', type: 'number', describe: 'QoS 0, 1 or 2', default: 0 },
+  retain: { alias: 'r', type: 'boolean', describe: 'retain the message' },
+  repeat: { type: 'number', describe: 'publish the message N times' },
+  interval: {
+    alias: 'repeat-delay',
+    type: 'number',
+    describe: 'seconds between repeats / simulated readings',
+    defaultDescription: '0, 1 with --simulate',
+  },
+  simulate: {
+    type: 'string',
+    describe: 'publish sensor readings: temperature, humidity or auto (by topic name)',
+  },
+  count: {
+    type: 'number',
+    describe: 'with --simulate: readings per topic (default: until interrupted)',
+  },
+  seed: { type: 'number', describe: 'with --simulate: seed for reproducible values' },
+  format: {
+    type: 'string',
+    choices: ['text', 'json'],
+    describe: 'with --simulate: payload format',
+    default: 'text',
+  },
+  devices: {
+    type: 'number',
+    describe: 'with --simulate: N devices; %i in the topic is the device number',
+  },
+} satisfies Record<string, Options>;
+
+/** Read by the yargs builder below and by src/cli.ts's fast path. */
+export const flags: CommandFlags = {
+  options: { ...CONNECTION_OPTIONS, ...PUB_OPTIONS },
+  parserConfiguration: CONNECTION_PARSER,
+};
+
 function builder(y: Argv) {
   return connectionFlags(y)
     .usage('$0 pub [topic..] [options]\n\nPublish to one or more topics.')
     .positional('topics', { type: 'string', array: true, describe: 'topics to publish to (or -t)' })
-    .option('topic', { alias: 't', type: 'string', describe: 'topic to publish to; repeatable' })
-    .option('message', { alias: 'm', type: 'string', describe: 'payload' })
-    .option('file', { alias: 'f', type: 'string', describe: 'send a file as the payload' })
-    .option('stdin', { alias: 's', type: 'boolean', describe: 'send all of stdin as one message' })
-    .option('lines', {
-      alias: 'l',
-      type: 'boolean',
-      describe: 'send each line of stdin as a message (blank lines skipped)',
-    })
-    .option('null-message', { alias: 'n', type: 'boolean', describe: 'send an empty message' })
-    .option('qos', { alias: 'q', type: 'number', describe: 'QoS 0, 1 or 2', default: 0 })
-    .option('retain', { alias: 'r', type: 'boolean', describe: 'retain the message' })
-    .option('repeat', { type: 'number', describe: 'publish the message N times' })
-    .option('interval', {
-      alias: 'repeat-delay',
-      type: 'number',
-      describe: 'seconds between repeats / simulated readings',
-      defaultDescription: '0, 1 with --simulate',
-    })
-    .option('simulate', {
-      type: 'string',
-      describe: 'publish sensor readings: temperature, humidity or auto (by topic name)',
-    })
-    .option('count', {
-      type: 'number',
-      describe: 'with --simulate: readings per topic (default: until interrupted)',
-    })
-    .option('seed', { type: 'number', describe: 'with --simulate: seed for reproducible values' })
-    .option('format', {
-      type: 'string',
-      choices: ['text', 'json'],
-      describe: 'with --simulate: payload format',
-      default: 'text',
-    })
-    .option('devices', {
-      type: 'number',
-      describe: 'with --simulate: N devices; %i in the topic is the device number',
-    })
+    .options(PUB_OPTIONS)
     .example('$0 pub srv/temperature -m "temperature: 23"', 'one message')
     .example('$0 pub srv/temperature --qos 2 --simulate', 'a reading every second')
     .example('tail -f log | $0 pub logs -l -q 1', 'one message per line');

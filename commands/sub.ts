@@ -5,7 +5,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
 import { Client } from '../src/client/client.js';
 import { topicMatches } from '../src/client/match.js';
 import { ConnectionError, type MqxError, RejectedError, TimeoutError, UsageError } from '../src/errors.js';
@@ -19,11 +19,14 @@ import type { PublishPacket, QoS, SubscriptionRequest } from '../src/protocol/ty
 import { validateTopicFilter } from '../src/topics/validate.js';
 import { connectWithFeedback } from './shared/connect.js';
 import {
+  CONNECTION_OPTIONS,
+  CONNECTION_PARSER,
   type ConnectionArgv,
   connectionFlags,
   parseQos,
   resolveConnection,
 } from './shared/connection-flags.js';
+import type { CommandFlags } from './shared/fast-args.js';
 import { counter, onInterrupt } from './shared/interrupt.js';
 
 interface SubArgv extends ConnectionArgv {
@@ -49,58 +52,70 @@ interface SubArgv extends ConnectionArgv {
   'retain-handling'?: number;
 }
 
+const SUB_OPTIONS = {
+  topic: { alias: 't', type: 'string', describe: 'topic filter; repeatable' },
+  qos: { alias: 'q', type: 'number', describe: 'QoS for filters without :QOS', default: 0 },
+  count: { alias: 'C', type: 'number', describe: 'exit after COUNT messages' },
+  timeout: {
+    alias: 'W',
+    type: 'number',
+    describe: 'exit 5 after SECONDS unless done (-C, -E, --retained-only)',
+  },
+  'exit-on-subscribe': {
+    alias: 'E',
+    type: 'boolean',
+    describe: 'exit once the broker acknowledged the subscriptions',
+  },
+  'no-retained': { alias: 'R', type: 'boolean', describe: 'do not print retained messages' },
+  'retained-only': {
+    type: 'boolean',
+    describe: 'print retained messages only; exit at the first live one',
+  },
+  'remove-retained': {
+    type: 'boolean',
+    describe: 'clear every retained message received (honours -T)',
+  },
+  'filter-out': { alias: 'T', type: 'string', describe: 'hide topics matching FILTER; repeatable' },
+  unsubscribe: {
+    alias: 'U',
+    type: 'string',
+    describe: 'unsubscribe from FILTER after subscribing; repeatable',
+  },
+  verbose: { alias: 'v', type: 'boolean', describe: 'print "topic payload"' },
+  format: {
+    alias: 'F',
+    type: 'string',
+    describe: 'mosquitto_sub format string (%t %p %x %j ... @H \\n)',
+  },
+  json: {
+    type: 'boolean',
+    describe: 'one JSON object per message (binary payloads in base64)',
+    conflicts: ['format', 'verbose'],
+  },
+  pretty: { type: 'boolean', describe: 'indent JSON (--json, %j, %J)' },
+  'no-eol': { alias: 'N', type: 'boolean', describe: 'no newline after each message' },
+  output: { type: 'string', describe: 'append messages to FILE instead of stdout' },
+  'no-local': { type: 'boolean', describe: 'MQTT 5: not my own messages' },
+  'retain-as-published': { type: 'boolean', describe: 'MQTT 5: keep the retain flag as published' },
+  'retain-handling': {
+    type: 'number',
+    describe: 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never',
+  },
+} satisfies Record<string, Options>;
+
+/** Read by the yargs builder below and by src/cli.ts's fast path. */
+export const flags: CommandFlags = {
+  options: { ...CONNECTION_OPTIONS, ...SUB_OPTIONS },
+  parserConfiguration: CONNECTION_PARSER,
+};
+
 function builder(y: Argv) {
   return connectionFlags(y)
     .usage(
       "$0 sub [filter..] [options]\n\nSubscribe and print messages. A filter may end in :QOS ('a/#:1') to set its own QoS.",
     )
     .positional('filters', { type: 'string', array: true, describe: 'topic filters (or -t)' })
-    .option('topic', { alias: 't', type: 'string', describe: 'topic filter; repeatable' })
-    .option('qos', { alias: 'q', type: 'number', describe: 'QoS for filters without :QOS', default: 0 })
-    .option('count', { alias: 'C', type: 'number', describe: 'exit after COUNT messages' })
-    .option('timeout', {
-      alias: 'W',
-      type: 'number',
-      describe: 'exit 5 after SECONDS unless done (-C, -E, --retained-only)',
-    })
-    .option('exit-on-subscribe', {
-      alias: 'E',
-      type: 'boolean',
-      describe: 'exit once the broker acknowledged the subscriptions',
-    })
-    .option('no-retained', { alias: 'R', type: 'boolean', describe: 'do not print retained messages' })
-    .option('retained-only', {
-      type: 'boolean',
-      describe: 'print retained messages only; exit at the first live one',
-    })
-    .option('remove-retained', {
-      type: 'boolean',
-      describe: 'clear every retained message received (honours -T)',
-    })
-    .option('filter-out', { alias: 'T', type: 'string', describe: 'hide topics matching FILTER; repeatable' })
-    .option('unsubscribe', {
-      alias: 'U',
-      type: 'string',
-      describe: 'unsubscribe from FILTER after subscribing; repeatable',
-    })
-    .option('verbose', { alias: 'v', type: 'boolean', describe: 'print "topic payload"' })
-    .option('format', {
-      alias: 'F',
-      type: 'string',
-      describe: 'mosquitto_sub format string (%t %p %x %j ... @H \\n)',
-    })
-    .option('json', { type: 'boolean', describe: 'one JSON object per message (binary payloads in base64)' })
-    .option('pretty', { type: 'boolean', describe: 'indent JSON (--json, %j, %J)' })
-    .option('no-eol', { alias: 'N', type: 'boolean', describe: 'no newline after each message' })
-    .option('output', { type: 'string', describe: 'append messages to FILE instead of stdout' })
-    .option('no-local', { type: 'boolean', describe: 'MQTT 5: not my own messages' })
-    .option('retain-as-published', { type: 'boolean', describe: 'MQTT 5: keep the retain flag as published' })
-    .option('retain-handling', {
-      type: 'number',
-      describe: 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never',
-    })
-    .conflicts('json', 'format')
-    .conflicts('json', 'verbose')
+    .options(SUB_OPTIONS)
     .example("$0 sub 'srv/#' -v", 'print topic and payload')
     .example("$0 sub 'ci/done' -C 1 -W 5", 'wait at most 5 s for one message');
 }

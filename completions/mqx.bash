@@ -10,7 +10,7 @@ _mqx() {
   case "${COMP_WORDS[1]}" in
     bench) flags="--batch --cafile --capath --cert --clients --connect-concurrency --connect-interval --connect-timeout --debug --drain-timeout --duration --host --id --id-prefix --inflight --insecure --json --keepalive --key --limit --message-interval --no-clean --password --password-file --port --profile --property --protocol-version --qos --rate --reconnect --reconnect-max-delay --retain --session-expiry --size --sub-topic --subscribe-qos --subscribers --tls-alpn --tls-version --topic --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -T -V -c -d -h -i -k -m -n -p -q -r -s -t -u -x" ;;
     bridge) flags="--cafile --cleansession --config --keepalive --local --local-clientid --name --notifications --protocol-version --remote --remote-clientid --restart-timeout --topic --try-private -c -l -r -t" ;;
-    broker) flags="--check --config --daemon --persistence --port --verbose -c -d -p -v" ;;
+    broker) flags="--check --cluster --config --daemon --persistence --port --verbose -c -d -p -v" ;;
     completion) flags="" ;;
     passwd) flags="--batch --create --delete --update-plaintext -D -U -b -c" ;;
     pub) flags="--cafile --capath --cert --connect-timeout --count --debug --devices --file --format --host --id --id-prefix --insecure --interval --keepalive --key --lines --message --no-clean --null-message --password --password-file --port --profile --property --protocol-version --qos --reconnect --reconnect-max-delay --repeat --repeat-delay --retain --seed --session-expiry --simulate --stdin --tls-alpn --tls-version --topic --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -V -c -d -f -h -i -k -l -m -n -p -q -r -s -t -u -x" ;;

@@ -94,6 +94,7 @@ complete -c mqx -n '__fish_seen_subcommand_from bridge' -s l -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bridge' -s r -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bridge' -s t -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l check -r -F
+complete -c mqx -n '__fish_seen_subcommand_from broker' -l cluster -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l config -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l daemon -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l persistence -r -F

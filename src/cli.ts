@@ -1,14 +1,19 @@
-import type { Argv, CommandModule } from 'yargs';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { CommandModule } from 'yargs';
+import { type CommandFlags, parseFast } from '../commands/shared/fast-args.js';
 import { ExitCode, MqxError } from './errors.js';
-import { VERSION } from './version.js';
 
 /**
  * The composition root. It names the command modules and imports only the one being run, so
- * `mqx pub` never loads the broker (or better-sqlite3, ws, cosmiconfig) and starts fast.
+ * `mqx pub` never loads the broker (or better-sqlite3, ws, cosmiconfig) and starts fast. A command
+ * that exports its flag table gets a command line that table parses exactly (the common case)
+ * straight to its handler; anything else (--help, --version, a usage error, the other commands)
+ * goes through the yargs program, loaded only then.
  */
-type Loader = () => Promise<{ default: object }>;
+interface Loaded {
+  default: object;
+  flags?: CommandFlags;
+}
+type Loader = () => Promise<Loaded>;
 
 const COMMANDS: Record<string, Loader> = {
   broker: () => import('../commands/broker.js'),
@@ -19,16 +24,6 @@ const COMMANDS: Record<string, Loader> = {
   passwd: () => import('../commands/passwd.js'),
   bench: () => import('../commands/bench.js'),
 };
-
-export const EXIT_CODES_HELP = `Exit codes:
-  0    success
-  1    unexpected failure
-  2    usage error: bad flag, argument, input file or config
-  3    connection failed, or lost with reconnecting off
-  4    refused by the broker (CONNACK reason code on stderr)
-  5    timeout (-W, --connect-timeout)
-  6    publish or subscription rejected by the broker (reason code >= 0x80, SUBACK failure)
-  130  interrupted (SIGINT)`;
 
 async function loadCommands(argv: string[]): Promise<CommandModule[]> {
   const first = argv.find((a) => !a.startsWith('-'));
@@ -43,27 +38,25 @@ function fail(message: string, exitCode: number): never {
   process.exit(exitCode);
 }
 
-export async function main(argv: string[] = hideBin(process.argv)): Promise<void> {
-  const commands = await loadCommands(argv);
-  let program: Argv = yargs(argv)
-    .scriptName('mqx')
-    .usage(
-      '$0 <command> [options]\n\nOne MQTT toolkit: broker, bridge, pub, sub and bench for MQTT 3.1, 3.1.1 and 5.0.',
-    )
-    .epilogue(EXIT_CODES_HELP)
-    .strict()
-    .demandCommand(1, 'name a command: mqx <command> --help')
-    .recommendCommands()
-    .help()
-    .version(VERSION)
-    .wrap(Math.min(110, process.stdout.columns || 110))
+/** `argv` is the command line after `mqx`, as yargs's hideBin gives it without importing yargs. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const first = argv[0];
+  const load = first !== undefined && Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+  if (load) {
+    const module = await load();
+    const command = module.default as CommandModule;
+    const parsed = module.flags && parseFast(argv, String(command.command), module.flags);
+    // A handler's errors reach the catch below, which reports them as yargs's .fail() does.
+    if (parsed) return command.handler(parsed);
+  }
+  const { yargsProgram } = await import('./yargs-program.js');
+  await yargsProgram(argv, await loadCommands(argv))
     .fail((msg, err) => {
       if (err instanceof MqxError) fail(err.message, err.exitCode);
       if (err) fail(err.stack ?? String(err), ExitCode.Failure);
       fail(`${msg}\nRun 'mqx --help' for usage.`, ExitCode.Usage);
-    });
-  for (const command of commands) program = program.command(command);
-  await program.parseAsync();
+    })
+    .parseAsync();
 }
 
 main().catch((err: unknown) => {

@@ -5,14 +5,35 @@
  */
 import type { Client } from '../../src/client/client.js';
 import { createLogger } from '../../src/output/logger.js';
-import { startSpinner } from '../../src/output/spinner.js';
+import { type Spinner, startSpinner } from '../../src/output/spinner.js';
+
+/**
+ * A connection that takes less gets no spinner: loading ora takes about 100 ms, far more than
+ * reaching a nearby broker, and a spinner that flashes for a moment tells nobody anything.
+ */
+const SPINNER_DELAY_MS = 150;
 
 export async function connectWithFeedback(client: Client, debug: boolean): Promise<void> {
   const { host, port } = client.options.broker;
-  const spinner = debug ? undefined : await startSpinner(`connecting to ${host}:${port}`);
+  let connecting = true;
+  let spinner: Spinner | undefined;
+  const timer = debug
+    ? undefined
+    : setTimeout(() => {
+        startSpinner(`connecting to ${host}:${port}`).then(
+          (started) => {
+            if (connecting) spinner = started;
+            else started.stop();
+          },
+          // A spinner that cannot start is no reason to fail the run.
+          () => undefined,
+        );
+      }, SPINNER_DELAY_MS);
   try {
     await client.connect();
   } finally {
+    connecting = false;
+    clearTimeout(timer);
     spinner?.stop();
   }
   if (client.options.reconnect) {

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import type { ClientOptions, TraceHook } from '../../src/client/options.js';
 import { UsageError } from '../../src/errors.js';
 import type { ProtocolVersion, QoS } from '../../src/protocol/types.js';
@@ -17,138 +17,148 @@ import { type CommandProperties, parseProperties } from './properties.js';
 
 const GROUP = 'Connection:';
 
-export function connectionFlags<T>(y: Argv<T>) {
-  return (
-    y
-      // -D takes 3 or 4 words; --no-clean, --no-local... are flags of their own, as in mosquitto.
-      .parserConfiguration({ 'greedy-arrays': true, 'boolean-negation': false })
-      .option('host', {
-        alias: 'h',
-        type: 'string',
-        group: GROUP,
-        describe: 'broker host',
-        defaultDescription: 'localhost',
-      })
-      .option('port', {
-        alias: 'p',
-        type: 'number',
-        group: GROUP,
-        describe: 'broker port',
-        defaultDescription: '1883, 8883 with TLS',
-      })
-      .option('url', {
-        alias: 'L',
-        type: 'string',
-        group: GROUP,
-        describe: 'mqtt(s)://[user[:password]@]host[:port]/topic or ws(s)://host[:port]/path',
-      })
-      .option('username', { alias: 'u', type: 'string', group: GROUP })
-      .option('password', { alias: 'P', type: 'string', group: GROUP })
-      .option('password-file', {
-        type: 'string',
-        group: GROUP,
-        describe: 'read the password from a file (first line)',
-      })
-      .option('id', {
-        alias: 'i',
-        type: 'string',
-        group: GROUP,
-        describe: 'client id',
-        defaultDescription: 'mqx-PID-RANDOM',
-      })
-      .option('id-prefix', {
-        alias: 'I',
-        type: 'string',
-        group: GROUP,
-        describe: 'client id = prefix + process id',
-      })
-      .option('keepalive', {
-        alias: 'k',
-        type: 'number',
-        group: GROUP,
-        describe: 'keep alive, seconds (0 = off)',
-        defaultDescription: '60',
-      })
-      .option('no-clean', {
-        alias: 'c',
-        type: 'boolean',
-        group: GROUP,
-        describe: 'keep the session (no clean session / clean start)',
-      })
-      .option('session-expiry', {
-        alias: 'x',
-        type: 'string',
-        group: GROUP,
-        describe: 'MQTT 5 session expiry, seconds; -1 = never',
-        defaultDescription: '-1 with -c, else 0',
-      })
-      .option('protocol-version', {
-        alias: 'V',
-        type: 'string',
-        group: GROUP,
-        describe: '31, 311 or 5 (also mqttv31, mqttv311, mqttv5)',
-        defaultDescription: '311',
-      })
-      .option('will-topic', { type: 'string', group: GROUP })
-      .option('will-payload', { type: 'string', group: GROUP })
-      .option('will-qos', { type: 'number', group: GROUP })
-      .option('will-retain', { type: 'boolean', group: GROUP })
-      .option('cafile', {
-        type: 'string',
-        group: GROUP,
-        describe: 'trusted CA certificates (PEM); enables TLS',
-      })
-      .option('capath', {
-        type: 'string',
-        group: GROUP,
-        describe: 'directory of CA certificates; enables TLS',
-      })
-      .option('cert', { type: 'string', group: GROUP, describe: 'client certificate (PEM)' })
-      .option('key', { type: 'string', group: GROUP, describe: 'client private key (PEM)' })
-      .option('insecure', { type: 'boolean', group: GROUP, describe: 'do not verify the server certificate' })
-      .option('tls-version', { type: 'string', group: GROUP, describe: 'tlsv1.3, tlsv1.2 or tlsv1.1' })
-      .option('tls-alpn', {
-        type: 'string',
-        group: GROUP,
-        describe: 'ALPN protocol to offer (none by default)',
-      })
-      .option('property', {
-        alias: 'D',
-        type: 'string',
-        array: true,
-        group: GROUP,
-        describe: 'MQTT 5 property: -D COMMAND IDENTIFIER VALUE (user-property takes KEY VALUE)',
-      })
-      .option('connect-timeout', {
-        type: 'number',
-        group: GROUP,
-        describe: 'seconds to reach the broker, retries included (exit 5)',
-        defaultDescription: '30',
-      })
-      .option('reconnect', {
-        type: 'boolean',
-        group: GROUP,
-        describe: 'reconnect with backoff when the connection drops',
-      })
-      .option('reconnect-max-delay', {
-        type: 'number',
-        group: GROUP,
-        describe: 'longest wait between reconnects, s',
-        defaultDescription: '30',
-      })
-      .option('debug', {
-        alias: 'd',
-        type: 'boolean',
-        group: GROUP,
-        describe: 'trace every packet on stderr',
-      })
-      .option('profile', {
-        type: 'string',
-        group: GROUP,
-        describe: 'use profiles.NAME from mqx.config.*',
-        defaultDescription: 'default',
-      })
-  );
+/** yargs parser settings of every command with connection flags. */
+export const CONNECTION_PARSER = {
+  // -D takes 3 or 4 words; --no-clean, --no-local... are flags of their own, as in mosquitto.
+  'greedy-arrays': true,
+  'boolean-negation': false,
+};
+
+/** The connection flags: this table is what both yargs and the fast parser (fast-args.ts) read. */
+export const CONNECTION_OPTIONS = {
+  host: {
+    alias: 'h',
+    type: 'string',
+    group: GROUP,
+    describe: 'broker host',
+    defaultDescription: 'localhost',
+  },
+  port: {
+    alias: 'p',
+    type: 'number',
+    group: GROUP,
+    describe: 'broker port',
+    defaultDescription: '1883, 8883 with TLS',
+  },
+  url: {
+    alias: 'L',
+    type: 'string',
+    group: GROUP,
+    describe: 'mqtt(s)://[user[:password]@]host[:port]/topic or ws(s)://host[:port]/path',
+  },
+  username: { alias: 'u', type: 'string', group: GROUP },
+  password: { alias: 'P', type: 'string', group: GROUP },
+  'password-file': {
+    type: 'string',
+    group: GROUP,
+    describe: 'read the password from a file (first line)',
+  },
+  id: {
+    alias: 'i',
+    type: 'string',
+    group: GROUP,
+    describe: 'client id',
+    defaultDescription: 'mqx-PID-RANDOM',
+  },
+  'id-prefix': {
+    alias: 'I',
+    type: 'string',
+    group: GROUP,
+    describe: 'client id = prefix + process id',
+  },
+  keepalive: {
+    alias: 'k',
+    type: 'number',
+    group: GROUP,
+    describe: 'keep alive, seconds (0 = off)',
+    defaultDescription: '60',
+  },
+  'no-clean': {
+    alias: 'c',
+    type: 'boolean',
+    group: GROUP,
+    describe: 'keep the session (no clean session / clean start)',
+  },
+  'session-expiry': {
+    alias: 'x',
+    type: 'string',
+    group: GROUP,
+    describe: 'MQTT 5 session expiry, seconds; -1 = never',
+    defaultDescription: '-1 with -c, else 0',
+  },
+  'protocol-version': {
+    alias: 'V',
+    type: 'string',
+    group: GROUP,
+    describe: '31, 311 or 5 (also mqttv31, mqttv311, mqttv5)',
+    defaultDescription: '311',
+  },
+  'will-topic': { type: 'string', group: GROUP },
+  'will-payload': { type: 'string', group: GROUP },
+  'will-qos': { type: 'number', group: GROUP },
+  'will-retain': { type: 'boolean', group: GROUP },
+  cafile: {
+    type: 'string',
+    group: GROUP,
+    describe: 'trusted CA certificates (PEM); enables TLS',
+  },
+  capath: {
+    type: 'string',
+    group: GROUP,
+    describe: 'directory of CA certificates; enables TLS',
+  },
+  cert: { type: 'string', group: GROUP, describe: 'client certificate (PEM)' },
+  key: { type: 'string', group: GROUP, describe: 'client private key (PEM)' },
+  insecure: { type: 'boolean', group: GROUP, describe: 'do not verify the server certificate' },
+  'tls-version': { type: 'string', group: GROUP, describe: 'tlsv1.3, tlsv1.2 or tlsv1.1' },
+  'tls-alpn': {
+    type: 'string',
+    group: GROUP,
+    describe: 'ALPN protocol to offer (none by default)',
+  },
+  property: {
+    alias: 'D',
+    type: 'string',
+    array: true,
+    group: GROUP,
+    describe: 'MQTT 5 property: -D COMMAND IDENTIFIER VALUE (user-property takes KEY VALUE)',
+  },
+  'connect-timeout': {
+    type: 'number',
+    group: GROUP,
+    describe: 'seconds to reach the broker, retries included (exit 5)',
+    defaultDescription: '30',
+  },
+  reconnect: {
+    type: 'boolean',
+    group: GROUP,
+    describe: 'reconnect with backoff when the connection drops',
+  },
+  'reconnect-max-delay': {
+    type: 'number',
+    group: GROUP,
+    describe: 'longest wait between reconnects, s',
+    defaultDescription: '30',
+  },
+  debug: {
+    alias: 'd',
+    type: 'boolean',
+    group: GROUP,
+    describe: 'trace every packet on stderr',
+  },
+  profile: {
+    type: 'string',
+    group: GROUP,
+    describe: 'use profiles.NAME from mqx.config.*',
+    defaultDescription: 'default',
+  },
+} satisfies Record<string, Options>;
+
+export function connectionFlags<T>(y: Argv<T>): Argv<T> {
+  y = y.parserConfiguration(CONNECTION_PARSER);
+  // One .option() call per flag, not .options(): bench's builder rewrites the no-clean call.
+  for (const [key, spec] of Object.entries(CONNECTION_OPTIONS)) y = y.option(key, spec);
+  return y;
 }
 
 /** The argv keys connectionFlags defines (long names). */

@@ -2,22 +2,31 @@
  * A bridge running inside mqx broker. The local side is a broker Session, no socket: it
  * subscribes to the local filters of the out/both rules, and its outlet (set only while the
  * remote connection is up) forwards deliveries to the remote. While the remote is down the
- * broker queues QoS 1/2 in the session like for any offline persistent client, and resends on
- * reconnect; so the bridge is lossless with the broker's own machinery (and as durable as its
- * sessions). Messages from the remote enter with broker.publish(), origin = the bridge session and
- * fromBridge set, so the broker never routes them back out through this bridge.
+ * broker queues QoS 1/2 in the session like for any offline persistent client; so the bridge is
+ * lossless with the broker's own machinery (and as durable as its sessions).
+ *
+ * A delivery goes to the remote under the packet id the broker session gave it, and its PUBREC is
+ * recorded in the session as a Connection's is; so the session (in the store, with persistence)
+ * is also the record of the remote flows, and after a restart they resume under the same ids: the
+ * PUBLISH with DUP, or PUBREL, never a QoS 2 message under a new id that the remote would deliver
+ * twice. The remote Clients' own packets (SUBSCRIBE, the state notification) use other ids.
+ *
+ * Messages from the remote enter with broker.publish(), origin = the bridge session and fromBridge
+ * set, so the broker never routes them back out through this bridge; they are acknowledged to the
+ * remote only once the store has committed them.
  */
 
 import type { Broker } from '../broker/broker.js';
 import { Message } from '../broker/message.js';
 import { type Outgoing, Session, type SessionOutlet } from '../broker/session.js';
-import type { Client, PublishOptions } from '../client/index.js';
+import { type Client, ClientSession, type PublishOptions } from '../client/index.js';
 import type { BridgeConfig } from '../config/broker-config.js';
 import { RejectedError } from '../errors.js';
 import type { ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
 import { Link } from './link.js';
 import {
   dialTarget,
+  exceedsMaxPacketSize,
   localCleanSession,
   localClientId,
   NEVER_EXPIRES,
@@ -41,6 +50,12 @@ export class BrokerBridge {
   readonly forwardedOut: number[];
   readonly forwardedIn: number[];
   private readonly link: Link;
+  /** The remote side of the session, shared by the link's Clients. */
+  private readonly remoteSession: ClientSession;
+  /** Deliveries handed to a Client that has not settled them yet. */
+  private readonly carried = new Set<Outgoing>();
+  /** Acknowledgements to the remote waiting for the store to commit their messages. */
+  private readonly dueAcks: Array<() => void> = [];
   private readonly version: ProtocolVersion;
   private up = false;
   private linkRunning = false;
@@ -57,6 +72,10 @@ export class BrokerBridge {
     this.forwardedIn = config.topics.map(() => 0);
     this.version = protocolVersionOf(config);
     this.session = this.openSession();
+    const session = this.session;
+    this.remoteSession = new ClientSession({ reserved: (id) => session.inflight.has(id) });
+    const remoteSession = this.remoteSession;
+    session.packetIdTaken = (id) => remoteSession.ids.has(id);
     this.link = new Link(
       {
         label: `Bridge ${config.name}`,
@@ -64,19 +83,24 @@ export class BrokerBridge {
         roundRobin: config.roundRobin,
         restartTimeout: config.restartTimeout,
         once: config.startType === 'once',
-        client: remoteClientOptions(config),
+        client: { ...remoteClientOptions(config), session: this.remoteSession },
         log: (level, message) => broker.log[level](message),
       },
       {
-        up: (client, _connack, fresh) => this.onUp(client, fresh),
+        up: (client) => this.onUp(client),
         down: () => this.onDown(),
-        message: (packet) => this.onRemoteMessage(packet),
+        message: (packet, ack) => this.onRemoteMessage(packet, ack),
       },
     );
   }
 
   get name(): string {
     return this.config.name;
+  }
+
+  /** The Client of the remote connection while it is up. */
+  get remote(): Client | undefined {
+    return this.link.connected;
   }
 
   start(): void {
@@ -131,6 +155,7 @@ export class BrokerBridge {
       `Bridge ${this.config.name} stopped; forwarded ${total(this.forwardedOut)} out, ${total(this.forwardedIn)} in.`,
     );
     this.notifyLocal('0');
+    this.session.packetIdTaken = undefined;
     if (forget || localCleanSession(this.config)) this.broker.destroySession(this.session);
   }
 
@@ -166,7 +191,7 @@ export class BrokerBridge {
     return session;
   }
 
-  private onUp(client: Client, fresh: boolean): void {
+  private onUp(client: Client): void {
     const { config, map } = this;
     const v5 = this.version === 5;
     const subs = map.remoteSubscriptions();
@@ -199,9 +224,11 @@ export class BrokerBridge {
     }
     this.up = true;
     this.session.outlet = new RemoteOutlet(this, client);
-    // A new Client starts with nothing in flight: what the session had in flight goes again.
-    if (fresh) this.broker.resume(this.session);
-    else this.broker.pump(this.session);
+    // In flight but on no Client: restored from the store, or handed to a Client that closed
+    // before sending it. The ones a Client has are resent by it (the link's ClientSession).
+    for (const out of [...this.session.inflight.values()])
+      if (!this.carried.has(out)) this.forward(client, out, out.message, out.qos, out.retain);
+    this.broker.pump(this.session);
   }
 
   private onDown(): void {
@@ -215,14 +242,82 @@ export class BrokerBridge {
     if (this.session.outlet instanceof RemoteOutlet) this.session.outlet = undefined;
   }
 
-  /** Remote → local: acknowledged to the remote (by the Client) right after this returns. */
-  private onRemoteMessage(packet: PublishPacket): void {
+  /** Remote → local, acknowledged to the remote once the local store has the message. */
+  private onRemoteMessage(packet: PublishPacket, ack: () => void): void {
     const crossing = this.map.toLocal(packet.topic);
-    if (crossing === undefined) return;
+    if (crossing === undefined) {
+      ack();
+      return;
+    }
     const qos = Math.min(packet.qos, crossing.qos) as QoS;
     this.broker.publish(Message.fromPublish({ ...packet, qos }, this.session.clientId, true, crossing.topic));
     this.forwardedIn[crossing.rule]!++;
     this.lastActivity = Date.now();
+    if (packet.qos > 0) this.ackAfterCommit(ack);
+  }
+
+  /**
+   * As the broker's PUBLISH handler does for its clients: the store's writes of this turn commit
+   * (at once for all of them, group commit) before any acknowledgement of them leaves.
+   */
+  private ackAfterCommit(ack: () => void): void {
+    if (this.dueAcks.push(ack) > 1) return;
+    setImmediate(() => {
+      this.broker.store.commit();
+      for (const due of this.dueAcks.splice(0)) due();
+    });
+  }
+
+  /**
+   * Hands a delivery to the remote's Client, a QoS 1/2 one under its session packet id. False
+   * (and the delivery completed) when no rule takes it or it is over bridge_max_packet_size.
+   */
+  forward(client: Client, out: Outgoing | undefined, message: Message, qos: QoS, retain: boolean): boolean {
+    const crossing = this.map.toRemote(message.topic);
+    const tooLarge =
+      crossing !== undefined && exceedsMaxPacketSize(this.config, crossing.topic, message.payload);
+    if (tooLarge) this.log(`dropped a message on '${message.topic}' larger than bridge_max_packet_size.`);
+    if (crossing === undefined || tooLarge) {
+      // Completion re-enters the broker's pump; it must not run inside the broker's send loop.
+      queueMicrotask(() => this.complete(out));
+      return false;
+    }
+    const options: PublishOptions = { qos, retain: retain && this.config.outgoingRetain };
+    if (client.protocolVersion === 5) {
+      const properties = message.propertiesAt(Date.now(), undefined);
+      if (properties) options.properties = properties;
+    }
+    if (out !== undefined) {
+      options.packetId = out.packetId;
+      options.dup = out.sent;
+      options.released = out.released;
+      options.onPubrec = () => {
+        out.released = true;
+        this.broker.store.released(this.session, out);
+      };
+      out.sent = true;
+      this.carried.add(out);
+    }
+    client.publish(crossing.topic, message.payload, options).then(
+      () => {
+        this.forwardedOut[crossing.rule]!++;
+        this.settled(out);
+        this.complete(out);
+      },
+      (err: unknown) => {
+        this.settled(out);
+        // A refusal is final. Otherwise the Client closed before sending it: onUp sends it again.
+        if (err instanceof RejectedError) {
+          this.log(err.message);
+          this.complete(out);
+        }
+      },
+    );
+    return true;
+  }
+
+  private settled(out: Outgoing | undefined): void {
+    if (out !== undefined) this.carried.delete(out);
   }
 
   private notifyLocal(state: '0' | '1'): void {
@@ -252,47 +347,13 @@ class RemoteOutlet implements SessionOutlet {
     private readonly client: Client,
   ) {}
 
+  /** What the Client would send at once: the rest waits in the session's (durable) queue. */
   get sendQuota(): number {
-    const max = this.client.connack?.properties?.receiveMaximum ?? 65535;
-    return Math.max(0, max - this.bridge.session.inflight.size);
+    return this.client.sendQuota;
   }
 
   sendPublish(out: Outgoing | undefined, message: Message, qos: QoS, retain: boolean): boolean {
-    const bridge = this.bridge;
-    const crossing = bridge.map.toRemote(message.topic);
-    if (crossing === undefined) {
-      // Completion re-enters the broker's pump; it must not run inside the broker's send loop.
-      queueMicrotask(() => bridge.complete(out));
-      return false;
-    }
-    const config = bridge.config;
-    if (
-      config.maxPacketSize > 0 &&
-      message.payload.length + Buffer.byteLength(crossing.topic) + 16 > config.maxPacketSize
-    ) {
-      bridge.log(`dropped a message on '${message.topic}' larger than bridge_max_packet_size.`);
-      queueMicrotask(() => bridge.complete(out));
-      return false;
-    }
-    const options: PublishOptions = { qos, retain: retain && config.outgoingRetain };
-    if (this.client.protocolVersion === 5) {
-      const properties = message.propertiesAt(Date.now(), undefined);
-      if (properties) options.properties = properties;
-    }
-    this.client.publish(crossing.topic, message.payload, options).then(
-      () => {
-        bridge.forwardedOut[crossing.rule]!++;
-        bridge.complete(out);
-      },
-      (err: unknown) => {
-        // A refusal is final; a lost connection leaves the delivery in flight for the resend.
-        if (err instanceof RejectedError) {
-          bridge.log(err.message);
-          bridge.complete(out);
-        }
-      },
-    );
-    return true;
+    return this.bridge.forward(this.client, out, message, qos, retain);
   }
 
   /**
@@ -307,13 +368,8 @@ class RemoteOutlet implements SessionOutlet {
   }
 
   /**
-   * Only for deliveries restored from an earlier run (this Client never sent them): their PUBREL
-   * cannot be matched to a packet id of this connection, so the message goes again.
+   * The broker asks for this only in resume(), which bridges do not use: the link's ClientSession
+   * resends PUBREL for the flows its Clients had, and onUp those restored from the store.
    */
-  sendPubrel(packetId: number): void {
-    const out = this.bridge.session.inflight.get(packetId);
-    if (out === undefined) return;
-    out.released = false;
-    this.sendPublish(out, out.message, out.qos, out.retain);
-  }
+  sendPubrel(): void {}
 }

@@ -1,23 +1,23 @@
 /**
  * One side of a bridge as a client connection that stays up: dials the bridge's addresses (in
  * failover or round-robin order), waits restart_timeout between attempts (decorrelated jitter, as
- * mosquitto), and keeps one Client across lost connections so that its QoS 1/2 flows resume with
- * the same packet ids (DUP) on the kept remote session, which is what makes QoS 2 exactly once
- * through an outage. start_type once gives up after the first connection ends.
+ * mosquitto), and gives every Client it makes one ClientSession, so that QoS 1/2 flows resume
+ * under the same packet ids (DUP) on the kept remote session whether the Client reconnects or is
+ * replaced; that is what makes QoS 2 exactly once through an outage. Inbound messages are
+ * acknowledged by the receiver of the 'message' event, once it has them safe. start_type once
+ * gives up after the first connection ends.
  */
-import { Client, type ClientOptions } from '../client/index.js';
+import { Client, type ClientOptions, ClientSession } from '../client/index.js';
 import type { ConnackPacket, PublishPacket } from '../protocol/types.js';
 import { type DialOptions, dial } from '../transport/dial.js';
 
 export interface LinkEvents {
-  /**
-   * A connection was accepted. `fresh` is true for a Client's first connection: whatever an
-   * earlier Client had in flight died with it and must be sent again by the caller.
-   */
-  up(client: Client, connack: ConnackPacket, fresh: boolean): void;
+  /** A connection was accepted. */
+  up(client: Client, connack: ConnackPacket): void;
   /** The connection is gone: `final` when this Client is closed for good, else it reconnects. */
   down(reason: string, client: Client, final: boolean): void;
-  message(packet: PublishPacket, client: Client): void;
+  /** A message from the broker; `ack` acknowledges it (PUBACK/PUBREC) and must be called once it is safe. */
+  message(packet: PublishPacket, ack: () => void, client: Client): void;
 }
 
 export interface LinkOptions {
@@ -33,6 +33,7 @@ export interface LinkOptions {
   /** Seconds: [base, cap]. */
   restartTimeout: [number, number];
   once: boolean;
+  /** Without a `session`, the link makes one for all its Clients. */
   client: Omit<ClientOptions, 'broker'>;
   log(level: 'notice' | 'warning', message: string): void;
 }
@@ -42,6 +43,7 @@ const ATTEMPT_TIMEOUT_MS = 10_000;
 
 export class Link {
   private client: Client | undefined;
+  private readonly session: ClientSession;
   private index = 0;
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -54,7 +56,9 @@ export class Link {
   constructor(
     private readonly options: LinkOptions,
     private readonly events: LinkEvents,
-  ) {}
+  ) {
+    this.session = options.client.session ?? new ClientSession();
+  }
 
   /** The Client while its connection is up. */
   get connected(): Client | undefined {
@@ -112,20 +116,21 @@ export class Link {
     const { client: base, restartTimeout } = this.options;
     const client = new Client({
       ...base,
+      session: this.session,
+      manualAck: true,
       broker: this.target,
       reconnect: false,
       connectTimeoutMs: ATTEMPT_TIMEOUT_MS,
     });
     this.client = client;
     const where = `${this.target.host}:${this.target.port}`;
-    client.on('message', (packet) => this.events.message(packet, client));
+    client.on('message', (packet, ack) => this.events.message(packet, ack, client));
     return new Promise((resolve) => {
       let wasUp = false;
       client.on('connect', (connack) => {
         this.options.log('notice', `${this.options.label}: connected to ${this.describe()}.`);
-        const fresh = !wasUp;
         wasUp = true;
-        this.events.up(client, connack, fresh);
+        this.events.up(client, connack);
         this.watchMain(client);
       });
       client.on('offline', (error) => {

@@ -42,6 +42,14 @@ export function localCleanSession(bridge: BridgeConfig): boolean {
   return bridge.localCleanSession ?? bridge.cleanSession;
 }
 
+/**
+ * bridge_max_packet_size (0: no limit): whether a PUBLISH of this topic and payload to the remote
+ * would be larger, its headers counted at their most.
+ */
+export function exceedsMaxPacketSize(bridge: BridgeConfig, topic: string, payload: Buffer): boolean {
+  return bridge.maxPacketSize > 0 && payload.length + Buffer.byteLength(topic) + 16 > bridge.maxPacketSize;
+}
+
 /** Where to dial one of the bridge's addresses, with the bridge's TLS settings. */
 export function dialTarget(bridge: BridgeConfig, address: { host: string; port: number }): DialOptions {
   const tls = bridge.tls;

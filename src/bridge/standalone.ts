@@ -2,8 +2,11 @@
  * A bridge between two brokers reached over the network (`mqx bridge`): one Link to each side,
  * the same topic rules, settings and loop marks as the in-broker bridge. Both sessions are
  * persistent by default, so each broker keeps what is meant for the bridge while the bridge is
- * away; while one side is down, what arrives from the other waits in the Client's offline queue
- * (or here, between Clients) and goes once the side is back.
+ * away. A QoS 1/2 message is acknowledged to the broker it came from only once the other broker
+ * has acknowledged the copy forwarded to it; until then it stays in the first broker's session,
+ * which sends it again if the bridge goes (even by kill -9). So the messages crossing live in the
+ * brokers, never only in this process; while a side is down, what arrives from the other waits
+ * here, unacknowledged, and goes once the side is back.
  */
 import type { Client, PublishOptions } from '../client/index.js';
 import type { BridgeConfig } from '../config/broker-config.js';
@@ -14,6 +17,7 @@ import { Link } from './link.js';
 import {
   BRIDGE_INFLIGHT,
   dialTarget,
+  exceedsMaxPacketSize,
   localCleanSession,
   localClientId,
   notificationTopic,
@@ -29,16 +33,22 @@ interface Pending {
   payload: Buffer;
   options: PublishOptions;
   rule: number;
+  /** Acknowledges the message to the broker it came from. */
+  ack: () => void;
 }
 
-/** While a side is down, at most this many messages wait for it (per direction). */
-const HOLD_LIMIT = 1_000_000;
+/**
+ * While a side is down, at most this many QoS 0 messages wait for it (per direction). QoS 1/2
+ * ones are bounded by what the other broker sends before the bridge acknowledges any.
+ */
+const HOLD_LIMIT = 100_000;
 
 /** One direction: publishes to a side through whichever Client is up, holding messages meanwhile. */
 class Outbox {
   private client: Client | undefined;
   private readonly held: Pending[] = [];
-  dropped = 0;
+  /** Publishes handed to a Client and not yet settled, so a stop can wait for their acknowledgements. */
+  private unsettled = 0;
 
   constructor(
     private readonly counts: number[],
@@ -57,23 +67,41 @@ class Outbox {
   send(p: Pending): void {
     const client = this.client;
     if (client === undefined) {
-      if (this.held.length >= HOLD_LIMIT) {
-        this.dropped++;
-        return;
-      }
-      this.held.push(p);
+      if (p.options.qos !== 0 || this.held.length < HOLD_LIMIT) this.held.push(p);
       return;
     }
+    this.unsettled++;
     client.publish(p.topic, p.payload, p.options).then(
-      () => this.counts[p.rule]!++,
+      () => {
+        this.unsettled--;
+        this.counts[p.rule]!++;
+        p.ack();
+      },
       (err: unknown) => {
-        // The Client died with it in flight: send it again through the next one.
-        if (err instanceof ConnectionError) this.send(p);
-        else this.log(`message to '${p.topic}' dropped: ${(err as Error).message}`);
+        this.unsettled--;
+        // The Client closed before sending it (what it had sent, its session sends again): the
+        // next Client takes it. Held, not sent again at once, should this one still be attached.
+        if (err instanceof ConnectionError) {
+          if (this.client === client) this.held.push(p);
+          else this.send(p);
+          return;
+        }
+        // Refused for good: holding it back would only stop every later acknowledgement.
+        this.log(`message to '${p.topic}' dropped: ${(err as Error).message}`);
+        p.ack();
       },
     );
   }
+
+  /** Resolves once every publish handed to a Client has settled, or after `ms`. */
+  async drained(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (this.unsettled > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  }
 }
+
+/** How long a stop waits for the other side to acknowledge what was already forwarded. */
+const DRAIN_MS = 3000;
 
 export class StandaloneBridge {
   readonly map: TopicMap;
@@ -85,6 +113,7 @@ export class StandaloneBridge {
   private readonly local: Link;
   private readonly remote: Link;
   private readonly v5: boolean;
+  private readonly log: BridgeLog;
 
   constructor(
     readonly config: BridgeConfig,
@@ -95,9 +124,9 @@ export class StandaloneBridge {
     this.forwardedOut = config.topics.map(() => 0);
     this.forwardedIn = config.topics.map(() => 0);
     this.v5 = protocolVersionOf(config) === 5;
-    const note = (message: string) => log(`bridge ${config.name}: ${message}`);
-    this.toRemote = new Outbox(this.forwardedOut, note);
-    this.toLocal = new Outbox(this.forwardedIn, note);
+    this.log = (message: string) => log(`bridge ${config.name}: ${message}`);
+    this.toRemote = new Outbox(this.forwardedOut, this.log);
+    this.toLocal = new Outbox(this.forwardedIn, this.log);
     const common = {
       restartTimeout: config.restartTimeout,
       once: config.startType === 'once',
@@ -110,12 +139,12 @@ export class StandaloneBridge {
         label: `bridge ${config.name} (remote)`,
         targets: config.addresses.map((a) => dialTarget(config, a)),
         roundRobin: config.roundRobin,
-        client: { ...remoteOptions, offlineQueueLimit: HOLD_LIMIT },
+        client: remoteOptions,
       },
       {
         up: (client) => this.remoteUp(client),
-        down: (_reason, client, final) => this.sideDown('remote', client, final),
-        message: (packet) => this.fromRemote(packet),
+        down: (_reason, client) => this.sideDown('remote', client),
+        message: (packet, ack) => this.fromRemote(packet, ack),
       },
     );
     const localOptions = {
@@ -124,7 +153,6 @@ export class StandaloneBridge {
       clean: localCleanSession(config),
       keepalive: config.keepaliveInterval,
       bridge: remoteOptions.bridge,
-      offlineQueueLimit: HOLD_LIMIT,
       maxInflight: BRIDGE_INFLIGHT,
       ...(config.localUsername !== undefined ? { username: config.localUsername } : {}),
       ...(config.localPassword !== undefined ? { password: config.localPassword } : {}),
@@ -140,8 +168,8 @@ export class StandaloneBridge {
       },
       {
         up: (client) => this.localUp(client),
-        down: (_reason, client, final) => this.sideDown('local', client, final),
-        message: (packet) => this.fromLocal(packet),
+        down: (_reason, client) => this.sideDown('local', client),
+        message: (packet, ack) => this.fromLocal(packet, ack),
       },
     );
   }
@@ -151,7 +179,12 @@ export class StandaloneBridge {
     this.remote.start();
   }
 
+  /**
+   * Stops after what was forwarded is acknowledged on the other side and so acknowledged to its
+   * source: a message acknowledged on neither side would be forwarded again by the next run.
+   */
   async stop(): Promise<void> {
+    await Promise.all([this.toRemote.drained(DRAIN_MS), this.toLocal.drained(DRAIN_MS)]);
     await Promise.all([this.local.stop(), this.remote.stop()]);
   }
 
@@ -188,10 +221,10 @@ export class StandaloneBridge {
     this.toRemote.attach(client);
   }
 
-  /** A reconnecting Client keeps taking messages (its offline queue); a closed one no longer can. */
-  private sideDown(side: 'local' | 'remote', client: Client, final: boolean): void {
+  /** Until the side is up again, messages for it wait in its Outbox. */
+  private sideDown(side: 'local' | 'remote', client: Client): void {
     this.state[side] = false;
-    if (final) (side === 'local' ? this.toLocal : this.toRemote).detach(client);
+    (side === 'local' ? this.toLocal : this.toRemote).detach(client);
     const local = this.local.connected;
     if (side === 'remote' && local) this.notify(local, '0');
   }
@@ -201,17 +234,28 @@ export class StandaloneBridge {
     client.publish(notificationTopic(this.config), state, { qos: 1, retain: true }).catch(() => undefined);
   }
 
-  private fromLocal(packet: PublishPacket): void {
+  private fromLocal(packet: PublishPacket, ack: () => void): void {
     const crossing = this.map.toRemote(packet.topic);
-    if (crossing === undefined) return;
+    if (crossing === undefined) {
+      ack();
+      return;
+    }
+    if (exceedsMaxPacketSize(this.config, crossing.topic, packet.payload)) {
+      this.log(`dropped a message on '${packet.topic}' larger than bridge_max_packet_size.`);
+      ack();
+      return;
+    }
     const retain = packet.retain && this.config.outgoingRetain;
-    this.toRemote.send(this.pending(packet, crossing.topic, crossing.qos, retain, crossing.rule));
+    this.toRemote.send(this.pending(packet, crossing.topic, crossing.qos, retain, crossing.rule, ack));
   }
 
-  private fromRemote(packet: PublishPacket): void {
+  private fromRemote(packet: PublishPacket, ack: () => void): void {
     const crossing = this.map.toLocal(packet.topic);
-    if (crossing === undefined) return;
-    this.toLocal.send(this.pending(packet, crossing.topic, crossing.qos, packet.retain, crossing.rule));
+    if (crossing === undefined) {
+      ack();
+      return;
+    }
+    this.toLocal.send(this.pending(packet, crossing.topic, crossing.qos, packet.retain, crossing.rule, ack));
   }
 
   private pending(
@@ -220,12 +264,13 @@ export class StandaloneBridge {
     ruleQos: QoS,
     retain: boolean,
     rule: number,
+    ack: () => void,
   ): Pending {
     const options: PublishOptions = { qos: Math.min(packet.qos, ruleQos) as QoS, retain };
     if (this.v5 && packet.properties) {
       const { topicAlias: _alias, subscriptionIdentifiers: _ids, ...properties } = packet.properties;
       options.properties = properties;
     }
-    return { topic, payload: packet.payload, options, rule };
+    return { topic, payload: packet.payload, options, rule, ack };
   }
 }

@@ -8,7 +8,12 @@ export interface AccessControl {
   readonly allowsAnonymous: boolean;
   /** An ACL is in force: deliveries must be checked. */
   readonly hasAcl: boolean;
-  authenticate(request: { clientId: string; username?: string; password?: Buffer }): Promise<AuthResult>;
+  /** Synchronous when no password needs checking (anonymous clients, no password file). */
+  authenticate(request: {
+    clientId: string;
+    username?: string;
+    password?: Buffer;
+  }): AuthResult | Promise<AuthResult>;
   canPublish(clientId: string, username: string | undefined, topic: string): boolean;
   canSubscribe(clientId: string, username: string | undefined, filter: string): boolean;
   canReceive(clientId: string, username: string | undefined, topic: string): boolean;

@@ -5,12 +5,14 @@ import type { QoS } from '../protocol/types.js';
 import { parseSharedFilter } from '../topics/validate.js';
 import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
+import type { ClusterHooks } from './cluster-hooks.js';
 import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
+import { IdleCollector } from './idle-gc.js';
 import { type Listener, openListener } from './listeners.js';
 import { BrokerLog } from './log.js';
 import { Message } from './message.js';
 import { type RetainedMessages, RetainedStore } from './retained.js';
-import { Router, type SubscriptionIndex } from './router.js';
+import { type DeliveryPlan, Router, type SubscriptionIndex } from './router.js';
 import { type Outgoing, Session, type Subscription } from './session.js';
 import { BrokerStats } from './stats.js';
 import { MEMORY_STORE, openStore, type Store } from './store/index.js';
@@ -28,7 +30,8 @@ export class Broker {
   readonly stats = new BrokerStats();
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<Connection>();
-  readonly router: SubscriptionIndex = new Router();
+  /** Replaced in start() by a cluster's, which also tells the other nodes. */
+  router: SubscriptionIndex = new Router();
   readonly retained: RetainedMessages = new RetainedStore();
   /** Durable state (persistence on) or the no-op memory store; replaced in start(). */
   store: Store = MEMORY_STORE;
@@ -40,10 +43,13 @@ export class Broker {
   /** Wills waiting out their delay, by client id. */
   readonly pendingWills = new Map<string, { message: Message; at: number }>();
   private autoIdCounter = 0;
+  private readonly idleCollector = new IdleCollector();
   private publishingLog = false;
   private readonly dropLoggedAt = new WeakMap<Session, number>();
   /** See qos0BacklogLimit. */
   readonly qos0Backlog: number;
+  /** The other nodes, with --cluster; set in start() before any client can connect. */
+  cluster: ClusterHooks | undefined;
   /** Bridges declared in the configuration, running inside this broker. */
   private bridges:
     | { stop(): Promise<void>; reload(configs: BrokerConfig['bridges']): Promise<void> }
@@ -81,6 +87,10 @@ export class Broker {
     );
     this.access = await openAccess(this.config, this.log);
     await this.openStore();
+    if (this.config.cluster) {
+      const { joinCluster } = await import('../cluster/index.js');
+      this.cluster = await joinCluster(this, this.config.cluster);
+    }
     const local = this.config.listeners.every(
       (l) => l.host === '127.0.0.1' || l.host === '::1' || l.unixSocketPath,
     );
@@ -120,6 +130,7 @@ export class Broker {
     for (const conn of [...this.connections])
       conn.disconnectWith(ReasonCode.ServerShuttingDown, 'server shutting down');
     await Promise.all(this.listeners.map((l) => l.close()));
+    await this.cluster?.stop();
     this.store.close();
     this.log.close();
   }
@@ -208,15 +219,28 @@ export class Broker {
     return `${this.config.autoIdPrefix}${Date.now().toString(16)}-${rand}-${this.autoIdCounter.toString(16)}`;
   }
 
-  /** Routes one message to every matching subscriber; stores or clears it when retained. */
+  /**
+   * Routes one message to every matching subscriber, here and on the other nodes of a cluster;
+   * stores or clears it when retained. Returns how many sessions and nodes it went to.
+   */
   publish(message: Message): number {
     if (message.retain && this.config.retainAvailable) {
       this.retained.set(message);
       this.store.retained(message);
     }
+    const delivered = this.route(message, true, undefined);
+    return this.cluster === undefined ? delivered : delivered + this.cluster.forward(message);
+  }
+
+  /**
+   * Delivers a message to the sessions of this node: to plain subscribers when `plain`, and to
+   * share groups: every group when `groups` is undefined, else only the groups it names (a
+   * message another node forwarded here for those groups).
+   */
+  route(message: Message, plain: boolean, groups: readonly string[] | undefined): number {
     const plan = this.router.plan(message.topic);
     let delivered = 0;
-    const targets = plan.targets;
+    const targets = plain ? plan.targets : NO_TARGETS;
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i]!;
       const session = t.session;
@@ -228,6 +252,12 @@ export class Broker {
       delivered++;
     }
     for (const group of plan.shared) {
+      if (
+        groups === undefined
+          ? this.cluster?.sharedElsewhere(group.key, message.topic)
+          : !groups.includes(group.key)
+      )
+        continue;
       const member = this.router.pickShared(group);
       if (!member || !this.mayReceive(member.session, message.topic)) continue;
       const qos = Math.min(message.qos, member.qos) as QoS;
@@ -405,10 +435,7 @@ export class Broker {
 
   destroySession(session: Session): void {
     this.store.sessionDestroyed(session);
-    for (const sub of session.subscriptions.values()) this.router.remove(sub);
-    session.subscriptions.clear();
-    session.queue.clear();
-    session.inflight.clear();
+    for (const sub of session.clear()) this.router.remove(sub);
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }
 
@@ -417,6 +444,7 @@ export class Broker {
     if (!this.connections.delete(conn)) return;
     const session = conn.session;
     if (session === undefined) return;
+    this.cluster?.willDone(conn.clientId, conn);
     if (conn.will) this.scheduleWill(conn, session);
     if (session.outlet !== conn) return;
     if (this.log.connectionMessages) {
@@ -491,6 +519,7 @@ export class Broker {
   /** Once a second: keep alive, CONNECT timeout, session expiry, delayed wills. */
   private sweep(): void {
     const now = Date.now();
+    this.idleCollector.tick(this.stats.connectionsTotal);
     for (const conn of this.connections) {
       if (conn.state === State.AwaitingConnect) {
         if (now - conn.lastReceived > CONNECT_TIMEOUT_MS) conn.close('no CONNECT in time');
@@ -525,6 +554,8 @@ export class Broker {
     return shared ? { group: shared.group, filter: shared.filter } : { group: '', filter };
   }
 }
+
+const NO_TARGETS: DeliveryPlan['targets'] = [];
 
 /** mosquitto closes sockets that send no CONNECT within about ten seconds. */
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -71,14 +71,36 @@ function certificateUsername(socket: tls.TLSSocket, settings: TlsSettings): stri
   return undefined;
 }
 
-function peerOf(socket: net.Socket, listenerPort: number, index: number, config: ListenerConfig): Peer {
-  return {
-    address: socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unix',
-    port: socket.remotePort ?? 0,
-    listenerPort,
-    listenerIndex: index,
-    mountPoint: config.mountPoint,
-  };
+/**
+ * What a listener knows about a socket. The remote address costs a getpeername() call and about
+ * 100 bytes per connection, so it is read only when something asks for it, usually a log line.
+ */
+class SocketPeer implements Peer {
+  certificateUsername?: string;
+  private remote: { address: string; port: number } | undefined;
+
+  constructor(
+    private readonly socket: net.Socket,
+    readonly listenerPort: number,
+    readonly listenerIndex: number,
+    readonly mountPoint: string | undefined,
+  ) {}
+
+  get address(): string {
+    return this.resolve().address;
+  }
+
+  get port(): number {
+    return this.resolve().port;
+  }
+
+  private resolve(): { address: string; port: number } {
+    this.remote ??= {
+      address: this.socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unix',
+      port: this.socket.remotePort ?? 0,
+    };
+    return this.remote;
+  }
 }
 
 /** Opens one listener of any kind: TCP, TLS, WebSocket (ws or wss) or a unix socket. */
@@ -94,7 +116,7 @@ export async function openListener(
 
   const onTcp = (socket: net.Socket) => {
     socket.setNoDelay(true);
-    const peer = peerOf(socket, boundPort, index, config);
+    const peer = new SocketPeer(socket, boundPort, index, config.mountPoint);
     if (socket instanceof tls.TLSSocket && config.tls)
       peer.certificateUsername = certificateUsername(socket, config.tls);
     accept(socket, peer);
@@ -125,7 +147,7 @@ export async function openListener(
       const stream = createWebSocketStream(ws);
       const raw = req.socket;
       raw.setNoDelay(true);
-      const peer = peerOf(raw, boundPort, index, config);
+      const peer = new SocketPeer(raw, boundPort, index, config.mountPoint);
       if (raw instanceof tls.TLSSocket && config.tls)
         peer.certificateUsername = certificateUsername(raw, config.tls);
       stream.on('error', () => stream.destroy());

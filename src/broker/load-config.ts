@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { type BrokerConfig, defaultBrokerConfig, defaultListener } from '../config/broker-config.js';
+import {
+  type BrokerConfig,
+  defaultBrokerConfig,
+  defaultClusterSettings,
+  defaultListener,
+} from '../config/broker-config.js';
 import { ConfigError } from '../errors.js';
 
 export interface BrokerConfigRequest {
@@ -7,6 +12,8 @@ export interface BrokerConfigRequest {
   ports: number[];
   verbose: boolean;
   persistenceDir?: string;
+  /** --cluster: the Redis URL; other cluster settings come from the config file. */
+  clusterUrl?: string;
   /** Re-roots absolute paths of a config (tests run the course's configs unchanged). */
   pathPrefix?: string;
 }
@@ -46,6 +53,9 @@ export async function loadBrokerConfig(req: BrokerConfigRequest): Promise<Broker
   if (req.verbose) config.log = { ...config.log, verbose: true };
   if (req.persistenceDir !== undefined) {
     config.persistence = { ...config.persistence, enabled: true, location: req.persistenceDir };
+  }
+  if (req.clusterUrl !== undefined) {
+    config.cluster = { ...(config.cluster ?? defaultClusterSettings(req.clusterUrl)), url: req.clusterUrl };
   }
   return config;
 }

@@ -92,8 +92,9 @@ export class BrokerLog {
     return this.enabled.has(level);
   }
 
+  /** Whether to log connects and disconnects: asked first, so a silent log formats no line for them. */
   get connectionMessages(): boolean {
-    return this.settings.connectionMessages;
+    return this.settings.connectionMessages && this.enabled.has('notice');
   }
 
   debug(msg: string): void {

@@ -42,35 +42,53 @@ const EMPTY_PLAN: DeliveryPlan = { targets: [], shared: [] };
 const PLAN_CACHE_LIMIT = 20_000;
 
 /**
- * Maps a topic to the sessions that receive it. Plans are computed once per topic and cached
- * until the subscriptions change, so routing a PUBLISH to a known topic allocates nothing.
+ * The cached topics, one node per topic level: the mirror image of the subscription trie, searched
+ * with a filter, so that a changed filter finds the plans it affects by walking only the branches
+ * it can match.
+ */
+interface TopicNode {
+  children: Map<string, TopicNode> | undefined;
+  /** The cached topic that ends at this node. */
+  topic: string | undefined;
+}
+
+function isEmptyNode(node: TopicNode): boolean {
+  return node.topic === undefined && node.children === undefined;
+}
+
+/**
+ * Maps a topic to the sessions that receive it. Plans are computed once per topic and cached, so
+ * routing a PUBLISH to a known topic allocates nothing. A subscription change drops only the
+ * plans of the topics its filter matches: a storm of clients each subscribing to its own topic
+ * leaves every other plan warm.
  */
 export class Router implements SubscriptionIndex {
   private readonly trie = new SubscriptionTrie<Subscription>();
+  /** In insertion order, so the first entry is the oldest when the cache is full. */
   private readonly plans = new Map<string, DeliveryPlan>();
+  private readonly cached: TopicNode = { children: undefined, topic: undefined };
   private readonly roundRobin = new Map<string, number>();
-  private count = 0;
 
   get size(): number {
-    return this.count;
+    return this.trie.size;
   }
 
   add(sub: Subscription): void {
-    if (this.trie.add(sub.matchFilter, keyOf(sub), sub)) this.count++;
-    this.plans.clear();
+    this.trie.add(sub.matchFilter, keyOf(sub), sub);
+    this.invalidate(sub.matchFilter);
   }
 
   remove(sub: Subscription): void {
-    if (this.trie.remove(sub.matchFilter, keyOf(sub))) this.count--;
-    this.plans.clear();
+    if (this.trie.remove(sub.matchFilter, keyOf(sub))) this.invalidate(sub.matchFilter);
   }
 
   plan(topic: string): DeliveryPlan {
     let plan = this.plans.get(topic);
     if (plan === undefined) {
       plan = this.build(topic);
-      if (this.plans.size >= PLAN_CACHE_LIMIT) this.plans.clear();
+      if (this.plans.size >= PLAN_CACHE_LIMIT) this.forget(this.plans.keys().next().value!);
       this.plans.set(topic, plan);
+      this.index(topic);
     }
     return plan;
   }
@@ -89,6 +107,92 @@ export class Router implements SubscriptionIndex {
       fallback ??= member;
     }
     return fallback;
+  }
+
+  private index(topic: string): void {
+    let node = this.cached;
+    for (const level of topic.split('/')) {
+      node.children ??= new Map();
+      let next = node.children.get(level);
+      if (next === undefined) {
+        next = { children: undefined, topic: undefined };
+        node.children.set(level, next);
+      }
+      node = next;
+    }
+    node.topic = topic;
+  }
+
+  /** Drops one cached topic and prunes the branch it leaves empty. */
+  private forget(topic: string): void {
+    this.plans.delete(topic);
+    const levels = topic.split('/');
+    const path: TopicNode[] = [this.cached];
+    for (const level of levels) {
+      const next = path[path.length - 1]!.children?.get(level);
+      if (next === undefined) return;
+      path.push(next);
+    }
+    path[levels.length]!.topic = undefined;
+    for (let i = levels.length; i > 0 && isEmptyNode(path[i]!); i--) {
+      const parent = path[i - 1]!;
+      parent.children!.delete(levels[i - 1]!);
+      if (parent.children!.size === 0) parent.children = undefined;
+    }
+  }
+
+  /** Drops the plans of exactly the cached topics that filter matches. */
+  private invalidate(filter: string): void {
+    if (this.plans.size === 0) return;
+    this.dropMatching(this.cached, filter.split('/'), 0);
+  }
+
+  private dropMatching(node: TopicNode, levels: string[], depth: number): void {
+    if (depth === levels.length) {
+      this.dropTopic(node);
+      return;
+    }
+    const level = levels[depth]!;
+    if (level === '#') {
+      // `a/#` also matches `a`; `#` alone matches every topic not starting with $ [MQTT-4.7.2-1].
+      this.dropTopic(node);
+      this.dropBelow(node, depth === 0);
+      return;
+    }
+    const children = node.children;
+    if (children === undefined) return;
+    if (level === '+') {
+      for (const [key, child] of children) {
+        if (depth === 0 && key.charCodeAt(0) === 36 /* $ */) continue;
+        this.dropMatching(child, levels, depth + 1);
+        if (isEmptyNode(child)) children.delete(key);
+      }
+    } else {
+      const child = children.get(level);
+      if (child === undefined) return;
+      this.dropMatching(child, levels, depth + 1);
+      if (isEmptyNode(child)) children.delete(level);
+    }
+    if (children.size === 0) node.children = undefined;
+  }
+
+  private dropTopic(node: TopicNode): void {
+    if (node.topic === undefined) return;
+    this.plans.delete(node.topic);
+    node.topic = undefined;
+  }
+
+  /** Drops every cached topic below node, except the $ topics at the first level when asked to. */
+  private dropBelow(node: TopicNode, keepDollar: boolean): void {
+    const children = node.children;
+    if (children === undefined) return;
+    for (const [key, child] of children) {
+      if (keepDollar && key.charCodeAt(0) === 36 /* $ */) continue;
+      this.dropTopic(child);
+      this.dropBelow(child, false);
+      children.delete(key);
+    }
+    if (children.size === 0) node.children = undefined;
   }
 
   private build(topic: string): DeliveryPlan {

@@ -61,14 +61,9 @@ export interface SessionOutlet {
  * subscriptions, QoS 1/2 messages in flight or queued, and inbound QoS 2 packet ids.
  */
 export class Session {
-  readonly subscriptions = new Map<string, Subscription>();
-  /** Outgoing QoS 1/2 in flight, by packet id, in send order. */
-  readonly inflight = new Map<number, Outgoing>();
   /** Waiting for a place in the inflight window, or for the client to come back. */
   readonly queue = new Fifo<Outgoing>();
   queuedBytes = 0;
-  /** Inbound QoS 2 packet ids whose PUBREL has not come yet: a resent PUBLISH is not delivered twice. */
-  readonly inboundQos2 = new Set<number>();
   outlet: SessionOutlet | undefined;
   /** Username of the current or last connection, for ACL checks while offline. */
   username: string | undefined;
@@ -84,9 +79,53 @@ export class Session {
   expiresAt = 0;
   /** Row of the session in the durable store; 0 while it is not stored (persistence off, or expiry 0). */
   storeId = 0;
+  /**
+   * Ids in use by another party of the session, never given to a delivery: an in-broker bridge
+   * sends deliveries to its remote under their own ids, and its own packets under others.
+   */
+  packetIdTaken: ((id: number) => boolean) | undefined;
   private nextPacketId = 1;
+  /*
+   * Made on first use: an empty Map or Set costs about 150 bytes, and most sessions (idle
+   * devices, QoS 0 publishers) never need some of them.
+   */
+  private subscriptionMap: Map<string, Subscription> | undefined;
+  private inflightMap: Map<number, Outgoing> | undefined;
+  private inboundSet: Set<number> | undefined;
 
   constructor(readonly clientId: string) {}
+
+  /** By filter as the client sent it. */
+  get subscriptions(): Map<string, Subscription> {
+    this.subscriptionMap ??= new Map();
+    return this.subscriptionMap;
+  }
+
+  /** Outgoing QoS 1/2 in flight, by packet id, in send order. */
+  get inflight(): Map<number, Outgoing> {
+    this.inflightMap ??= new Map();
+    return this.inflightMap;
+  }
+
+  /** Inbound QoS 2 packet ids whose PUBREL has not come yet: a resent PUBLISH is not delivered twice. */
+  get inboundQos2(): Set<number> {
+    this.inboundSet ??= new Set();
+    return this.inboundSet;
+  }
+
+  /** How many deliveries are in flight, without making the map for a session that has none. */
+  get inflightCount(): number {
+    return this.inflightMap?.size ?? 0;
+  }
+
+  /** Ends the session's state: forgets its subscriptions (returned) and every queued and in-flight message. */
+  clear(): Iterable<Subscription> {
+    const subscriptions = this.subscriptionMap?.values() ?? [];
+    this.subscriptionMap = undefined;
+    this.inflightMap = undefined;
+    this.queue.clear();
+    return subscriptions;
+  }
 
   get connected(): boolean {
     return this.outlet !== undefined;
@@ -97,7 +136,7 @@ export class Session {
     for (let i = 0; i < 65535; i++) {
       const id = this.nextPacketId;
       this.nextPacketId = id === 65535 ? 1 : id + 1;
-      if (!this.inflight.has(id)) return id;
+      if (!this.inflight.has(id) && !this.packetIdTaken?.(id)) return id;
     }
     throw new Error(`session ${this.clientId} has no free packet identifier`);
   }

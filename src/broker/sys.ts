@@ -43,7 +43,7 @@ export class SysTopics {
     for (const session of b.sessions.values()) {
       queued += session.queue.length;
       queuedBytes += session.queuedBytes;
-      inflight += session.inflight.size;
+      inflight += session.inflightCount;
     }
     const heap = process.memoryUsage().heapUsed;
     this.heapMax = Math.max(this.heapMax, heap);

@@ -31,24 +31,39 @@ import { dial } from '../transport/dial.js';
 import type { Transport } from '../transport/transport.js';
 import { backoffDelay } from './backoff.js';
 import type { ClientOptions } from './options.js';
-import { PacketIds } from './packet-ids.js';
+import type { PacketIds } from './packet-ids.js';
+import { ClientSession, type Deferred, type OutgoingFlow, type PublishResult } from './session.js';
 
 export interface PublishOptions {
   qos?: QoS;
   retain?: boolean;
   /** MQTT 5.0 PUBLISH properties. */
   properties?: Properties;
+  /**
+   * QoS 1/2: send under this packet id rather than one the session picks, for a caller that keeps
+   * its own durable record of the session (the in-broker bridge: its broker session's deliveries)
+   * and so resumes flows an earlier process began. The id must be free in the session; the
+   * session's `reserved` ids are the way to keep it so.
+   */
+  packetId?: number;
+  /** With packetId: the PUBLISH may have been sent before, so it carries DUP. */
+  dup?: boolean;
+  /** With packetId, QoS 2: the broker's PUBREC came before, so only PUBREL is due. */
+  released?: boolean;
+  /** QoS 2: called when the broker's PUBREC comes, for a caller that records the flow's progress. */
+  onPubrec?: () => void;
 }
 
-/** How the broker answered a publish; QoS 0 resolves with reasonCode 0 once the bytes left. */
-export interface PublishResult {
-  reasonCode: number;
-  properties?: Properties;
-}
+export type { PublishResult } from './session.js';
 
 export interface ClientEvents {
-  /** Every PUBLISH from the broker, once (QoS 2 duplicates are dropped), topic aliases resolved. */
-  message: [packet: PublishPacket];
+  /**
+   * Every PUBLISH from the broker, once (QoS 2 duplicates are dropped), topic aliases resolved.
+   * `ack` sends its PUBACK or PUBREC: with options.manualAck the listener must call it once the
+   * message is safe (a no-op for QoS 0 and after the first call); otherwise the client calls it
+   * after the listeners ran.
+   */
+  message: [packet: PublishPacket, ack: () => void];
   /** A CONNACK accepted a connection (the first and every reconnect). */
   connect: [connack: ConnackPacket];
   /** The connection was lost and a reconnect is scheduled in `delayMs`. */
@@ -61,19 +76,11 @@ export interface ClientEvents {
 
 type State = 'connecting' | 'connected' | 'reconnecting' | 'ending' | 'closed';
 
-interface Deferred<T> {
-  resolve(value: T): void;
-  reject(err: Error): void;
-}
-
-interface Outgoing extends Deferred<PublishResult> {
-  packet: PublishPacket;
-  /** 'ack' waits for PUBACK/PUBREC, 'comp' for PUBCOMP after our PUBREL. */
-  waiting: 'ack' | 'comp';
-}
-
 interface Queued extends Deferred<PublishResult> {
   packet: PublishPacket;
+  /** PublishOptions.released: PUBREL, not the PUBLISH, goes once it leaves the queue. */
+  released: boolean;
+  onPubrec: (() => void) | undefined;
 }
 
 interface Request extends Deferred<number[]> {
@@ -100,12 +107,11 @@ export class Client extends EventEmitter<ClientEvents> {
 
   private state: State = 'connecting';
   private transport: Transport | undefined;
-  private readonly ids = new PacketIds();
-  private readonly outgoing = new Map<number, Outgoing>();
+  /** Publishes in flight and inbound acknowledgements due: options.session, or the client's own. */
+  private readonly session: ClientSession;
   private readonly queue: Queued[] = [];
   private readonly requests = new Map<number, Request>();
-  /** Inbound QoS 2 packet ids between PUBLISH and PUBREL: their redeliveries are not emitted again. */
-  private readonly inboundQos2 = new Set<number>();
+  private readonly sendAck = (packet: AckPacket) => this.send(packet);
   private readonly topicAliases = new Map<number, string>();
   private window = 0xffff;
   private serverMaxPacket = Infinity;
@@ -125,6 +131,15 @@ export class Client extends EventEmitter<ClientEvents> {
     this.protocolVersion = options.protocolVersion ?? 4;
     this.clientId = options.clientId || defaultClientId();
     this.window = Math.max(1, Math.min(options.maxInflight ?? 0xffff, 0xffff));
+    this.session = options.session ?? new ClientSession();
+  }
+
+  private get ids(): PacketIds {
+    return this.session.ids;
+  }
+
+  private get outgoing(): Map<number, OutgoingFlow> {
+    return this.session.outgoing;
   }
 
   /** Shorthand for `new Client(options)` then connect(). */
@@ -143,6 +158,12 @@ export class Client extends EventEmitter<ClientEvents> {
     return this.outgoing.size + this.queue.length;
   }
 
+  /** How many more QoS 1/2 publishes would go on the wire at once rather than wait in the queue. */
+  get sendQuota(): number {
+    if (this.state !== 'connected') return 0;
+    return Math.max(0, this.window - this.outgoing.size - this.queue.length);
+  }
+
   /**
    * Publishes and resolves when the flow completes: PUBACK (QoS 1), PUBCOMP (QoS 2), or the bytes
    * handed to the OS (QoS 0). Waits while the inflight window is full; while reconnecting, waits in
@@ -155,7 +176,7 @@ export class Client extends EventEmitter<ClientEvents> {
       payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
       qos: options.qos ?? 0,
       retain: options.retain ?? false,
-      dup: false,
+      dup: options.dup ?? false,
     };
     if (options.properties && this.protocolVersion === 5) packet.properties = options.properties;
     return new Promise<PublishResult>((resolve, reject) => {
@@ -164,7 +185,20 @@ export class Client extends EventEmitter<ClientEvents> {
       if (this.state !== 'connected' && this.queue.length >= (this.options.offlineQueueLimit ?? 10_000)) {
         return reject(new ConnectionError('offline queue is full while reconnecting'));
       }
-      this.queue.push({ packet, resolve, reject });
+      if (options.packetId !== undefined) {
+        if (packet.qos === 0 || !this.ids.claim(options.packetId))
+          return reject(
+            new Error(`packet id ${options.packetId} is not free for a QoS ${packet.qos} publish`),
+          );
+        packet.packetId = options.packetId;
+      }
+      this.queue.push({
+        packet,
+        released: options.released === true && packet.qos === 2,
+        onPubrec: options.onPubrec,
+        resolve,
+        reject,
+      });
       this.pump();
     });
   }
@@ -389,7 +423,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.serverMaxPacket = props.maximumPacketSize ?? Infinity;
     this.keepaliveMs = (props.serverKeepAlive ?? this.options.keepalive ?? 60) * 1000;
     this.topicAliases.clear();
-    if (!connack.sessionPresent) this.inboundQos2.clear();
+    this.session.connected(connack.sessionPresent, this.sendAck);
     transport.once('close', () => this.onClose(transport));
     this.scheduleKeepalive();
     this.resend(connack.sessionPresent);
@@ -413,6 +447,7 @@ export class Client extends EventEmitter<ClientEvents> {
   private onClose(transport: Transport): void {
     if (transport !== this.transport) return;
     this.stopKeepalive();
+    this.session.disconnected(this.sendAck);
     if (this.state === 'ending' || this.state === 'closed') return;
     const reason = this.lostReason ?? new ConnectionError('connection closed by the broker');
     const reconnect = this.options.reconnect;
@@ -460,11 +495,21 @@ export class Client extends EventEmitter<ClientEvents> {
     this.state = 'closed';
     this.stopKeepalive();
     clearTimeout(this.reconnectTimer);
+    this.session.disconnected(this.sendAck);
     const failure = error ?? new ConnectionError('client closed');
-    for (const entry of this.outgoing.values()) entry.reject(failure);
-    for (const entry of this.queue) entry.reject(failure);
-    for (const request of this.requests.values()) request.reject(failure);
-    this.outgoing.clear();
+    // A session handed in outlives this client: the next Client with it completes these flows.
+    if (this.options.session === undefined) {
+      for (const entry of this.outgoing.values()) entry.reject(failure);
+      this.outgoing.clear();
+    }
+    for (const entry of this.queue) {
+      if (entry.packet.packetId !== undefined) this.ids.release(entry.packet.packetId);
+      entry.reject(failure);
+    }
+    for (const [id, request] of this.requests) {
+      this.ids.release(id);
+      request.reject(failure);
+    }
     this.queue.length = 0;
     this.requests.clear();
     this.notifyIdle();
@@ -508,7 +553,7 @@ export class Client extends EventEmitter<ClientEvents> {
       const { packet } = next;
       if (packet.qos > 0 && this.outgoing.size >= this.window) return;
       this.queue.shift();
-      if (!this.fits(next)) continue;
+      if (!next.released && !this.fits(next)) continue;
       if (packet.qos === 0) {
         this.sendPublish(packet, (err) =>
           err
@@ -517,13 +562,19 @@ export class Client extends EventEmitter<ClientEvents> {
         );
         continue;
       }
-      const id = this.ids.take();
+      const id = packet.packetId ?? this.ids.take();
       if (id === undefined) {
         this.queue.unshift(next);
         return;
       }
       packet.packetId = id;
-      this.outgoing.set(id, { ...next, packet, waiting: 'ack' });
+      const { resolve, reject, onPubrec } = next;
+      if (next.released) {
+        this.outgoing.set(id, { packet, resolve, reject, onPubrec, waiting: 'comp' });
+        this.send({ type: 'pubrel', packetId: id });
+        continue;
+      }
+      this.outgoing.set(id, { packet, resolve, reject, onPubrec, waiting: 'ack' });
       this.sendPublish(packet);
     }
     if (this.queue.length === 0 && this.outgoing.size === 0) this.notifyIdle();
@@ -534,6 +585,7 @@ export class Client extends EventEmitter<ClientEvents> {
     if (this.serverMaxPacket === Infinity) return true;
     const size = entry.packet.payload.length + Buffer.byteLength(entry.packet.topic) + 16;
     if (size <= this.serverMaxPacket) return true;
+    if (entry.packet.packetId !== undefined) this.ids.release(entry.packet.packetId);
     entry.reject(
       new RejectedError(
         `publish to '${entry.packet.topic}' exceeds the broker's maximum packet size ${this.serverMaxPacket}`,
@@ -650,23 +702,14 @@ export class Client extends EventEmitter<ClientEvents> {
         packet.topic = topic;
       }
     }
-    if (packet.qos === 0) {
-      this.emit('message', packet);
-    } else if (packet.qos === 1) {
-      this.emit('message', packet);
-      this.send({ type: 'puback', packetId: packet.packetId! });
-    } else {
-      const id = packet.packetId!;
-      if (!this.inboundQos2.has(id)) {
-        this.inboundQos2.add(id);
-        this.emit('message', packet);
-      }
-      this.send({ type: 'pubrec', packetId: id });
-    }
+    const ack = this.session.received(packet);
+    if (ack === undefined) return;
+    this.emit('message', packet, ack);
+    if (!this.options.manualAck) ack();
   }
 
   private onPubrel(packet: AckPacket): void {
-    const known = this.inboundQos2.delete(packet.packetId);
+    const known = this.session.released(packet.packetId);
     const ack: AckPacket = { type: 'pubcomp', packetId: packet.packetId };
     if (!known && this.protocolVersion === 5) ack.reasonCode = ReasonCode.PacketIdentifierNotFound;
     this.send(ack);
@@ -685,6 +728,7 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     if (packet.type === 'pubrec' && code < 0x80) {
       entry.waiting = 'comp';
+      entry.onPubrec?.();
       this.send({ type: 'pubrel', packetId: packet.packetId });
       return;
     }

@@ -2,3 +2,4 @@
 export { Client, type ClientEvents, type PublishOptions, type PublishResult } from './client.js';
 export { topicMatches } from './match.js';
 export type { ClientOptions, ReconnectOptions, TraceHook } from './options.js';
+export { ClientSession } from './session.js';

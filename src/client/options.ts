@@ -1,5 +1,6 @@
 import type { Packet, Properties, ProtocolVersion, Will } from '../protocol/types.js';
 import type { DialOptions } from '../transport/dial.js';
+import type { ClientSession } from './session.js';
 
 export interface ReconnectOptions {
   /** First delay after a lost connection; doubles per failed attempt. */
@@ -40,6 +41,18 @@ export interface ClientOptions {
   maxInflight?: number;
   /** Publishes held while reconnecting before publish() rejects; default 10 000. */
   offlineQueueLimit?: number;
+  /**
+   * Acknowledge an inbound QoS 1/2 message only when the 'message' listener calls the `ack` it is
+   * given (say, once the message is stored), not as soon as the listeners return. Acknowledgements
+   * still leave in the order the messages came, so one never acknowledged holds back the rest.
+   */
+  manualAck?: boolean;
+  /**
+   * The session state to use, for a caller that replaces its Client and must not lose the flows
+   * in flight (see ClientSession). Publishes this client has on the wire when it closes are then
+   * neither rejected nor forgotten: the next Client with this session resends and settles them.
+   */
+  session?: ClientSession;
   /** Announce a bridge: bit 0x80 of the protocol level (mosquitto's try_private), 3.1/3.1.1 only. */
   bridge?: boolean;
   /** Called for every packet sent and received (the --debug trace). */

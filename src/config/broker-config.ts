@@ -98,6 +98,18 @@ export interface PersistenceSettings {
   syncEveryCommit: boolean;
 }
 
+/** `--cluster`: nodes that name the same Redis form one logical broker (src/cluster). */
+export interface ClusterSettings {
+  /** redis://[user:password@]host:port[/db] or rediss:// for TLS. */
+  url: string;
+  /** The Redis password when it is not in the URL (`${NAME}` and `file:PATH` resolved). */
+  password?: string;
+  /** Key prefix: nodes with different prefixes on one Redis are different clusters. */
+  prefix: string;
+  /** QoS 0 forwards held while Redis is unreachable before new ones are dropped. */
+  maxBuffered: number;
+}
+
 export type BridgeDirection = 'in' | 'out' | 'both';
 
 export interface BridgeTopicRule {
@@ -180,6 +192,7 @@ export interface BrokerConfig {
   persistence: PersistenceSettings;
   log: LogSettings;
   bridges: BridgeConfig[];
+  cluster?: ClusterSettings;
   /** The files this configuration was read from, for --check and reloads. */
   sources: string[];
 }
@@ -219,6 +232,10 @@ export function defaultBrokerConfig(): BrokerConfig {
     bridges: [],
     sources: [],
   };
+}
+
+export function defaultClusterSettings(url: string): ClusterSettings {
+  return { url, prefix: 'mqx', maxBuffered: 100_000 };
 }
 
 /** The listener mosquitto 2.0 opens when no config names one: 1883 (or -p), loopback only. */

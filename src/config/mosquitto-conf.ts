@@ -16,7 +16,9 @@ import { checkBridge, newBridge, parseAddress, parseTopicTokens } from './bridge
 import {
   type BridgeConfig,
   type BrokerConfig,
+  type ClusterSettings,
   defaultBrokerConfig,
+  defaultClusterSettings,
   defaultListener,
   type ListenerConfig,
   LOG_TYPES,
@@ -124,6 +126,12 @@ function theDefaultListener(state: ParseState, line: Line): ListenerConfig {
     state.defaultListener = { port: 1883, protocol: 'mqtt', maxConnections: 0, origin: line.where };
   }
   return state.defaultListener;
+}
+
+function clusterOf(state: ParseState, line: Line): ClusterSettings {
+  if (state.cfg.cluster === undefined)
+    throw configError(line.where, `'${line.key}' needs a 'cluster redis://HOST:PORT' line before it`);
+  return state.cfg.cluster;
 }
 
 function currentListener(state: ParseState, line: Line): ListenerConfig {
@@ -406,6 +414,19 @@ const DIRECTIVES: Record<string, Handler> = {
   },
   autosave_interval: (s, l) => {
     s.cfg.persistence.autosaveInterval = int(l, 0, U32);
+  },
+  // mqx only: the Redis that joins this broker to a cluster (src/cluster), and its settings.
+  cluster: (s, l) => {
+    s.cfg.cluster = defaultClusterSettings(word(l));
+  },
+  cluster_password: (s, l) => {
+    clusterOf(s, l).password = secret(s, l);
+  },
+  cluster_prefix: (s, l) => {
+    clusterOf(s, l).prefix = word(l);
+  },
+  cluster_max_buffered: (s, l) => {
+    clusterOf(s, l).maxBuffered = int(l, 0, U32);
   },
   // mqx only: fsync every commit (SQLite synchronous=FULL) so it survives a power loss too.
   persistence_sync: (s, l) => {

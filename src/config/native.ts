@@ -14,7 +14,9 @@ import {
   type BridgeConfig,
   type BridgeTopicRule,
   type BrokerConfig,
+  type ClusterSettings,
   defaultBrokerConfig,
+  defaultClusterSettings,
   defaultListener,
   type ListenerConfig,
   LOG_TYPES,
@@ -198,6 +200,11 @@ const brokerSpec: Spec = {
     retainAvailable: bool,
     queueQos0Messages: bool,
     persistentClientExpiration: { t: 'duration' },
+    cluster: {
+      t: 'object',
+      required: ['url'],
+      fields: { url: str, password: secret, prefix: str, maxBuffered: int(0, U32) },
+    },
     allowZeroLengthClientId: bool,
     autoIdPrefix: str,
     persistence: {
@@ -290,6 +297,7 @@ interface RawBroker {
   aclFile?: string;
   persistence?: Partial<PersistenceSettings>;
   log?: Partial<Omit<LogSettings, 'destinations'>> & { destinations?: Array<string | { file: string }> };
+  cluster?: Partial<ClusterSettings> & { url: string };
   bridges?: Array<
     Partial<Omit<BridgeConfig, 'addresses' | 'restartTimeout' | 'topics' | 'tls'>> & {
       name: string;
@@ -312,6 +320,7 @@ function toBrokerConfig(raw: RawBroker, file: string): BrokerConfig {
     persistence,
     log,
     bridges = [],
+    cluster,
     ...limits
   } = raw;
   const cfg: BrokerConfig = { ...defaultBrokerConfig(), ...(limits as Partial<BrokerConfig>) };
@@ -354,6 +363,7 @@ function toBrokerConfig(raw: RawBroker, file: string): BrokerConfig {
   }
 
   cfg.persistence = { ...cfg.persistence, ...persistence };
+  if (cluster) cfg.cluster = { ...defaultClusterSettings(cluster.url), ...cluster };
   if (log) {
     const { destinations, ...rest } = log;
     cfg.log = { ...cfg.log, ...rest };

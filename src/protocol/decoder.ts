@@ -27,6 +27,11 @@ import { PacketType } from './types.js';
  * same statements as MQTT-1.5.3-x).
  */
 
+/** Where a decoder hands each packet: an object with a method, so a connection needs no closure. */
+export interface PacketSink {
+  onPacket(packet: Packet): void;
+}
+
 export interface DecoderOptions {
   /** Protocol of the stream until a CONNECT says otherwise; 4 (3.1.1) by default. */
   protocolVersion?: ProtocolVersion;
@@ -44,26 +49,33 @@ function protocolError(message: string, statement?: string): ProtocolError {
   return new ProtocolError(message, ReasonCode.ProtocolError, statement);
 }
 
+/** Bodies up to this size get their buffer at once; larger ones grow with what arrives. */
+const PREALLOCATE_LIMIT = 1024 * 1024;
+
+/**
+ * One reader for every decoder: a body is decoded synchronously, before its packet is handed on,
+ * so no two decoders ever use it at once, and a connection needs no reader of its own.
+ */
+const reader = new Reader();
+const NO_BYTES = Buffer.alloc(0);
+
 /**
  * Streaming MQTT decoder. Bytes go in through `push` in chunks of any size; each complete packet
- * comes out through `onPacket`, synchronously and in order. Between packets only the fixed header
- * is held (as integers); a body that straddles chunks gets one buffer of exactly its size, and a
- * body that lies inside one chunk is decoded in place, its PUBLISH payload a view of the chunk.
+ * comes out through the sink's `onPacket`, synchronously and in order. Between packets only the
+ * fixed header is held (as integers); a body that straddles chunks gets one buffer of exactly its
+ * size, and a body that lies inside one chunk is decoded in place, its PUBLISH payload a view of
+ * the chunk.
  *
  * The first malformation throws a ProtocolError carrying the reason code to report; packets
  * before it have been delivered. From then on the stream cannot be resynchronised, so every
  * later push throws the same error. An exception thrown by `onPacket` propagates the same way and
  * also ends the stream, since the rest of its chunk is lost.
  */
-/** Bodies up to this size get their buffer at once; larger ones grow with what arrives. */
-const PREALLOCATE_LIMIT = 1024 * 1024;
-
 export class Decoder {
   protocolVersion: ProtocolVersion;
   maxPacketSize: number;
 
-  private readonly onPacket: (packet: Packet) => void;
-  private readonly reader = new Reader();
+  private readonly sink: PacketSink;
   /** First byte of the packet being read, or -1 between packets. */
   private first = -1;
   private lengthBytes = 0;
@@ -79,8 +91,8 @@ export class Decoder {
   private partsExpected = 0;
   private failure: unknown = null;
 
-  constructor(onPacket: (packet: Packet) => void, options: DecoderOptions = {}) {
-    this.onPacket = onPacket;
+  constructor(sink: PacketSink | ((packet: Packet) => void), options: DecoderOptions = {}) {
+    this.sink = typeof sink === 'function' ? { onPacket: sink } : sink;
     this.protocolVersion = options.protocolVersion ?? 4;
     this.maxPacketSize = options.maxPacketSize ?? 0;
   }
@@ -215,13 +227,16 @@ export class Decoder {
   private deliver(buf: Buffer, start: number, end: number): void {
     const first = this.first;
     this.first = -1;
-    const r = this.reader;
-    r.reset(buf, start, end);
-    const packet = this.decodeBody(first, r);
-    if (r.pos !== end) throw malformed('packet is longer than its fields');
-    // Release the chunk: the reader must not keep the last one alive.
-    r.reset(buf, 0, 0);
-    this.onPacket(packet);
+    reader.reset(buf, start, end);
+    let packet: Packet;
+    try {
+      packet = this.decodeBody(first, reader);
+      if (reader.pos !== end) throw malformed('packet is longer than its fields');
+    } finally {
+      // The reader must not keep the chunk alive: an idle connection would hold its last one.
+      reader.reset(NO_BYTES, 0, 0);
+    }
+    this.sink.onPacket(packet);
   }
 
   private decodeBody(first: number, r: Reader): Packet {

@@ -1,8 +1,7 @@
 /**
  * The subscription trie: one node per filter level, with `+` and `#` kept apart from literal
- * children so that matching a topic visits only the branches that can match. The broker calls
- * `match` once per PUBLISH, so results are cached per topic and invalidated precisely (see
- * `invalidate`) instead of being cleared on every SUBSCRIBE.
+ * children so that matching a topic visits only the branches that can match. It keeps no
+ * per-topic results: the broker's router caches what a topic reaches (src/broker/router.ts).
  *
  * Filters must already be valid (src/topics/validate.ts) and stripped of `$share/GROUP/`.
  */
@@ -15,27 +14,6 @@ interface TrieNode<T> {
   values: Map<string, T> | undefined;
 }
 
-/** A modification stamp shared by every cached topic with the same first level. */
-interface Bucket {
-  stamp: number;
-}
-
-interface CacheEntry<T> {
-  readonly values: readonly T[];
-  /** The clock when the entry was computed. */
-  readonly stamp: number;
-  readonly bucket: Bucket;
-  /** Topics starting with `$` are never matched by filters starting with a wildcard. */
-  readonly dollar: boolean;
-}
-
-export interface SubscriptionTrieOptions {
-  /** Most topics whose match result is kept; 0 disables the cache. */
-  cacheSize?: number;
-}
-
-const EMPTY: readonly never[] = Object.freeze([]);
-
 function newNode<T>(): TrieNode<T> {
   return { children: new Map(), plus: undefined, hash: undefined, values: undefined };
 }
@@ -47,19 +25,6 @@ function isEmptyNode<T>(node: TrieNode<T>): boolean {
 export class SubscriptionTrie<T> {
   private readonly root: TrieNode<T> = newNode();
   private count = 0;
-
-  private readonly cacheSize: number;
-  private readonly cache = new Map<string, CacheEntry<T>>();
-  /** Per first topic level; only levels that some cached topic has. */
-  private readonly buckets = new Map<string, Bucket>();
-  /** Advances on every modification; an entry is stale once something it depends on is newer. */
-  private clock = 0;
-  /** Last change to a filter starting with + or #, which can affect every non-$ topic. */
-  private wildStamp = 0;
-
-  constructor(options: SubscriptionTrieOptions = {}) {
-    this.cacheSize = options.cacheSize ?? 10_000;
-  }
 
   /** Number of (filter, key) pairs. */
   get size(): number {
@@ -87,7 +52,6 @@ export class SubscriptionTrie<T> {
     const isNew = !node.values.has(key);
     node.values.set(key, value);
     if (isNew) this.count++;
-    this.invalidate(filter, levels);
     return isNew;
   }
 
@@ -113,30 +77,14 @@ export class SubscriptionTrie<T> {
       else if (level === '#') parent.hash = undefined;
       else parent.children.delete(level);
     }
-    this.invalidate(filter, levels);
     return true;
   }
 
-  /**
-   * Every value whose filter matches topic. The array is shared with the cache: callers must not
-   * modify it.
-   */
-  match(topic: string): readonly T[] {
-    const cached = this.cache.get(topic);
-    if (
-      cached !== undefined &&
-      cached.stamp >= cached.bucket.stamp &&
-      (cached.dollar || cached.stamp >= this.wildStamp)
-    ) {
-      return cached.values;
-    }
-    const levels = topic.split('/');
-    const dollar = topic.charCodeAt(0) === 36; /* $ */
+  /** Every value whose filter matches topic. */
+  match(topic: string): T[] {
     const out: T[] = [];
-    this.collect(this.root, levels, 0, dollar, out);
-    const values: readonly T[] = out.length === 0 ? EMPTY : out;
-    if (this.cacheSize > 0) this.remember(topic, levels[0]!, dollar, values);
-    return values;
+    this.collect(this.root, topic.split('/'), 0, topic.charCodeAt(0) === 36 /* $ */, out);
+    return out;
   }
 
   private collect(node: TrieNode<T>, levels: string[], depth: number, dollar: boolean, out: T[]): void {
@@ -152,45 +100,6 @@ export class SubscriptionTrie<T> {
     if (depth === 0 && dollar) return;
     if (node.plus) this.collect(node.plus, levels, depth + 1, dollar, out);
     if (node.hash) pushValues(node.hash.values, out);
-  }
-
-  private remember(topic: string, firstLevel: string, dollar: boolean, values: readonly T[]): void {
-    // Buckets are dropped with the entries that reference them; otherwise a later modification
-    // would stamp a new bucket while old entries kept checking the orphaned one.
-    if (this.buckets.size >= this.cacheSize * 2) {
-      this.cache.clear();
-      this.buckets.clear();
-    }
-    let bucket = this.buckets.get(firstLevel);
-    if (!bucket) {
-      bucket = { stamp: 0 };
-      this.buckets.set(firstLevel, bucket);
-    }
-    if (!this.cache.has(topic) && this.cache.size >= this.cacheSize) {
-      // Oldest first: Map iterates in insertion order.
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
-    this.cache.set(topic, { values, stamp: this.clock, bucket, dollar });
-  }
-
-  /**
-   * Marks stale exactly the cached topics a changed filter can match: an exact filter affects one
-   * topic; a filter with a literal first level affects the topics sharing that level; only a
-   * filter starting with a wildcard affects all (non-$) topics. Subscription churn on distinct
-   * subtrees therefore leaves the rest of the cache warm.
-   */
-  private invalidate(filter: string, levels: string[]): void {
-    const first = levels[0]!;
-    if (first === '+' || first === '#') {
-      this.wildStamp = ++this.clock;
-    } else if (!filter.includes('+') && !filter.includes('#')) {
-      this.cache.delete(filter);
-    } else {
-      const bucket = this.buckets.get(first);
-      // No bucket means no cached topic starts with this level, so nothing can be stale.
-      if (bucket) bucket.stamp = ++this.clock;
-    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
 import { Client } from '../../src/client/index.js';
 import { newBridge, parseTopicTokens } from '../../src/config/bridge-rules.js';
 import type { BridgeConfig } from '../../src/config/broker-config.js';
@@ -46,4 +47,31 @@ export function mqxBridgeArgs(args: string[]): string[] {
   return cli.includes('commands/bridge.js')
     ? [MQX_BIN, 'bridge', ...args]
     : [path.join(ROOT, 'test/bridge/mqx-bridge.mjs'), ...args];
+}
+
+export interface RunningBridge {
+  proc: ResultPromise;
+  /** Lines written to stderr so far. */
+  log: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts `mqx bridge ARGS` with stderr collected (not a terminal, so it logs plainly). */
+export function startMqxBridge(args: string[]): RunningBridge {
+  const proc = execa('node', mqxBridgeArgs(args), {
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+    env: { NO_COLOR: '1' },
+  });
+  const log: string[] = [];
+  proc.stderr?.on('data', (c: Buffer) => log.push(...c.toString().split('\n').filter(Boolean)));
+  return {
+    proc,
+    log,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await proc;
+    },
+  };
 }

@@ -39,3 +39,15 @@ describe('topicMatches', () => {
     expect(topicMatches(filter, topic)).toBe(expected);
   });
 });
+
+describe('PacketIds with reserved ids and claims', () => {
+  it('take() skips reserved and claimed ids; claim() refuses an id in use', () => {
+    const ids = new PacketIds((id) => id === 1);
+    expect(ids.claim(2)).toBe(true);
+    expect(ids.claim(2)).toBe(false);
+    expect(ids.take()).toBe(3);
+    ids.release(2);
+    expect(ids.has(2)).toBe(false);
+    expect(ids.has(3)).toBe(true);
+  });
+});

@@ -1,5 +1,6 @@
 /**
- * `mqx pub` and `mqx sub` start fast by loading only what they need: no WebSocket, config,
+ * `mqx pub` and `mqx sub` start fast by loading only what they need: no argument parser library
+ * (a command line their flag table parses goes straight to the handler), no WebSocket, config,
  * spinner or colour library for a plain TCP run off a terminal. A module hook records every
  * module the real binary resolves.
  */
@@ -26,7 +27,11 @@ writeFileSync(
   `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${path.join(dir, 'hooks.mjs')}`)});\n`,
 );
 
+/** yargs and what it pulls in (yargs-parser, cliui, string-width...). */
+const YARGS = ['/node_modules/yargs', '/node_modules/cliui/', '/node_modules/string-width/'];
+
 const HEAVY = [
+  ...YARGS,
   '/node_modules/ws/',
   '/node_modules/cosmiconfig/',
   '/node_modules/ora/',
@@ -35,6 +40,15 @@ const HEAVY = [
   'better-sqlite3',
   '/src/broker/',
 ];
+
+async function loadedBy(args: string[]): Promise<{ exitCode: number | undefined; loaded: string }> {
+  writeFileSync(log, '');
+  const env = {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(dir, 'register.mjs')}`,
+  };
+  const r = await runMqx(args, { env });
+  return { exitCode: r.exitCode, loaded: readFileSync(log, 'utf8') };
+}
 
 describe.runIf(peers.mosquitto())('fast start', () => {
   let broker: RunningBroker;
@@ -46,15 +60,30 @@ describe.runIf(peers.mosquitto())('fast start', () => {
   it.each([
     ['pub', '-t', 't', '-m', 'x'],
     ['sub', '-t', 't', '-E'],
-  ])('mqx %s loads none of ws, cosmiconfig, ora, chalk, tls or the broker', async (...args) => {
-    writeFileSync(log, '');
-    const env = {
-      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(dir, 'register.mjs')}`,
-    };
-    const r = await runMqx([...args, '-h', '127.0.0.1', '-p', String(broker.port)], { env });
-    expect(r.exitCode).toBe(0);
-    const loaded = readFileSync(log, 'utf8');
+  ])('mqx %s loads none of yargs, ws, cosmiconfig, ora, chalk, tls or the broker', async (...args) => {
+    const { exitCode, loaded } = await loadedBy([...args, '-h', '127.0.0.1', '-p', String(broker.port)]);
+    expect(exitCode).toBe(0);
     expect(loaded).toContain('/commands/'); // the hook saw the command load
     for (const heavy of HEAVY) expect(loaded).not.toContain(heavy);
+  });
+});
+
+describe('yargs only when needed', () => {
+  it('mqx broker runs without yargs', async () => {
+    const { exitCode, loaded } = await loadedBy(['broker', '--check', '-p', '0']);
+    expect(exitCode).toBe(0);
+    expect(loaded).toContain('/commands/broker.js');
+    for (const heavy of YARGS) expect(loaded).not.toContain(heavy);
+  });
+
+  it('a command line the fast path does not take still gets yargs: its help, its errors', async () => {
+    const help = await loadedBy(['pub', '--help']);
+    expect(help.exitCode).toBe(0);
+    expect(help.loaded).toContain('/node_modules/yargs/');
+    const bad = await runMqx(['pub', '-t', 't', '--bogus']);
+    expect(bad.exitCode).toBe(2);
+    expect(Buffer.from(bad.stderr).toString()).toBe(
+      "mqx: Unknown argument: bogus\nRun 'mqx --help' for usage.",
+    );
   });
 });

@@ -835,4 +835,25 @@ describe('errors: one line naming FILE:LINE and the key', () => {
       '/nonexistent/m.conf: cannot read the file: ENOENT',
     );
   });
+
+  it('reads the cluster lines, the password from the environment, and needs cluster first', () => {
+    const { cfg } = parse(
+      [
+        'cluster redis://127.0.0.1:6380/2',
+        `cluster_password \${MQX_TEST_REDIS_PW}`,
+        'cluster_prefix site1',
+        'cluster_max_buffered 50',
+      ],
+      { env: { MQX_TEST_REDIS_PW: 'secret' } },
+    );
+    expect(cfg.cluster).toEqual({
+      url: 'redis://127.0.0.1:6380/2',
+      password: 'secret',
+      prefix: 'site1',
+      maxBuffered: 50,
+    });
+    expect(() => parse(['cluster_prefix x'])).toThrow(
+      /:1: 'cluster_prefix' needs a 'cluster redis:\/\/HOST:PORT' line before it/,
+    );
+  });
 });

@@ -237,4 +237,17 @@ describe('loadNativeConfig', () => {
     writeFileSync(join(dir, 'mqx.config.mjs'), 'export default { broker: { maxKeepalive: 30 } };\n');
     expect((await loadNativeConfig(dir)).broker!.maxKeepalive).toBe(30);
   });
+
+  it('reads the cluster section with its defaults, and needs a url', async () => {
+    const dir = tempTree({
+      'mqx.config.json': JSON.stringify({ broker: { cluster: { url: 'redis://r:1' } } }),
+    });
+    expect((await loadNativeConfig(dir)).broker!.cluster).toEqual({
+      url: 'redis://r:1',
+      prefix: 'mqx',
+      maxBuffered: 100_000,
+    });
+    const bad = tempTree({ 'mqx.config.json': JSON.stringify({ broker: { cluster: { prefix: 'x' } } }) });
+    await expect(loadNativeConfig(bad)).rejects.toThrow(/cluster/);
+  });
 });

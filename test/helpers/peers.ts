@@ -46,5 +46,7 @@ export const peers = {
     memo('unshare + ip (network namespaces)', () => runs('unshare', ['-n', 'sh', '-c', 'ip link set lo up'])),
   chromium: () => memo('chromium', () => runs('test', ['-x', '/usr/bin/chromium'])),
   openssl: () => memo('openssl', () => runs('openssl', ['version'])),
+  /** util-linux `script`, to run a command on a pseudo-terminal. */
+  script: () => memo('script (util-linux)', () => runs('script', ['--version'])),
   redis: () => memo('redis-server', () => runs('sh', ['-c', 'command -v redis-server'])),
 };

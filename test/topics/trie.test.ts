@@ -96,34 +96,6 @@ describe('SubscriptionTrie: bookkeeping', () => {
     expect(trie.size).toBe(2);
     expect([...trie.match('a/b')].sort()).toEqual(['w', 'x']);
   });
-
-  it('returns the cached array while nothing relevant changes', () => {
-    const trie = new SubscriptionTrie<number>();
-    trie.add('a/+', 'k', 1);
-    const first = trie.match('a/b');
-    expect(trie.match('a/b')).toBe(first);
-    trie.add('other/#', 'k', 2); // a different first level leaves a/b warm
-    trie.add('x/y', 'k', 3);
-    expect(trie.match('a/b')).toBe(first);
-    trie.add('a/#', 'k', 4);
-    expect(trie.match('a/b')).not.toBe(first);
-    expect([...trie.match('a/b')].sort()).toEqual([1, 4]);
-    trie.add('+/b', 'k', 5);
-    expect([...trie.match('a/b')].sort()).toEqual([1, 4, 5]);
-    trie.add('a/b', 'k', 6);
-    expect([...trie.match('a/b')].sort()).toEqual([1, 4, 5, 6]);
-    trie.remove('a/b', 'k');
-    trie.remove('+/b', 'k');
-    expect([...trie.match('a/b')].sort()).toEqual([1, 4]);
-  });
-
-  it('stays correct past the cache bound', () => {
-    const trie = new SubscriptionTrie<number>({ cacheSize: 4 });
-    trie.add('#', 'k', 0);
-    for (let i = 0; i < 50; i++) expect(trie.match(`t${i}/x`)).toEqual([0]);
-    trie.add('t3/+', 'k', 1);
-    expect([...trie.match('t3/x')].sort()).toEqual([0, 1]);
-  });
 });
 
 describe('SubscriptionTrie: property against the naive matcher', () => {
@@ -138,10 +110,10 @@ describe('SubscriptionTrie: property against the naive matcher', () => {
     fc.record({ kind: fc.constant('match' as const), topic }),
   );
 
-  it('agrees after any sequence of adds, removes and (cached) matches', () => {
+  it('agrees after any sequence of adds, removes and matches', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), fc.array(topic, { maxLength: 10 }), (ops, probes) => {
-        const trie = new SubscriptionTrie<string>({ cacheSize: 8 });
+        const trie = new SubscriptionTrie<string>();
         const model = new Map<string, string>(); // "filter\nkey" -> value
         let serial = 0;
         const check = (t: string) => {

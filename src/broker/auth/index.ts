@@ -87,14 +87,16 @@ export class Authenticator {
     if (!this.loaded) throw new Error('Authenticator used before reload()');
   }
 
-  async authenticate(request: AuthRequest): Promise<AuthResult> {
+  authenticate(request: AuthRequest): AuthResult | Promise<AuthResult> {
     this.ensureLoaded();
     const username = named(request.username);
     // Without a password file nothing can vouch for a username: the client counts as anonymous.
     if (username === undefined || this.passwords === undefined)
       return this.allowsAnonymous ? OK : NOT_AUTHORIZED;
     if (request.password === undefined) return BAD_CREDENTIALS;
-    return (await this.passwords.verify(username, request.password)) ? OK : BAD_CREDENTIALS;
+    const verified = this.passwords.verify(username, request.password);
+    if (typeof verified === 'boolean') return verified ? OK : BAD_CREDENTIALS;
+    return verified.then((ok) => (ok ? OK : BAD_CREDENTIALS));
   }
 
   /** The compiled ACL of one client, for brokers that keep it per connection; undefined without acl_file. */

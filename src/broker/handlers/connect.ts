@@ -2,6 +2,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { connackCodeForV4, ReasonCode } from '../../protocol/reason-codes.js';
 import type { ConnectPacket, Properties } from '../../protocol/types.js';
 import { validateTopicName } from '../../topics/validate.js';
+import type { AuthResult } from '../access.js';
 import { refusalReasonCode } from '../auth/index.js';
 import { NEVER_EXPIRES } from '../broker.js';
 import { type Connection, State } from '../connection.js';
@@ -97,33 +98,45 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
 
   conn.state = State.Authenticating;
   const username = packet.username ?? conn.peer.certificateUsername;
-  broker
-    .accessFor(conn)
-    .authenticate({ clientId, username, password: packet.password })
-    .then(
-      (result) => {
-        if (conn.state === State.Closed) return;
-        if (!result.ok) {
-          broker.log.notice(
-            `Client ${clientId} from ${conn.peer.address} refused: ${result.reason === 'bad-credentials' ? 'bad username or password' : 'not authorised'}.`,
-          );
-          refuse(conn, refusalReasonCode(result.reason), 'authentication failed');
-          return;
-        }
-        if (packet.will && !broker.accessFor(conn).canPublish(clientId, username, packet.will.topic)) {
-          refuse(conn, ReasonCode.NotAuthorized, `will topic '${packet.will.topic}' not authorised`);
-          return;
-        }
-        accept(conn, packet, clientId, username, keepalive, serverKeepAlive, assigned);
-        conn.releaseHeld();
-      },
-      (err: unknown) => {
-        broker.log.error(
-          `Authentication of ${clientId} failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
-        refuse(conn, ReasonCode.UnspecifiedError, 'authentication error');
-      },
+  const authenticated = (result: AuthResult) => {
+    if (conn.state === State.Closed) return;
+    if (!result.ok) {
+      broker.log.notice(
+        `Client ${clientId} from ${conn.peer.address} refused: ${result.reason === 'bad-credentials' ? 'bad username or password' : 'not authorised'}.`,
+      );
+      refuse(conn, refusalReasonCode(result.reason), 'authentication failed');
+      return;
+    }
+    if (packet.will && !broker.accessFor(conn).canPublish(clientId, username, packet.will.topic)) {
+      refuse(conn, ReasonCode.NotAuthorized, `will topic '${packet.will.topic}' not authorised`);
+      return;
+    }
+    const proceed = () => {
+      if (conn.state === State.Closed) return;
+      accept(conn, packet, clientId, username, keepalive, serverKeepAlive, assigned);
+      conn.releaseHeld();
+    };
+    // In a cluster the session may live on another node: it comes here before CONNACK.
+    if (broker.cluster) void broker.cluster.claim(clientId, packet.clean).then(proceed);
+    else proceed();
+  };
+  const failed = (err: unknown) => {
+    broker.log.error(
+      `Authentication of ${clientId} failed: ${err instanceof Error ? err.message : String(err)}`,
     );
+    refuse(conn, ReasonCode.UnspecifiedError, 'authentication error');
+  };
+  let result: AuthResult | Promise<AuthResult>;
+  try {
+    result = broker.accessFor(conn).authenticate({ clientId, username, password: packet.password });
+  } catch (err) {
+    failed(err);
+    return;
+  }
+  // Anonymous clients and clients without a password file are answered at once: no promise turn
+  // per connect (12% of a connect storm's CPU in a profile).
+  if (result instanceof Promise) result.then(authenticated, failed);
+  else authenticated(result);
 }
 
 function accept(
@@ -142,6 +155,7 @@ function accept(
   conn.username = username;
   conn.keepalive = keepalive;
   conn.will = packet.will;
+  if (packet.will) broker.cluster?.willSet(clientId, packet.will, conn);
 
   let session = broker.sessions.get(clientId);
   const old = session?.outlet;

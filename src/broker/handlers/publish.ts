@@ -2,7 +2,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
 import type { PublishPacket } from '../../protocol/types.js';
 import { isBrokerOnlyTopic } from '../auth/acl.js';
-import type { Connection } from '../connection.js';
+import { type Connection, State } from '../connection.js';
 import { Message } from '../message.js';
 import { checkResponseTopic } from './connect.js';
 
@@ -109,5 +109,30 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   }
   // A durable store commits this callback's writes before connections flush (store/sqlite.ts),
   // so the ack never reaches the client ahead of the stored message.
-  ack(conn, packet, delivered === 0 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success);
+  const reasonCode = delivered === 0 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+  const durable = broker.cluster?.takeDurable();
+  const before = acksWaiting.get(conn);
+  if (durable === undefined && before === undefined) {
+    ack(conn, packet, reasonCode);
+    return;
+  }
+  // A cluster acknowledges only what Redis holds, and acknowledgements keep the order of the
+  // PUBLISH packets [MQTT-4.6.0-2], so each waits for the one before it.
+  const tail = Promise.all([before, durable]).then(
+    () => {
+      if (acksWaiting.get(conn) === tail) acksWaiting.delete(conn);
+      if (conn.state === State.Connected) ack(conn, packet, reasonCode);
+    },
+    (err: unknown) => {
+      acksWaiting.delete(conn);
+      broker.log.error(
+        `Cluster: a message from ${conn.clientId} could not be stored in Redis: ${String(err)}`,
+      );
+      conn.close('cluster store failed');
+    },
+  );
+  acksWaiting.set(conn, tail);
 }
+
+/** Per connection, the last acknowledgement waiting for the cluster. */
+const acksWaiting = new WeakMap<Connection, Promise<void>>();
