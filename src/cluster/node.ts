@@ -4,7 +4,8 @@ import type { Broker } from '../broker/broker.js';
 import type { ClusterHooks } from '../broker/cluster-hooks.js';
 import { Connection } from '../broker/connection.js';
 import { Message } from '../broker/message.js';
-import { type Outgoing, type Session, type Subscription, subscriptionIdList } from '../broker/session.js';
+import type { Outgoing, Session } from '../broker/session.js';
+import { subscriptionFromStored } from '../broker/store/restore.js';
 import { topicMatches } from '../client/match.js';
 import type { ClusterSettings } from '../config/broker-config.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
@@ -526,13 +527,7 @@ export class ClusterNode implements ClusterHooks {
     session.isBridge = record.isBridge;
     this.broker.store.sessionOpened(session, record.protocolVersion);
     for (const s of record.subscriptions) {
-      const sub: Subscription = {
-        ...s,
-        clientId: record.clientId,
-        session,
-        subscriptionIds: subscriptionIdList(s.subscriptionId),
-      };
-      this.broker.subscribe(session, sub);
+      this.broker.subscribe(session, subscriptionFromStored(session, s));
     }
     return session;
   }

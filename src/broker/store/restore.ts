@@ -1,6 +1,6 @@
 import { type Broker, NEVER_EXPIRES } from '../broker.js';
-import { type Subscription, subscriptionIdList } from '../session.js';
-import type { StoredSession, StoredState } from './store.js';
+import { type Session, type Subscription, subscriptionIdList } from '../session.js';
+import type { StoredSession, StoredState, StoredSubscription } from './store.js';
 
 /**
  * Rebuilds the broker's sessions, subscriptions, queues, inflight windows, retained messages
@@ -24,13 +24,7 @@ function restoreSession(broker: Broker, stored: StoredSession, aliveAt: number):
   session.username = stored.username;
   session.isBridge = stored.isBridge;
   for (const s of stored.subscriptions) {
-    const sub: Subscription = {
-      ...s,
-      clientId: stored.clientId,
-      session,
-      subscriptionIds: subscriptionIdList(s.subscriptionId),
-    };
-    broker.subscribe(session, sub);
+    broker.subscribe(session, subscriptionFromStored(session, s));
   }
   for (const out of stored.outgoing) {
     if (out.packetId !== 0) {
@@ -50,6 +44,11 @@ function restoreSession(broker: Broker, stored: StoredSession, aliveAt: number):
   }
   // Record the disconnection the crash caused, so a second restart does not move the expiry again.
   if (stored.connected) broker.store.sessionClosed(session);
+}
+
+/** A subscription of `session` rebuilt from what a store (or another cluster node) kept of it. */
+export function subscriptionFromStored(session: Session, s: StoredSubscription): Subscription {
+  return { ...s, clientId: session.clientId, session, subscriptionIds: subscriptionIdList(s.subscriptionId) };
 }
 
 function expiryAfterCrash(
