@@ -131,6 +131,13 @@ describe('bridge_max_packet_size', () => {
         localPort = edge.port;
       }
       await until(() => remote.broker.sessions.get('sized')?.connected === true, 15_000, 'the bridge up');
+      // mqx bridge subscribes on its local side on its own schedule: publish only once it has.
+      if (local)
+        await until(
+          () => [...local.broker.sessions.values()].some((s) => s.subscriptions.has('m/#')),
+          15_000,
+          'the bridge subscribed on the local broker',
+        );
       const pub = await connect(localPort);
       cleanup.push(() => pub.client.end());
       await pub.client.publish('m/big', Buffer.alloc(500, 'x'), { qos: 1 });
