@@ -5,7 +5,7 @@ import type { ClusterHooks } from '../broker/cluster-hooks.js';
 import { Connection } from '../broker/connection.js';
 import { Message } from '../broker/message.js';
 import type { Outgoing, Session } from '../broker/session.js';
-import { subscriptionFromStored } from '../broker/store/restore.js';
+import { restoreOutgoing, subscriptionFromStored } from '../broker/store/restore.js';
 import { topicMatches } from '../client/match.js';
 import type { ClusterSettings } from '../config/broker-config.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
@@ -477,11 +477,7 @@ export class ClusterNode implements ClusterHooks {
     const session = this.restoreSession(snapshot);
     for (const { out, id } of outgoing) {
       this.messageIds.set(out.message, id);
-      if (out.packetId !== 0) session.inflight.set(out.packetId, out);
-      else {
-        session.queue.push(out);
-        session.queuedBytes += out.message.payload.length;
-      }
+      restoreOutgoing(session, out);
       this.broker.store.queued(session, out);
     }
     for (const id of snapshot.inboundQos2) session.inboundQos2.add(id);
@@ -664,10 +660,12 @@ export class ClusterNode implements ClusterHooks {
         qos = sub.qos;
         ids = sub.subscriptionIds;
       }
-      if (qos < 0) continue;
+      // QoS 0 (or no matching subscription) was never held for the session: nothing to replay.
+      const granted = Math.min(qos, message.qos);
+      if (granted <= 0) continue;
       const out: Outgoing = {
         message,
-        qos: Math.min(qos, message.qos) as QoS,
+        qos: granted as QoS,
         retain: false,
         subscriptionIds: ids,
         packetId: 0,
@@ -675,9 +673,7 @@ export class ClusterNode implements ClusterHooks {
         sent: false,
         storeId: 0,
       };
-      if (out.qos === 0) continue;
-      session.queue.push(out);
-      session.queuedBytes += message.payload.length;
+      restoreOutgoing(session, out);
       this.broker.store.queued(session, out);
       taken = true;
     }

@@ -1,5 +1,5 @@
 import { type Broker, NEVER_EXPIRES } from '../broker.js';
-import { type Session, type Subscription, subscriptionIdList } from '../session.js';
+import { type Outgoing, type Session, type Subscription, subscriptionIdList } from '../session.js';
 import type { StoredSession, StoredState, StoredSubscription } from './store.js';
 
 /**
@@ -26,14 +26,7 @@ function restoreSession(broker: Broker, stored: StoredSession, aliveAt: number):
   for (const s of stored.subscriptions) {
     broker.subscribe(session, subscriptionFromStored(session, s));
   }
-  for (const out of stored.outgoing) {
-    if (out.packetId !== 0) {
-      session.inflight.set(out.packetId, out);
-    } else {
-      session.queue.push(out);
-      session.queuedBytes += out.message.payload.length;
-    }
-  }
+  for (const out of stored.outgoing) restoreOutgoing(session, out);
   for (const id of stored.inboundQos2) session.inboundQos2.add(id);
   // Set last, so that rebuilding the session above wrote nothing back to the store.
   session.storeId = stored.storeId;
@@ -44,6 +37,16 @@ function restoreSession(broker: Broker, stored: StoredSession, aliveAt: number):
   }
   // Record the disconnection the crash caused, so a second restart does not move the expiry again.
   if (stored.connected) broker.store.sessionClosed(session);
+}
+
+/** Puts a delivery back where it was: in flight under its packet id, or queued (packet id 0). */
+export function restoreOutgoing(session: Session, out: Outgoing): void {
+  if (out.packetId !== 0) {
+    session.inflight.set(out.packetId, out);
+    return;
+  }
+  session.queue.push(out);
+  session.queuedBytes += out.message.payload.length;
 }
 
 /** A subscription of `session` rebuilt from what a store (or another cluster node) kept of it. */
