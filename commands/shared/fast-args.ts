@@ -151,7 +151,7 @@ export function parseFast(
   }
 
   const given = new Map<string, unknown>();
-  /** Single-value flags given as --name=value: yargs merges a repeat of those its own way (1883, 1 → 1884). */
+  /** Single-value flags given as --name=value: a repeat of those goes to yargs too. */
   const inline = new Set<string>();
   const positionals: string[] = [];
   let greedy: Flag | undefined;
@@ -187,7 +187,12 @@ export function parseFast(
       return undefined;
     const value = convert(flag.spec, token.value ?? '');
     if (value === undefined) return undefined;
-    if (!flag.spec.array && given.has(flag.key) && (token.inlineValue || inline.has(flag.key)))
+    // yargs merges some repeats of a single-value flag its own way (--count 1883 --count 1 gives 1884).
+    if (
+      !flag.spec.array &&
+      given.has(flag.key) &&
+      (flag.spec.type === 'number' || token.inlineValue || inline.has(flag.key))
+    )
       return undefined;
     if (token.inlineValue) inline.add(flag.key);
     const before = given.get(flag.key);
