@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { type CommandFlags, parseFast } from '../commands/shared/fast-args.js';
-import { ExitCode, MqxError } from './errors.js';
+import { ExitCode, isMqxError } from './errors.js';
 
 /**
  * The composition root. It names the command modules and imports only the one being run, so
@@ -52,7 +52,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const { yargsProgram } = await import('./yargs-program.js');
   await yargsProgram(argv, await loadCommands(argv))
     .fail((msg, err) => {
-      if (err instanceof MqxError) fail(err.message, err.exitCode);
+      if (isMqxError(err)) fail(err.message, err.exitCode);
       if (err) fail(err.stack ?? String(err), ExitCode.Failure);
       fail(`${msg}\nRun 'mqx --help' for usage.`, ExitCode.Usage);
     })
@@ -60,6 +60,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof MqxError) fail(err.message, err.exitCode);
+  if (isMqxError(err)) fail(err.message, err.exitCode);
   fail(err instanceof Error ? (err.stack ?? err.message) : String(err), ExitCode.Failure);
 });

@@ -13,13 +13,25 @@ export const ExitCode = {
   Interrupted: 130,
 } as const;
 
+const MQX_ERROR = Symbol.for('mqx.error');
+
 export class MqxError extends Error {
+  readonly [MQX_ERROR] = true;
+
   constructor(
     message: string,
     readonly exitCode: number = ExitCode.Failure,
   ) {
     super(message);
   }
+}
+
+/**
+ * `instanceof MqxError` across module copies: the command line's bundle (dist/src/cli.cjs) has its
+ * own copy of this class, and the commands it loads as ES modules (broker, bridge, ...) throw theirs.
+ */
+export function isMqxError(err: unknown): err is MqxError {
+  return typeof err === 'object' && err !== null && MQX_ERROR in err;
 }
 
 /** A flag, argument or input value that cannot be used. */

@@ -1,21 +1,33 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 /** Connections accepted since the last collection that make a burst worth collecting after. */
 const BURST = 1000;
+
+/**
+ * V8's `gc()`, without starting node with `--expose-gc`: that flag costs every run of mqx about
+ * 6 ms of start-up (node's built-in code cache no longer matches V8's flags), which a one-shot
+ * `mqx pub` cannot spare. A context created after the flag is set gets the function.
+ */
+export function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 /**
  * A full garbage collection once a burst of connections is over. Accepting thousands of clients
  * leaves their handshakes' garbage in the old generation, and an idle process never runs the
  * full collection that would free it: measured, 10,000 idle connections held about 1.1 KB each
- * of such garbage. The collection needs `--expose-gc`, which bin/mqx.js passes to node; without
- * it (e.g. `node dist/src/cli.js`) this does nothing.
+ * of such garbage.
  */
 export class IdleCollector {
   private seen = 0;
   private collectedAt = 0;
-  private readonly gc = (globalThis as { gc?: () => void }).gc;
+
+  constructor(private readonly gc: () => void = exposedGc()) {}
 
   /** Called once a second with the count of connections accepted so far. */
   tick(connectionsTotal: number): void {
-    if (this.gc === undefined) return;
     const quiet = connectionsTotal === this.seen;
     this.seen = connectionsTotal;
     if (quiet && connectionsTotal - this.collectedAt >= BURST) {

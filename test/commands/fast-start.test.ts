@@ -1,8 +1,10 @@
 /**
  * `mqx pub` and `mqx sub` start fast by loading only what they need: no argument parser library
  * (a command line their flag table parses goes straight to the handler), no WebSocket, config,
- * spinner or colour library for a plain TCP run off a terminal. A module hook records every
- * module the real binary resolves.
+ * spinner or colour library for a plain TCP run off a terminal. Two hooks record every module the
+ * real binary loads: a CommonJS one (bin/mqx.js requires the bundle dist/src/cli.cjs, which
+ * requires node's modules) and an ES module one (what the bundle imports: the other commands and
+ * the packages).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +28,18 @@ writeFileSync(
   path.join(dir, 'register.mjs'),
   `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${path.join(dir, 'hooks.mjs')}`)});\n`,
 );
+writeFileSync(
+  path.join(dir, 'require-hook.cjs'),
+  `const Module = require('node:module');
+const { appendFileSync } = require('node:fs');
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  const resolved = Module.isBuiltin(request) ? request : Module._resolveFilename(request, parent, isMain);
+  appendFileSync(${JSON.stringify(log)}, resolved + '\\n');
+  return load.apply(this, arguments);
+};
+`,
+);
 
 /** yargs and what it pulls in (yargs-parser, cliui, string-width...). */
 const YARGS = ['/node_modules/yargs', '/node_modules/cliui/', '/node_modules/string-width/'];
@@ -44,7 +58,7 @@ const HEAVY = [
 async function loadedBy(args: string[]): Promise<{ exitCode: number | undefined; loaded: string }> {
   writeFileSync(log, '');
   const env = {
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(dir, 'register.mjs')}`,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(dir, 'require-hook.cjs')} --import ${path.join(dir, 'register.mjs')}`,
   };
   const r = await runMqx(args, { env });
   return { exitCode: r.exitCode, loaded: readFileSync(log, 'utf8') };
@@ -63,7 +77,8 @@ describe.runIf(peers.mosquitto())('fast start', () => {
   ])('mqx %s loads none of yargs, ws, cosmiconfig, ora, chalk, tls or the broker', async (...args) => {
     const { exitCode, loaded } = await loadedBy([...args, '-h', '127.0.0.1', '-p', String(broker.port)]);
     expect(exitCode).toBe(0);
-    expect(loaded).toContain('/commands/'); // the hook saw the command load
+    expect(loaded).toContain('/dist/src/cli.cjs'); // the hooks saw the command line load
+    expect(loaded).toContain('node:net');
     for (const heavy of HEAVY) expect(loaded).not.toContain(heavy);
   });
 });
