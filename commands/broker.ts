@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { loadBrokerConfig } from '../src/broker/load-config.js';
 import { UsageError } from '../src/errors.js';
@@ -86,7 +85,8 @@ const command: CommandModule<object, BrokerArgs> = {
     }
     if (argv.daemon) {
       const args = process.argv.slice(1).filter((a) => a !== '-d' && a !== '--daemon');
-      spawn(process.execPath, args, { detached: true, stdio: 'ignore' }).unref();
+      const { spawn } = await import('node:child_process');
+      spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: 'ignore' }).unref();
       return;
     }
     const { Broker } = await import('../src/broker/broker.js');

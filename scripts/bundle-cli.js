@@ -1,35 +1,81 @@
 /**
- * Bundles the command line's entry, with `mqx pub` and `mqx sub` and all they import, into one
- * CommonJS file, dist/src/cli.cjs, which bin/mqx.js loads. A one-shot `mqx pub` spends most of its
- * life loading code: through Node's ES module loader the ~40 modules of dist/ cost about 60 ms
- * more than `node -e 0`, one CommonJS file about 30 ms (`node dist/bench/cold-start.js`).
+ * Bundles what tsc wrote to dist/ into a few CommonJS files, which bin/mqx.js loads instead of the
+ * ES modules. Node's ES module loader is costly for a command line: through it the ~40 modules
+ * `mqx pub` needs cost about 60 ms more than `node -e 0`, in one CommonJS file about 30 ms
+ * (`node dist/bench/cold-start.js`), and an idle `mqx broker` holds about 5 MB more
+ * (`npm run bench`, idle scenario).
  *
- * The other commands stay out of the bundle, as the ES modules tsc writes: cli.cjs imports them
- * with the same relative paths as dist/src/cli.js, so `mqx broker` loads what it did before.
- * Packages stay external too and load from node_modules when a path needs them (chalk, ora, ws,
- * cosmiconfig only on a terminal or with the flag that asks for them).
+ * One bundle per entry below, each written beside its source as NAME.cjs: dist/src/cli.cjs holds
+ * the command line with `pub` and `sub`, the other commands have their own, so a one-shot publish
+ * never parses the broker. A dynamic import of another entry becomes a require() of its bundle,
+ * made only when that path runs; packages stay in node_modules and are required the same way.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { build } from 'esbuild';
 
-const UNBUNDLED = [
+const DIST = path.resolve('dist');
+
+const ENTRIES = [
+  'src/cli.js',
+  'src/yargs-program.js',
   'commands/broker.js',
   'commands/bridge.js',
   'commands/bench.js',
   'commands/passwd.js',
   'commands/completion.js',
-  'src/yargs-program.js',
   // Only for --profile or a config file in the working directory; it brings cosmiconfig anyway.
   'src/config/native.js',
-];
+].map((file) => path.join(DIST, file));
 
-await build({
-  entryPoints: ['dist/src/cli.js'],
-  outfile: 'dist/src/cli.cjs',
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  packages: 'external',
-  external: UNBUNDLED.map((file) => `./dist/${file}`),
-  logLevel: 'warning',
-});
+const bundleOf = (file) => file.replace(/\.js$/, '.cjs');
+
+/** A dynamic import of another entry: left to run time, as a require() of that entry's bundle. */
+function otherEntries(outfile) {
+  return {
+    name: 'other-entries',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const target = path.resolve(args.resolveDir, args.path);
+        if (!ENTRIES.includes(target) || bundleOf(target) === outfile) return undefined;
+        const relative = path.relative(path.dirname(outfile), bundleOf(target));
+        return { path: relative.startsWith('.') ? relative : `./${relative}`, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * esbuild gives an ES module's require() of a CommonJS file Node's interop, where `default` is the
+ * whole exports object; another entry's bundle is one of ours, whose `default` is its own.
+ */
+const ownInterop = (code) => code.replace(/__toESM\((require\("\.[^"]+\.cjs"\)),\s*1\)/g, '$1');
+
+await Promise.all(
+  ENTRIES.map(async (entry) => {
+    const outfile = bundleOf(entry);
+    const result = await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      // import() becomes a lazy require(): the ES module loader never starts (Node >= 20.19
+      // requires the ES-only packages chalk, ora and yargs without it).
+      supported: { 'dynamic-import': false },
+      packages: 'external',
+      // src/version.ts finds package.json from its own location.
+      define: { 'import.meta.url': 'bundleUrl' },
+      banner: { js: "const bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+      plugins: [otherEntries(outfile)],
+      // Node keeps each bundle's source in memory, in two bytes a character if any is not ASCII:
+      // dropping comments and indentation took an idle broker's copy from 680 KB to 140 KB.
+      minifyWhitespace: true,
+      logLevel: 'warning',
+      write: false,
+    });
+    await writeFile(outfile, ownInterop(result.outputFiles[0].text));
+  }),
+);

@@ -5,10 +5,10 @@
  * the named profile of mqx.config.* (`profiles: { default: {...} }`), then built-in defaults.
  * That is why no option below has a yargs default: a default would hide the env and the profile.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Argv, Options } from 'yargs';
 import type { ClientOptions, TraceHook } from '../../src/client/options.js';
+import { hasConfigFile } from '../../src/config/search-places.js';
 import { UsageError } from '../../src/errors.js';
 import type { ProtocolVersion, QoS } from '../../src/protocol/types.js';
 import type { TlsOptions } from '../../src/transport/dial.js';
@@ -218,27 +218,6 @@ function camel(key: string): string {
 
 function envName(key: string): string {
   return `MQX_${key.toUpperCase().replace(/-/g, '_')}`;
-}
-
-const CONFIG_FILES = [
-  'mqx.config.json',
-  'mqx.config.yaml',
-  'mqx.config.yml',
-  'mqx.config.js',
-  'mqx.config.mjs',
-  '.mqxrc',
-  '.mqxrc.json',
-  '.mqxrc.yaml',
-  '.mqxrc.yml',
-];
-
-function hasConfigFile(cwd: string): boolean {
-  if (CONFIG_FILES.some((f) => existsSync(path.join(cwd, f)))) return true;
-  try {
-    return 'mqx' in JSON.parse(readFileSync(path.join(cwd, 'package.json'), 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 /** A profile only costs a cosmiconfig import when one is asked for or a config file is right here. */

@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { ListenerConfig, TlsSettings } from '../config/broker-config.js';
 import type { Peer } from './connection.js';
 import type { BrokerLog } from './log.js';
@@ -112,12 +111,15 @@ export async function openListener(
 ): Promise<Listener> {
   const secure = config.tls?.certfile !== undefined && config.tls.keyfile !== undefined;
   let tlsOptions = secure ? tlsContextOptions(config.tls!) : undefined;
+  // Loaded only for a listener that needs them: TLS, HTTP and their OpenSSL and parser code cost
+  // an idle broker about 3 MB of memory.
+  const tlsModule = secure ? await import('node:tls') : undefined;
   let boundPort = config.port;
 
   const onTcp = (socket: net.Socket) => {
     socket.setNoDelay(true);
     const peer = new SocketPeer(socket, boundPort, index, config.mountPoint);
-    if (socket instanceof tls.TLSSocket && config.tls)
+    if (tlsModule && socket instanceof tlsModule.TLSSocket && config.tls)
       peer.certificateUsername = certificateUsername(socket, config.tls);
     accept(socket, peer);
   };
@@ -126,7 +128,9 @@ export async function openListener(
   let wsClose: (() => void) | undefined;
   if (config.protocol === 'websockets') {
     const { WebSocketServer, createWebSocketStream } = await import('ws');
-    const httpServer = secure ? https.createServer(tlsOptions!) : http.createServer();
+    const httpServer = secure
+      ? (await import('node:https')).createServer(tlsOptions!)
+      : (await import('node:http')).createServer();
     httpServer.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' });
       res.end('This is an MQTT over WebSocket endpoint.\n');
@@ -148,7 +152,7 @@ export async function openListener(
       const raw = req.socket;
       raw.setNoDelay(true);
       const peer = new SocketPeer(raw, boundPort, index, config.mountPoint);
-      if (raw instanceof tls.TLSSocket && config.tls)
+      if (tlsModule && raw instanceof tlsModule.TLSSocket && config.tls)
         peer.certificateUsername = certificateUsername(raw, config.tls);
       stream.on('error', () => stream.destroy());
       accept(stream, peer);
@@ -156,7 +160,7 @@ export async function openListener(
     wsClose = () => wss.close();
     server = httpServer;
   } else {
-    server = secure ? tls.createServer(tlsOptions!, onTcp) : net.createServer(onTcp);
+    server = tlsModule ? tlsModule.createServer(tlsOptions!, onTcp) : net.createServer(onTcp);
   }
   server.on('tlsClientError', (err) => log.notice(`OpenSSL Error on connection: ${err.message}`));
 

@@ -5,6 +5,7 @@ import {
   defaultClusterSettings,
   defaultListener,
 } from '../config/broker-config.js';
+import { hasConfigFile } from '../config/search-places.js';
 import { ConfigError } from '../errors.js';
 
 export interface BrokerConfigRequest {
@@ -36,7 +37,7 @@ export async function loadBrokerConfig(req: BrokerConfigRequest): Promise<Broker
       const { parseMosquittoConf } = await import('../config/mosquitto-conf.js');
       config = parseMosquittoConf(req.configFile, { pathPrefix: req.pathPrefix });
     }
-  } else {
+  } else if (hasConfigFile(process.cwd())) {
     const { loadNativeConfig } = await import('../config/native.js');
     config = (await loadNativeConfig(process.cwd())).broker;
   }

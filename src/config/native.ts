@@ -28,6 +28,7 @@ import {
 } from './broker-config.js';
 import { checkListeners } from './listener-rules.js';
 import { type Spec, validate } from './schema.js';
+import { SEARCH_PLACES } from './search-places.js';
 import { configError } from './values.js';
 
 export interface NativeConfig {
@@ -41,20 +42,6 @@ export interface NativeConfigOptions {
   /** For `${NAME}` secrets; process.env by default. */
   env?: NodeJS.ProcessEnv;
 }
-
-const SEARCH_PLACES = [
-  'package.json',
-  'mqx.config.json',
-  'mqx.config.yaml',
-  'mqx.config.yml',
-  'mqx.config.js',
-  'mqx.config.mjs',
-  'mqx.config.cjs',
-  '.mqxrc',
-  '.mqxrc.json',
-  '.mqxrc.yaml',
-  '.mqxrc.yml',
-];
 
 // ---- schema ----------------------------------------------------------------------------------
 

@@ -87,7 +87,7 @@ describe('yargs only when needed', () => {
   it('mqx broker runs without yargs', async () => {
     const { exitCode, loaded } = await loadedBy(['broker', '--check', '-p', '0']);
     expect(exitCode).toBe(0);
-    expect(loaded).toContain('/commands/broker.js');
+    expect(loaded).toContain('/commands/broker.cjs');
     for (const heavy of YARGS) expect(loaded).not.toContain(heavy);
   });
 

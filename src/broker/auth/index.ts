@@ -1,7 +1,7 @@
 import type { SecuritySettings } from '../../config/broker-config.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
 import { type Acl, type ClientAcl, isBrokerOnlyTopic, loadAclFile } from './acl.js';
-import { loadPasswordFile, type PasswordFile } from './password-file.js';
+import type { PasswordFile } from './password-file.js';
 
 export type AuthFailure = 'bad-credentials' | 'not-authorized';
 export type AuthResult = { ok: true } | { ok: false; reason: AuthFailure };
@@ -74,7 +74,10 @@ export class Authenticator {
   async reload(): Promise<void> {
     const { passwordFile, aclFile } = this.security;
     const [passwords, acl] = await Promise.all([
-      passwordFile === undefined ? undefined : loadPasswordFile(passwordFile),
+      // Imported here: node:crypto costs an idle broker without a password file about 1 MB.
+      passwordFile === undefined
+        ? undefined
+        : import('./password-file.js').then((m) => m.loadPasswordFile(passwordFile)),
       aclFile === undefined ? undefined : loadAclFile(aclFile),
     ]);
     this.passwords = passwords;
