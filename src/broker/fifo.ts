@@ -4,33 +4,38 @@
  * backlog every time. The consumed head is dropped once it outweighs the rest.
  */
 export class Fifo<T> implements Iterable<T> {
-  private items: T[] = [];
+  /** Allocated at the first push: most sessions never queue anything. */
+  private items: T[] | undefined;
   private head = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.items === undefined ? 0 : this.items.length - this.head;
   }
 
   push(item: T): void {
-    this.items.push(item);
+    if (this.items === undefined) this.items = [item];
+    else this.items.push(item);
   }
 
   shift(): T | undefined {
-    if (this.head === this.items.length) return undefined;
-    const item = this.items[this.head++];
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
+    const items = this.items;
+    if (items === undefined || this.head === items.length) return undefined;
+    const item = items[this.head++];
+    if (this.head >= 1024 && this.head * 2 >= items.length) {
+      this.items = items.slice(this.head);
       this.head = 0;
     }
     return item;
   }
 
   clear(): void {
-    this.items = [];
+    this.items = undefined;
     this.head = 0;
   }
 
   *[Symbol.iterator](): Iterator<T> {
-    for (let i = this.head; i < this.items.length; i++) yield this.items[i]!;
+    const items = this.items;
+    if (items === undefined) return;
+    for (let i = this.head; i < items.length; i++) yield items[i]!;
   }
 }
