@@ -38,6 +38,7 @@ interface PubArgv extends ConnectionArgv {
   seed?: number;
   format?: string;
   devices?: number;
+  'topic-aliases'?: boolean;
 }
 
 const PUB_OPTIONS = {
@@ -78,6 +79,10 @@ const PUB_OPTIONS = {
   devices: {
     type: 'number',
     describe: 'with --simulate: N devices; %i in the topic is the device number',
+  },
+  'topic-aliases': {
+    type: 'boolean',
+    describe: 'MQTT 5: send repeated topics as topic aliases, as many as the broker allows',
   },
 } satisfies Record<string, Options>;
 
@@ -269,8 +274,14 @@ async function handler(argv: PubArgv): Promise<void> {
   else if (kind === 'stdin') payload = await readStdin();
   const sim = kind === 'simulate' ? simulation(topics, argv) : undefined;
 
+  const topicAliases = argv['topic-aliases'] ?? false;
+  if (topicAliases && connection.options.protocolVersion !== 5)
+    throw new UsageError('--topic-aliases needs MQTT 5 (-V 5)');
+  if (topicAliases && connection.properties.publish?.topicAlias !== undefined)
+    throw new UsageError('--topic-aliases assigns the aliases itself: drop -D publish topic-alias');
+
   const sent = counter();
-  const client = new Client(connection.options);
+  const client = new Client({ ...connection.options, topicAliases });
   const interrupt = onInterrupt(sent, 'published', () => client.end({ timeoutMs: 200 }));
   const options = {
     qos,

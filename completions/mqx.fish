@@ -151,6 +151,7 @@ complete -c mqx -n '__fish_seen_subcommand_from pub' -l stdin -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l tls-alpn -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l tls-version -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l topic -r -F
+complete -c mqx -n '__fish_seen_subcommand_from pub' -l topic-aliases -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l url -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l username -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l will-payload -r -F

@@ -33,6 +33,7 @@ import { backoffDelay } from './backoff.js';
 import type { ClientOptions } from './options.js';
 import type { PacketIds } from './packet-ids.js';
 import { ClientSession, type Deferred, type OutgoingFlow, type PublishResult } from './session.js';
+import { OutboundAliases } from './topic-aliases.js';
 
 export interface PublishOptions {
   qos?: QoS;
@@ -113,6 +114,7 @@ export class Client extends EventEmitter<ClientEvents> {
   private readonly requests = new Map<number, Request>();
   private readonly sendAck = (packet: AckPacket) => this.send(packet);
   private readonly topicAliases = new Map<number, string>();
+  private readonly outboundAliases = new OutboundAliases();
   private window = 0xffff;
   private serverMaxPacket = Infinity;
   private keepaliveMs = 0;
@@ -423,6 +425,9 @@ export class Client extends EventEmitter<ClientEvents> {
     this.serverMaxPacket = props.maximumPacketSize ?? Infinity;
     this.keepaliveMs = (props.serverKeepAlive ?? this.options.keepalive ?? 60) * 1000;
     this.topicAliases.clear();
+    this.outboundAliases.reset(
+      this.options.topicAliases && this.protocolVersion === 5 ? (props.topicAliasMaximum ?? 0) : 0,
+    );
     this.session.connected(connack.sessionPresent, this.sendAck);
     transport.once('close', () => this.onClose(transport));
     this.scheduleKeepalive();
@@ -533,12 +538,14 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   /** Header and payload as two writes in one batch: the payload is never copied. */
-  private sendPublish(packet: PublishPacket, done?: (err?: Error | null) => void): void {
+  private sendPublish(stored: PublishPacket, done?: (err?: Error | null) => void): void {
     const transport = this.transport;
     if (!transport || transport.closed) {
       done?.(new Error('connection is closed'));
       return;
     }
+    // What is kept for a resend names its topic: aliases do not outlive the connection.
+    const packet = this.outboundAliases.apply(stored);
     this.options.trace?.('out', packet);
     this.lastSent = Date.now();
     const { header } = encodePublishHeader(packet, this.protocolVersion);

@@ -48,6 +48,11 @@ export interface ClientOptions {
    */
   manualAck?: boolean;
   /**
+   * MQTT 5.0: publish repeated topics by topic alias, as many as the broker's Topic Alias Maximum
+   * allows (see OutboundAliases). Off by default, as in mosquitto_pub and MQTT.js.
+   */
+  topicAliases?: boolean;
+  /**
    * The session state to use, for a caller that replaces its Client and must not lose the flows
    * in flight (see ClientSession). Publishes this client has on the wire when it closes are then
    * neither rejected nor forgotten: the next Client with this session resends and settles them.

@@ -270,6 +270,49 @@ for (const b of BROKERS) {
       expect(await sub.done()).toBe(130);
     });
 
+    it('MQTT 5 --topic-aliases: repeats go by alias alone, and every message arrives under its topic', async () => {
+      const sub = await startSub([...p, '-V', '5', '-t', 'e2e/alias/#', '-C', '6', '-v']);
+      const pub = await runMqx([
+        'pub',
+        ...p,
+        '-V',
+        '5',
+        '--topic-aliases',
+        '-t',
+        'e2e/alias/a',
+        '-t',
+        'e2e/alias/b',
+        '-m',
+        'm',
+        '--repeat',
+        '3',
+        '-q',
+        '1',
+        '--debug',
+      ]);
+      expect(pub.exitCode).toBe(0);
+      const sent = text(pub.stderr)
+        .split('\n')
+        .filter((l) => l.startsWith('→ PUBLISH'));
+      expect(sent.map((l) => /topic=(\S*) .*"topicAlias":(\d+)/.exec(l)?.slice(1))).toEqual([
+        ['e2e/alias/a', '1'],
+        ['e2e/alias/b', '2'],
+        ['', '1'],
+        ['', '2'],
+        ['', '1'],
+        ['', '2'],
+      ]);
+      expect(await sub.done()).toBe(0);
+      expect(lines(sub.stdout()).sort()).toEqual([
+        'e2e/alias/a m',
+        'e2e/alias/a m',
+        'e2e/alias/a m',
+        'e2e/alias/b m',
+        'e2e/alias/b m',
+        'e2e/alias/b m',
+      ]);
+    });
+
     it('--debug traces packets on stderr and leaves stdout to the data', async () => {
       const sub = await startSub([...p, '-t', 'e2e/dbg', '-C', '1']);
       const pub = await runMqx(['pub', ...p, '-t', 'e2e/dbg', '-m', 'd', '-q', '1', '--debug']);
@@ -355,6 +398,7 @@ for (const b of BROKERS) {
         ['an unknown flag', ['pub', '-t', 'a', '-m', 'x', '--bogus'], 2, /bogus/],
         ['an unknown sensor', ['pub', '-t', 'a', '--simulate', 'pressure'], 2, /--simulate/],
         ['--devices without %i', ['pub', '-t', 'a', '--simulate', '--devices', '2'], 2, /%i/],
+        ['--topic-aliases on MQTT 3.1.1', ['pub', '-t', 'a', '-m', 'x', '--topic-aliases'], 2, /-V 5/],
       ])('%s', async (_name, args, code, message) => {
         const r = await runMqx([...(args as string[]).slice(0, 1), ...p, ...(args as string[]).slice(1)]);
         expect(r.exitCode).toBe(code);
