@@ -1,9 +1,8 @@
 /**
  * Bundles what tsc wrote to dist/ into a few CommonJS files, which bin/mqx.js loads instead of the
- * ES modules. Node's ES module loader is costly for a command line: through it the ~40 modules
- * `mqx pub` needs cost about 60 ms more than `node -e 0`, in one CommonJS file about 30 ms
- * (`node dist/bench/cold-start.js`), and an idle `mqx broker` holds about 5 MB more
- * (`npm run bench`, idle scenario).
+ * ES modules. Node's ES module loader is costly for a command line: `mqx pub` through it took
+ * about 75 ms more than `node -e 0`, from one CommonJS file about 35 ms (best of 40 runs each),
+ * and an idle `mqx broker` held about 5 MB more.
  *
  * One bundle per entry below, each written beside its source as NAME.cjs: dist/src/cli.cjs holds
  * the command line with `pub` and `sub`, the other commands have their own, so a one-shot publish
