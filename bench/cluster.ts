@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { DEFAULTS, freePort, measure, type PersistenceBenchOptions, waitForPort } from './persistence.js';
+import { freePort, waitForPort } from '../test/helpers/ports.js';
+import { DEFAULTS, measure, type PersistenceBenchOptions } from './persistence.js';
 
 /*
  * `node dist/bench/cluster.js`: QoS 1 throughput and latency through one mqx broker, and through a
@@ -61,7 +62,7 @@ export async function runClusterBench(
   try {
     const single = await freePort();
     procs.push(startNode(single, dir, undefined));
-    await waitForPort(single);
+    await waitForPort(single, 15_000);
     results.push({
       name: 'mqx, one broker',
       ...(await measure(single, single, o)),
@@ -80,11 +81,11 @@ export async function runClusterBench(
         },
       ),
     );
-    await waitForPort(redisPort);
+    await waitForPort(redisPort, 15_000);
     const url = `redis://127.0.0.1:${redisPort}`;
     const ports = [await freePort(), await freePort(), await freePort()];
     for (const port of ports) procs.push(startNode(port, dir, url));
-    await Promise.all(ports.map(waitForPort));
+    await Promise.all(ports.map((p) => waitForPort(p, 15_000)));
     const redis = new Redis(url);
     const before = await commandsProcessed(redis);
     const across = await measure(ports[0]!, ports[1]!, o);

@@ -6,36 +6,12 @@
  *   npm run build && node dist/bench/cold-start.js [runs=21]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort, waitForPort } from '../test/helpers/ports.js';
 import { launcherFlags, ROOT } from './paths.js';
 
 const TARGET_MS = 150;
 const runs = Number(process.argv[2] ?? 21);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`mosquitto did not listen on ${port}`);
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -59,45 +35,19 @@ async function main(): Promise<void> {
   const broker = spawn('mosquitto', ['-p', String(port)], { stdio: 'ignore' });
   try {
     await waitForPort(port);
-    const p = String(port);
+    // The same one-shot publish for every tool: mosquitto_pub takes these flags without `pub`.
+    const pub = ['pub', '-h', '127.0.0.1', '-p', String(port), '-t', 't', '-m', 'x'];
     const tools: Array<{ name: string; cmd: string; args: string[] }> = [
       {
         name: 'mqx pub',
         cmd: process.execPath,
-        args: [
-          ...launcherFlags(),
-          path.join(ROOT, 'bin/mqx.js'),
-          'pub',
-          '-h',
-          '127.0.0.1',
-          '-p',
-          p,
-          '-t',
-          't',
-          '-m',
-          'x',
-        ],
+        args: [...launcherFlags(), path.join(ROOT, 'bin/mqx.js'), ...pub],
       },
-      {
-        name: 'mosquitto_pub',
-        cmd: 'mosquitto_pub',
-        args: ['-h', '127.0.0.1', '-p', p, '-t', 't', '-m', 'x'],
-      },
+      { name: 'mosquitto_pub', cmd: 'mosquitto_pub', args: pub.slice(1) },
       {
         name: 'MQTT.js mqtt pub',
         cmd: process.execPath,
-        args: [
-          path.join(ROOT, 'node_modules/mqtt/build/bin/mqtt.js'),
-          'pub',
-          '-h',
-          '127.0.0.1',
-          '-p',
-          p,
-          '-t',
-          't',
-          '-m',
-          'x',
-        ],
+        args: [path.join(ROOT, 'node_modules/mqtt/build/bin/mqtt.js'), ...pub],
       },
       { name: 'node -e 0 (floor)', cmd: process.execPath, args: ['-e', '0'] },
     ];

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Decoder } from '../src/protocol/decoder.js';
 import { encode } from '../src/protocol/encoder.js';
 import type { Packet } from '../src/protocol/types.js';
+import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 /*
  * `node dist/bench/persistence.js`: QoS 1 throughput and latency through mqx without
@@ -97,7 +98,7 @@ export async function runPersistenceBench(
     const port = await freePort();
     const proc = broker.start(port, dir);
     try {
-      await waitForPort(port);
+      await waitForPort(port, 15_000);
       results.push({ name: broker.name, ...(await measure(port, port, o)) });
     } finally {
       proc.kill('SIGTERM');
@@ -238,34 +239,6 @@ class RawConnection {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export async function waitForPort(port: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ port, host: '127.0.0.1' });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`no broker on port ${port}`);
-    await sleep(50);
-  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { Client } from '../../src/client/index.js';
@@ -74,4 +74,21 @@ export function startMqxBridge(args: string[]): RunningBridge {
       await proc;
     },
   };
+}
+
+/**
+ * Writes dir/remote.conf for a mosquitto on `port` that keeps its sessions in a store under dir,
+ * across restarts, and queues without limit; returns the file's path. mosquitto started as root
+ * drops to its own user, which must be able to write the store.
+ */
+export function persistentMosquittoConf(dir: string, port: number): string {
+  chmodSync(dir, 0o755);
+  mkdirSync(path.join(dir, 'db'));
+  chmodSync(path.join(dir, 'db'), 0o777);
+  const conf = path.join(dir, 'remote.conf');
+  writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/db/\nmax_queued_messages 0\n`,
+  );
+  return conf;
 }

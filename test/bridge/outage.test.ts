@@ -4,7 +4,7 @@
  * stream into an mqx broker that bridges them out. Every message must arrive: QoS 2 exactly once,
  * QoS 1 at least once (duplicates are counted and reported).
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { Client } from '../../src/client/index.js';
 import { MOSQUITTO, peers } from '../helpers/peers.js';
 import { freePort, waitForPort } from '../helpers/ports.js';
 import { type RunningBroker, startMqxBroker, tempDir } from '../helpers/processes.js';
-import { sleep, until } from './helpers.js';
+import { persistentMosquittoConf, sleep, until } from './helpers.js';
 
 const N = 10_000;
 const OUTAGE_MS = 10_000;
@@ -33,15 +33,7 @@ describe.runIf(peers.mosquitto())('a bridge through a 10 s outage of its remote 
     const dir = tempDir('mqx-outage-');
     const remotePort = await freePort();
     const localPort = await freePort();
-    // mosquitto started as root drops to its own user, which must be able to write its store.
-    chmodSync(dir, 0o755);
-    mkdirSync(path.join(dir, 'db'));
-    chmodSync(path.join(dir, 'db'), 0o777);
-    const remoteConf = path.join(dir, 'remote.conf');
-    writeFileSync(
-      remoteConf,
-      `listener ${remotePort} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/db/\nmax_queued_messages 0\n`,
-    );
+    const remoteConf = persistentMosquittoConf(dir, remotePort);
     const localConf = path.join(dir, 'local.conf');
     writeFileSync(
       localConf,

@@ -5,15 +5,20 @@
  * local broker sends again to the restarted bridge. mosquitto on both sides; QoS 1, so duplicates
  * are allowed, and counted.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/index.js';
 import { MOSQUITTO, peers } from '../helpers/peers.js';
 import { freePort, waitForPort } from '../helpers/ports.js';
 import { type RunningBroker, startMosquitto, tempDir } from '../helpers/processes.js';
-import { connect, type RunningBridge, sleep, startMqxBridge, until } from './helpers.js';
+import {
+  connect,
+  persistentMosquittoConf,
+  type RunningBridge,
+  sleep,
+  startMqxBridge,
+  until,
+} from './helpers.js';
 
 const N = 3_000;
 
@@ -24,17 +29,8 @@ afterEach(async () => {
 
 /** A mosquitto that keeps its sessions in a store across restarts, on a port of its own. */
 async function persistentMosquitto(): Promise<{ port: number; start(): Promise<{ proc: ResultPromise }> }> {
-  const dir = tempDir('mqx-kill-remote-');
   const port = await freePort();
-  // mosquitto started as root drops to its own user, which must be able to write its store.
-  chmodSync(dir, 0o755);
-  mkdirSync(path.join(dir, 'db'));
-  chmodSync(path.join(dir, 'db'), 0o777);
-  const conf = path.join(dir, 'remote.conf');
-  writeFileSync(
-    conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/db/\nmax_queued_messages 0\n`,
-  );
+  const conf = persistentMosquittoConf(tempDir('mqx-kill-remote-'), port);
   return {
     port,
     async start() {
