@@ -1,11 +1,11 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { Client } from '../../src/client/index.js';
 import { newBridge, parseTopicTokens } from '../../src/config/bridge-rules.js';
 import type { BridgeConfig } from '../../src/config/broker-config.js';
 import type { PublishPacket } from '../../src/protocol/types.js';
-import { MQX_BIN, ROOT } from '../helpers/processes.js';
+import { MQX_BIN } from '../helpers/processes.js';
 
 /** A bridge block as a test wants it: fast restarts, one address, rules in mosquitto syntax. */
 export function bridgeTo(
@@ -41,12 +41,34 @@ export async function until(check: () => boolean, timeoutMs = 10_000, what = 'co
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `mqx bridge ARGS` as node arguments: the binary once src/cli.ts lists it, else the same module. */
+/** `mqx bridge ARGS` as node arguments. */
 export function mqxBridgeArgs(args: string[]): string[] {
-  const cli = readFileSync(path.join(ROOT, 'dist/src/cli.js'), 'utf8');
-  return cli.includes('commands/bridge.js')
-    ? [MQX_BIN, 'bridge', ...args]
-    : [path.join(ROOT, 'test/bridge/mqx-bridge.mjs'), ...args];
+  return [MQX_BIN, 'bridge', ...args];
+}
+
+/**
+ * The command line of a bridge between two brokers on this host: the remote client id, `--topic`
+ * rules, a one-second restart timeout, then `extra`.
+ */
+export function pairArgs(
+  localPort: number,
+  remotePort: number,
+  remoteClientId: string,
+  topics: string[],
+  extra: string[] = [],
+): string[] {
+  return [
+    '--local',
+    `mqtt://127.0.0.1:${localPort}`,
+    '--remote',
+    `mqtt://127.0.0.1:${remotePort}`,
+    '--remote-clientid',
+    remoteClientId,
+    ...topics.flatMap((t) => ['--topic', t]),
+    '--restart-timeout',
+    '1',
+    ...extra,
+  ];
 }
 
 export interface RunningBridge {

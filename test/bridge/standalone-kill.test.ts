@@ -13,6 +13,7 @@ import { freePort, waitForPort } from '../helpers/ports.js';
 import { type RunningBroker, startMosquitto, tempDir } from '../helpers/processes.js';
 import {
   connect,
+  pairArgs,
   persistentMosquittoConf,
   type RunningBridge,
   sleep,
@@ -52,18 +53,7 @@ describe.runIf(peers.mosquitto())('mqx bridge killed with -9 while the remote is
     cleanup.push(() => local.stop());
     const remote = await persistentMosquitto();
     let remoteProc = (await remote.start()).proc;
-    const args = [
-      '--local',
-      `mqtt://127.0.0.1:${local.port}`,
-      '--remote',
-      `mqtt://127.0.0.1:${remote.port}`,
-      '--remote-clientid',
-      'kill-remote',
-      '--topic',
-      'k/# out 1',
-      '--restart-timeout',
-      '1',
-    ];
+    const args = pairArgs(local.port, remote.port, 'kill-remote', ['k/# out 1']);
     const bridge = (): RunningBridge => {
       const b = startMqxBridge(args);
       cleanup.push(() => b.stop());

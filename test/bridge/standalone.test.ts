@@ -8,7 +8,15 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { peers } from '../helpers/peers.js';
 import { type RunningBroker, startMosquitto, startMqxBroker, tempDir } from '../helpers/processes.js';
-import { connect, mqxBridgeArgs, type RunningBridge, sleep, startMqxBridge, until } from './helpers.js';
+import {
+  connect,
+  mqxBridgeArgs,
+  pairArgs,
+  type RunningBridge,
+  sleep,
+  startMqxBridge,
+  until,
+} from './helpers.js';
 
 const running: Array<RunningBroker | { stop(): Promise<void> }> = [];
 const ended: Array<{ end(): Promise<void> }> = [];
@@ -45,24 +53,15 @@ describe.runIf(peers.mosquitto())('mqx bridge between two mosquitto brokers', ()
     // more, a loaded machine saw it swap two QoS 2 messages, hiding what this test checks: the bridge's order.
     const local = await track(startMosquitto(IN_ORDER));
     const remote = await track(startMosquitto(IN_ORDER));
-    const bridge = startBridge([
-      '--local',
-      `mqtt://127.0.0.1:${local.port}`,
-      '--remote',
-      `mqtt://127.0.0.1:${remote.port}`,
-      '--name',
-      'pair',
-      '--remote-clientid',
-      'pair-remote',
-      '--topic',
-      'srv/# out 2',
-      '--topic',
-      'cmd/# in 1 site1/ ""',
-      '--topic',
-      'chat/# both 2',
-      '--restart-timeout',
-      '1',
-    ]);
+    const bridge = startBridge(
+      pairArgs(
+        local.port,
+        remote.port,
+        'pair-remote',
+        ['srv/# out 2', 'cmd/# in 1 site1/ ""', 'chat/# both 2'],
+        ['--name', 'pair'],
+      ),
+    );
     await bridgeUp(remote.port, 'pair-remote');
     const remoteSub = await connect(remote.port);
     const localSub = await connect(local.port);
@@ -153,18 +152,7 @@ describe.runIf(peers.mosquitto())('mqx bridge with persistent sessions', () => {
   it('what arrives while the bridge process is away is kept by the local broker and forwarded after', async () => {
     const local = await track(startMosquitto());
     const remote = await track(startMosquitto());
-    const args = [
-      '--local',
-      `mqtt://127.0.0.1:${local.port}`,
-      '--remote',
-      `mqtt://127.0.0.1:${remote.port}`,
-      '--remote-clientid',
-      'persist-remote',
-      '--topic',
-      'p/# out 2',
-      '--restart-timeout',
-      '1',
-    ];
+    const args = pairArgs(local.port, remote.port, 'persist-remote', ['p/# out 2']);
     const first = startBridge(args);
     await bridgeUp(remote.port, 'persist-remote');
     const sub = await connect(remote.port);
@@ -188,18 +176,7 @@ describe.runIf(peers.script())('mqx bridge on a terminal', () => {
   it('shows per rule what crossed each way', async () => {
     const local = await track(startMqxBroker());
     const remote = await track(startMqxBroker());
-    const args = mqxBridgeArgs([
-      '--local',
-      `mqtt://127.0.0.1:${local.port}`,
-      '--remote',
-      `mqtt://127.0.0.1:${remote.port}`,
-      '--remote-clientid',
-      'tty-remote',
-      '--topic',
-      'c/# out 1',
-      '--topic',
-      'd/# in 1',
-    ]);
+    const args = mqxBridgeArgs(pairArgs(local.port, remote.port, 'tty-remote', ['c/# out 1', 'd/# in 1']));
     const command = ['node', ...args].map((a) => `'${a}'`).join(' ');
     // script gives the bridge a pseudo-terminal and copies what it draws there to stdout. Its own
     // process group, so that stopping it reaches the bridge too.

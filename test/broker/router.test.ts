@@ -4,6 +4,7 @@ import { type DeliveryPlan, Router } from '../../src/broker/router.js';
 import { Session, type Subscription } from '../../src/broker/session.js';
 import type { QoS } from '../../src/protocol/types.js';
 import { parseSharedFilter } from '../../src/topics/validate.js';
+import { naiveMatches } from '../helpers/topic-oracle.js';
 
 const sessions = new Map<string, Session>();
 function session(clientId: string): Session {
@@ -48,19 +49,6 @@ function normal(plan: DeliveryPlan): unknown {
       .map((g) => ({ key: g.key, members: g.members.map((m) => m.clientId).sort() }))
       .sort((a, b) => a.key.localeCompare(b.key)),
   };
-}
-
-/** The spec's definition of a match, level by level, as plainly as possible. */
-function naiveMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length) return false;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
 }
 
 /** What a router that has never cached anything plans for topic, given these subscriptions. */

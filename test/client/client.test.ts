@@ -1,23 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
 import type { ClientOptions } from '../../src/client/options.js';
 import { ConnectionError, RefusedError, RejectedError, TimeoutError } from '../../src/errors.js';
 import type { Packet, PublishPacket } from '../../src/protocol/types.js';
-import { defaultResponder, FakeBroker } from './fake-broker.js';
+import { defaultResponder, FakeBroker, fakeBrokerPool } from './fake-broker.js';
 
-const brokers: FakeBroker[] = [];
-const clients: Client[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  for (const b of brokers.splice(0)) await b.stop();
-});
-
-async function fake(options: ConstructorParameters<typeof FakeBroker>[0] = {}): Promise<FakeBroker> {
-  const b = await new FakeBroker(options).start();
-  brokers.push(b);
-  return b;
-}
+const { brokers, clients, fake } = fakeBrokerPool();
 
 async function connect(broker: FakeBroker, options: Partial<ClientOptions> = {}): Promise<Client> {
   const c = await Client.connect({

@@ -4,6 +4,8 @@
  * reach the cases (DUP resend, refusals, dead connections) a real broker will not produce on cue.
  */
 import net from 'node:net';
+import { afterEach } from 'vitest';
+import type { Client } from '../../src/client/client.js';
 import { Decoder } from '../../src/protocol/decoder.js';
 import { encode } from '../../src/protocol/encoder.js';
 import type { ConnackPacket, ConnectPacket, Packet, ProtocolVersion } from '../../src/protocol/types.js';
@@ -149,4 +151,30 @@ export class FakeBroker {
     });
     socket.on('error', () => undefined);
   }
+}
+
+/**
+ * The fake brokers and clients of one test file, stopped after each test: call it at the top
+ * level. Tests that stop one themselves take it out of the arrays.
+ */
+export function fakeBrokerPool(): {
+  brokers: FakeBroker[];
+  clients: Client[];
+  fake(options?: FakeBrokerOptions): Promise<FakeBroker>;
+} {
+  const brokers: FakeBroker[] = [];
+  const clients: Client[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    for (const b of brokers.splice(0)) await b.stop();
+  });
+  return {
+    brokers,
+    clients,
+    async fake(options = {}) {
+      const b = await new FakeBroker(options).start();
+      brokers.push(b);
+      return b;
+    },
+  };
 }

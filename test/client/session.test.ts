@@ -2,26 +2,14 @@
  * The client's session state: inbound acknowledgements on the application's word (manualAck), in
  * arrival order, and flows in flight that a replacement Client resumes under the same packet ids.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
 import type { ClientOptions } from '../../src/client/options.js';
 import { ClientSession } from '../../src/client/session.js';
 import type { AckPacket, PublishPacket, QoS } from '../../src/protocol/types.js';
-import { defaultResponder, FakeBroker, type FakeConnection } from './fake-broker.js';
+import { defaultResponder, type FakeBroker, type FakeConnection, fakeBrokerPool } from './fake-broker.js';
 
-const brokers: FakeBroker[] = [];
-const clients: Client[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  for (const b of brokers.splice(0)) await b.stop();
-});
-
-async function fake(options: ConstructorParameters<typeof FakeBroker>[0] = {}): Promise<FakeBroker> {
-  const b = await new FakeBroker(options).start();
-  brokers.push(b);
-  return b;
-}
+const { clients, fake } = fakeBrokerPool();
 
 function client(broker: FakeBroker, options: Partial<ClientOptions> = {}): Client {
   const c = new Client({ broker: { scheme: 'mqtt', host: '127.0.0.1', port: broker.port }, ...options });

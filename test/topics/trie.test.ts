@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SubscriptionTrie } from '../../src/topics/trie.js';
+import { naiveMatches } from '../helpers/topic-oracle.js';
 
 /** The filters of `filters` that match `topic`, through a trie holding each filter once. */
 function matching(filters: string[], topic: string): string[] {
@@ -11,19 +12,6 @@ function matching(filters: string[], topic: string): string[] {
 
 function matches(filter: string, topic: string): boolean {
   return matching([filter], topic).length === 1;
-}
-
-/** The spec's definition, level by level, written as plainly as possible to serve as the oracle. */
-function naiveMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length) return false;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
 }
 
 describe('SubscriptionTrie: spec 4.7 examples', () => {
