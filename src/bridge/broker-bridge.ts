@@ -17,6 +17,7 @@
  */
 
 import type { Broker } from '../broker/broker.js';
+import type { FlowSource } from '../broker/flow-control.js';
 import { Message } from '../broker/message.js';
 import { type Outgoing, Session, type SessionOutlet } from '../broker/session.js';
 import { type Client, ClientSession, type PublishOptions } from '../client/index.js';
@@ -62,6 +63,15 @@ export class BrokerBridge {
   private lazyTimer: NodeJS.Timeout | undefined;
   /** Epoch ms of the last sign of traffic (start_type lazy). */
   private lastActivity = Date.now();
+  /**
+   * Messages from the remote, for flow control: while a local session they feed is congested the
+   * remote's socket is not read, so the remote holds them (its own queue and flow control).
+   */
+  private readonly flowSource: FlowSource = {
+    flowBlockers: 0,
+    pauseFeeding: () => this.remote?.pauseReading(),
+    resumeFeeding: () => this.remote?.resumeReading(),
+  };
 
   constructor(
     private readonly broker: Broker,
@@ -192,6 +202,7 @@ export class BrokerBridge {
   }
 
   private onUp(client: Client): void {
+    if (this.flowSource.flowBlockers > 0) client.pauseReading();
     const { config, map } = this;
     const v5 = this.version === 5;
     const subs = map.remoteSubscriptions();
@@ -250,7 +261,10 @@ export class BrokerBridge {
       return;
     }
     const qos = Math.min(packet.qos, crossing.qos) as QoS;
-    this.broker.publish(Message.fromPublish({ ...packet, qos }, this.session.clientId, true, crossing.topic));
+    this.broker.publishFrom(
+      this.flowSource,
+      Message.fromPublish({ ...packet, qos }, this.session.clientId, true, crossing.topic),
+    );
     this.forwardedIn[crossing.rule]!++;
     this.lastActivity = Date.now();
     if (packet.qos > 0) this.ackAfterCommit(ack);

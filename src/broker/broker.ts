@@ -7,6 +7,8 @@ import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
 import type { ClusterHooks } from './cluster-hooks.js';
 import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
+import { FlowControl, type MessageSource } from './flow-control.js';
+import { RECEIVE_MAXIMUM_GRACE_MS } from './handlers/publish.js';
 import { IdleCollector } from './idle-gc.js';
 import { type Listener, openListener } from './listeners.js';
 import { BrokerLog } from './log.js';
@@ -48,6 +50,12 @@ export class Broker {
   private readonly dropLoggedAt = new WeakMap<Session, number>();
   /** See qos0BacklogLimit. */
   readonly qos0Backlog: number;
+  readonly flow: FlowControl;
+  /**
+   * Who is feeding the message being routed now: set around publish() by whoever calls it, read
+   * by deliver() only when a session is at its limits (flow-control.ts).
+   */
+  source: MessageSource;
   /** The other nodes, with --cluster; set in start() before any client can connect. */
   cluster: ClusterHooks | undefined;
   /** Bridges declared in the configuration, running inside this broker. */
@@ -58,6 +66,11 @@ export class Broker {
   constructor(readonly config: BrokerConfig) {
     this.log = new BrokerLog(config.log);
     this.qos0Backlog = qos0BacklogLimit(config.maxQueuedBytes, config.maxQueuedMessages);
+    this.flow = new FlowControl(config.flowControl, (session) => {
+      this.log.warning(
+        `Client ${session.clientId} kept publishers waiting for ${config.flowControl.maxPauseMs / 1000} s within ${config.flowControl.windowMs / 1000} s: released from flow control until it catches up; messages for it may be dropped.`,
+      );
+    });
     this.log.topicSink = (topic, line) => {
       // A delivery can itself log (a drop); that line must not be published again.
       if (this.publishingLog) return;
@@ -281,7 +294,10 @@ export class Broker {
     );
   }
 
-  /** Sends now if the inflight window allows, else queues (within the limits), else drops. */
+  /**
+   * Sends now if the inflight window allows, else queues. A full queue drops the message unless
+   * flow control admits it: an online session then takes it, and its source waits (flow-control.ts).
+   */
   deliver(
     session: Session,
     message: Message,
@@ -311,23 +327,43 @@ export class Broker {
       sent: false,
       storeId: 0,
     };
-    if (outlet !== undefined && session.queue.length === 0 && this.windowOpen(session) && qos > 0) {
+    if (
+      outlet !== undefined &&
+      session.queue.length === 0 &&
+      session.replay === undefined &&
+      qos > 0 &&
+      this.windowOpen(session)
+    ) {
       this.sendOutgoing(session, out);
       return;
     }
-    const limits = this.config;
-    const maxQueued = session.maxQueuedMessages ?? limits.maxQueuedMessages;
-    if (maxQueued > 0 && session.queue.length >= maxQueued) {
-      this.dropped(session, 'max_queued_messages reached');
-      return;
-    }
-    if (limits.maxQueuedBytes > 0 && session.queuedBytes + message.payload.length > limits.maxQueuedBytes) {
-      this.dropped(session, 'max_queued_bytes reached');
+    const full = this.queueFull(session, message.payload.length);
+    if (full !== undefined && (outlet === undefined || qos === 0 || !this.flow.admit(session, this.source))) {
+      this.dropped(session, full);
       return;
     }
     session.queue.push(out);
     session.queuedBytes += message.payload.length;
     this.store.queued(session, out);
+  }
+
+  /** Why one more message of `bytes` would be past the session's limits, or undefined if not. */
+  private queueFull(session: Session, bytes: number): string | undefined {
+    const maxQueued = session.maxQueuedMessages ?? this.config.maxQueuedMessages;
+    if (maxQueued > 0 && session.queue.length >= maxQueued) return 'max_queued_messages reached';
+    const maxBytes = this.config.maxQueuedBytes;
+    if (maxBytes > 0 && session.queuedBytes + bytes > maxBytes) return 'max_queued_bytes reached';
+    return undefined;
+  }
+
+  /** Half the limits: where a congested session lets its sources go on. */
+  private atLowWater(session: Session): boolean {
+    const maxQueued = session.maxQueuedMessages ?? this.config.maxQueuedMessages;
+    const maxBytes = this.config.maxQueuedBytes;
+    return (
+      (maxQueued === 0 || session.queue.length <= maxQueued >>> 1) &&
+      (maxBytes === 0 || session.queuedBytes <= maxBytes / 2)
+    );
   }
 
   private dropped(session: Session, why: string): void {
@@ -357,12 +393,22 @@ export class Broker {
     }
   }
 
-  /** Moves queued messages into the inflight window as it opens. */
+  /**
+   * Moves queued messages, and a retained replay's next messages, into the inflight window as it
+   * opens; a congested session that drained lets its sources go on.
+   */
   pump(session: Session): void {
     const now = Date.now();
     const queue = session.queue;
-    while (queue.length > 0 && session.outlet !== undefined && this.windowOpen(session)) {
-      const out = queue.shift()!;
+    while (session.outlet !== undefined && this.windowOpen(session)) {
+      const replay = session.replay;
+      if (replay !== undefined && replay.queuedBefore === 0) {
+        this.replayNext(session, replay, now);
+        continue;
+      }
+      const out = queue.shift();
+      if (out === undefined) break;
+      if (replay !== undefined) replay.queuedBefore--;
       session.queuedBytes -= out.message.payload.length;
       if (out.message.isExpired(now)) {
         this.store.completed(session, out);
@@ -375,6 +421,27 @@ export class Broker {
       }
       this.sendOutgoing(session, out);
     }
+    if (this.flow.watching(session) && this.atLowWater(session)) this.flow.drained(session);
+  }
+
+  /** Sends the next retained message of a replay, or ends the replay. */
+  private replayNext(session: Session, replay: RetainedReplay, now: number): void {
+    const message = replay.messages[replay.next++];
+    if (replay.next >= replay.messages.length) session.replay = replay.following;
+    if (message === undefined || message.isExpired(now) || !this.mayReceive(session, message.topic)) return;
+    const sub = replay.subscription;
+    const out: Outgoing = {
+      message,
+      qos: Math.min(message.qos, sub.qos) as QoS,
+      retain: true,
+      subscriptionIds: sub.subscriptionIds,
+      packetId: 0,
+      released: false,
+      sent: false,
+      storeId: 0,
+    };
+    if (out.qos === 0) session.outlet!.sendPublish(undefined, message, 0, true, sub.subscriptionIds);
+    else this.sendOutgoing(session, out);
   }
 
   /** On reconnect: resend what was in flight (DUP set, PUBREL for released QoS 2), then the queue. */
@@ -395,7 +462,8 @@ export class Broker {
     this.store.completed(session, out);
     const outlet = session.outlet;
     if (outlet instanceof Connection && outlet.unacknowledged > 0) outlet.unacknowledged--;
-    if (session.queue.length > 0) this.pump(session);
+    if (session.congested) this.flow.progress(session);
+    if (session.queue.length > 0 || session.replay !== undefined) this.pump(session);
     return true;
   }
 
@@ -417,14 +485,36 @@ export class Broker {
     return true;
   }
 
-  /** Sends the retained messages matching a new subscription, with the retain flag set [MQTT-3.3.1-6]. */
+  /**
+   * Sends the retained messages matching a new subscription, with the retain flag set
+   * [MQTT-3.3.1-6]. QoS 0 ones go at once; QoS 1/2 ones follow as the inflight window opens (a
+   * replay, paced by the subscriber), so no queue limit drops them.
+   */
   sendRetained(session: Session, sub: Subscription): void {
     const now = Date.now();
+    const paced: Message[] = [];
     this.retained.match(sub.matchFilter, (message) => {
       if (message.isExpired(now) || !this.mayReceive(session, message.topic)) return;
-      const qos = Math.min(message.qos, sub.qos) as QoS;
-      this.deliver(session, message, qos, true, sub.subscriptionIds);
+      if (Math.min(message.qos, sub.qos) === 0) this.deliver(session, message, 0, true, sub.subscriptionIds);
+      else paced.push(message);
     });
+    if (paced.length === 0) return;
+    const replay: RetainedReplay = {
+      messages: paced,
+      next: 0,
+      subscription: sub,
+      queuedBefore: session.queue.length,
+      following: undefined,
+    };
+    // A second replay waits behind the first, so each keeps its order.
+    let last = session.replay;
+    if (last === undefined) session.replay = replay;
+    else {
+      while (last.following !== undefined) last = last.following;
+      last.following = replay;
+      replay.queuedBefore = 0;
+    }
+    if (session.outlet !== undefined) this.pump(session);
   }
 
   newSession(clientId: string): Session {
@@ -434,6 +524,7 @@ export class Broker {
   }
 
   destroySession(session: Session): void {
+    this.flow.drained(session);
     this.store.sessionDestroyed(session);
     for (const sub of session.clear()) this.router.remove(sub);
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
@@ -454,6 +545,8 @@ export class Broker {
       else this.log.notice(`Client ${conn.clientId} disconnected: ${conn.closeReason}.`);
     }
     session.outlet = undefined;
+    // Offline, the session queues and drops as mosquitto does: nobody waits for it any more.
+    this.flow.drained(session);
     if (session.expiryInterval === 0) {
       this.destroySession(session);
       return;
@@ -496,10 +589,22 @@ export class Broker {
     this.store.willScheduled(conn.clientId, message, at);
   }
 
+  /** A will has no socket to pause; it is queued past a full queue (at most one per session). */
   publishWill(message: Message): void {
     if (this.log.isEnabled('debug'))
       this.log.debug(`Sending will of ${message.origin} to '${message.topic}'.`);
-    this.publish(message);
+    this.publishFrom('overflow', message);
+  }
+
+  /** publish() on behalf of a source that flow control may pause. */
+  publishFrom(source: MessageSource, message: Message): number {
+    const outer = this.source;
+    this.source = source;
+    try {
+      return this.publish(message);
+    } finally {
+      this.source = outer;
+    }
   }
 
   /** A new connection to the session cancels its delayed will [MQTT-3.1.3-9]. */
@@ -526,11 +631,18 @@ export class Broker {
       } else if (
         conn.state === State.Connected &&
         conn.keepalive > 0 &&
+        // The broker itself may be why nothing arrives: it is not reading this client.
+        !conn.parking &&
         now - conn.lastReceived > conn.keepalive * 1500
       ) {
         if (this.log.connectionMessages)
           this.log.notice(`Client ${conn.clientId} has exceeded timeout, disconnecting.`);
         conn.disconnectWith(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
+      } else if (
+        conn.overReceiveMaximumSince !== 0 &&
+        now - conn.overReceiveMaximumSince > RECEIVE_MAXIMUM_GRACE_MS
+      ) {
+        conn.disconnectWith(ReasonCode.ReceiveMaximumExceeded, 'receive maximum exceeded');
       }
     }
     for (const [clientId, will] of this.pendingWills) {
@@ -556,6 +668,17 @@ export class Broker {
 }
 
 const NO_TARGETS: DeliveryPlan['targets'] = [];
+
+/** The QoS 1/2 retained messages a new subscription still has to get, in order. */
+export interface RetainedReplay {
+  readonly messages: Message[];
+  next: number;
+  readonly subscription: Subscription;
+  /** Queued deliveries that were there first and go before this replay. */
+  queuedBefore: number;
+  /** A later subscription's replay, which follows this one. */
+  following: RetainedReplay | undefined;
+}
 
 /** mosquitto closes sockets that send no CONNECT within about ten seconds. */
 const CONNECT_TIMEOUT_MS = 10_000;

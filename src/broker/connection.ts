@@ -5,7 +5,10 @@ import { ProtocolError } from '../protocol/errors.js';
 import { ConnackReturnCode, ReasonCode, reasonName } from '../protocol/reason-codes.js';
 import type { Packet, Properties, ProtocolVersion, PublishPacket, QoS, Will } from '../protocol/types.js';
 import type { Broker } from './broker.js';
+import { Fifo } from './fifo.js';
+import type { FlowSource } from './flow-control.js';
 import { dispatch } from './handlers/index.js';
+import { handlePublish } from './handlers/publish.js';
 import type { Message } from './message.js';
 import type { Outgoing, Session, SessionOutlet } from './session.js';
 import { writeBatch } from './write-batch.js';
@@ -51,6 +54,22 @@ function onSocketClose(this: OwnedSocket): void {
   this[owner].onClosed();
 }
 
+/**
+ * PUBLISH bytes a paused connection may have parked before the broker stops reading its socket.
+ * A client that keeps to its inflight window (20 in mosquitto_pub and paho, the Receive Maximum
+ * mqx advertises in 5.0) never gets near it; only one that ignores every window does.
+ */
+const PARK_READ_LIMIT = 1024 * 1024;
+/**
+ * Parked bytes at which a connection whose own session is congested (it publishes faster than it
+ * reads) releases that session from flow control: stopping its reads would stop its acknowledgements,
+ * and so the draining it waits for.
+ */
+const PARK_SELF_LIMIT = 8 * 1024 * 1024;
+
+/** What a parked PUBLISH counts for against the limits above: its payload, topic and bookkeeping. */
+const parkedSize = (p: PublishPacket) => p.payload.length + p.topic.length + 64;
+
 /** Writes queued by connections during this event-loop turn; flushed together in setImmediate. */
 const pendingFlush: Connection[] = [];
 let flushScheduled = false;
@@ -80,7 +99,7 @@ export function qos0BacklogLimit(maxQueuedBytes: number, maxQueuedMessages: numb
  * One client connection. Decodes what arrives, hands each packet to its handler, and batches
  * everything it sends so a socket sees one write per event-loop turn, not one per packet.
  */
-export class Connection implements SessionOutlet, PacketSink {
+export class Connection implements SessionOutlet, PacketSink, FlowSource {
   state: State = State.AwaitingConnect;
   version: ProtocolVersion = 4;
   clientId = '';
@@ -109,6 +128,17 @@ export class Connection implements SessionOutlet, PacketSink {
   aliasesOut: Map<string, number> | undefined;
   /** Inbound QoS 2 packets received and not yet released, for our own Receive Maximum. */
   inboundPending = 0;
+  /** Since when inboundPending has been over the Receive Maximum with no PUBREL; 0 while not. */
+  overReceiveMaximumSince = 0;
+
+  flowBlockers = 0;
+  /** PUBLISHes held while a session this connection feeds is congested; undefined while none is. */
+  private parked: Fifo<PublishPacket> | undefined;
+  private parkedBytes = 0;
+  /** The broker stopped reading the socket: too much is parked. */
+  private readsPaused = false;
+  /** A DISCONNECT is flushing the parked PUBLISHes: route them whatever the congestion. */
+  flushingParked = false;
 
   private readonly decoder: Decoder;
   private readonly out: Buffer[] = [];
@@ -161,6 +191,65 @@ export class Connection implements SessionOutlet, PacketSink {
       );
     }
     dispatch(this, packet);
+  }
+
+  /** Incoming PUBLISHes are parked: a session this connection feeds is congested. */
+  get parking(): boolean {
+    return this.parked !== undefined;
+  }
+
+  pauseFeeding(): void {
+    this.parked ??= new Fifo();
+  }
+
+  resumeFeeding(): void {
+    this.lastReceived = Date.now();
+    this.handleParked();
+  }
+
+  /** Holds a PUBLISH until the sessions it may go to have room; stops reading past a limit. */
+  park(packet: PublishPacket): void {
+    this.parked!.push(packet);
+    this.parkedBytes += parkedSize(packet);
+    if (this.parkedBytes <= PARK_READ_LIMIT || this.readsPaused) return;
+    const own = this.session;
+    if (own === undefined || !this.broker.flow.isCongested(own)) {
+      this.readsPaused = true;
+      this.socket.pause();
+    } else if (this.parkedBytes > PARK_SELF_LIMIT) {
+      this.broker.flow.release(own);
+    }
+  }
+
+  /**
+   * Handles parked PUBLISHes in order until one congests a session again or none is left. With
+   * `force` (a DISCONNECT) all of them go, queued past full queues: the client said it is done.
+   */
+  handleParked(force = false): void {
+    const parked = this.parked;
+    if (parked === undefined) return;
+    this.flushingParked = force;
+    try {
+      while (this.state === State.Connected && (force || this.flowBlockers === 0)) {
+        const packet = parked.shift();
+        if (packet === undefined) break;
+        this.parkedBytes -= parkedSize(packet);
+        handlePublish(this, packet);
+      }
+    } catch (err) {
+      if (err instanceof ProtocolError) this.protocolViolation(err);
+      else throw err;
+    } finally {
+      this.flushingParked = false;
+    }
+    if (parked.length === 0 && this.flowBlockers === 0) {
+      this.parked = undefined;
+      this.parkedBytes = 0;
+    }
+    if (this.readsPaused && this.parkedBytes <= PARK_READ_LIMIT && this.state !== State.Closed) {
+      this.readsPaused = false;
+      this.socket.resume();
+    }
   }
 
   /** Handles the packets held back while CONNECT was authenticated. */
@@ -359,6 +448,7 @@ export class Connection implements SessionOutlet, PacketSink {
     this.broker.store.commit();
     this.flush();
     this.state = State.Closed;
+    if (this.flowBlockers > 0) this.broker.flow.forget(this);
     this.socket.end();
     // A peer that never reads must not keep the socket (and its buffers) alive.
     setTimeout(() => this.socket.destroy(), 2_000).unref();
@@ -367,6 +457,7 @@ export class Connection implements SessionOutlet, PacketSink {
 
   /** The socket closed, whoever closed it. */
   onClosed(): void {
+    if (this.flowBlockers > 0) this.broker.flow.forget(this);
     if (this.state !== State.Closed) {
       this.state = State.Closed;
       this.closeReason ??= 'closed by peer';

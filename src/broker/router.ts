@@ -97,16 +97,20 @@ export class Router implements SubscriptionIndex {
   pickShared(group: SharedGroup): Subscription | undefined {
     const n = group.members.length;
     const start = this.roundRobin.get(group.key) ?? 0;
-    let fallback: Subscription | undefined;
+    // A connected member with room; else a congested one (flow control then waits for it); else any.
+    let congested = -1;
+    let offline: Subscription | undefined;
     for (let i = 0; i < n; i++) {
       const member = group.members[(start + i) % n]!;
-      if (member.session.connected) {
+      if (!member.session.connected) offline ??= member;
+      else if (!member.session.congested) {
         this.roundRobin.set(group.key, (start + i + 1) % n);
         return member;
-      }
-      fallback ??= member;
+      } else if (congested < 0) congested = i;
     }
-    return fallback;
+    if (congested < 0) return offline;
+    this.roundRobin.set(group.key, (start + congested + 1) % n);
+    return group.members[(start + congested) % n];
   }
 
   private index(topic: string): void {

@@ -1,4 +1,5 @@
 import type { QoS, SubscriptionRequest } from '../protocol/types.js';
+import type { RetainedReplay } from './broker.js';
 import { Fifo } from './fifo.js';
 import type { Message } from './message.js';
 
@@ -64,6 +65,10 @@ export class Session {
   /** Waiting for a place in the inflight window, or for the client to come back. */
   readonly queue = new Fifo<Outgoing>();
   queuedBytes = 0;
+  /** At its limits and holding publishers back (kept by FlowControl). */
+  congested = false;
+  /** Retained QoS 1/2 messages of new subscriptions, sent as the inflight window opens. */
+  replay: RetainedReplay | undefined;
   outlet: SessionOutlet | undefined;
   /** Username of the current or last connection, for ACL checks while offline. */
   username: string | undefined;
@@ -124,6 +129,7 @@ export class Session {
     this.subscriptionMap = undefined;
     this.inflightMap = undefined;
     this.queue.clear();
+    this.replay = undefined;
     return subscriptions;
   }
 

@@ -67,6 +67,9 @@ export class SysTopics {
     this.set('$SYS/broker/publish/messages/received', String(s.publishReceived));
     this.set('$SYS/broker/publish/messages/sent', String(s.publishSent));
     this.set('$SYS/broker/publish/messages/dropped', String(s.dropped));
+    // mqx: flow control (flow-control.ts): publishers waiting now, sessions released since start.
+    this.set('$SYS/broker/flow/paused', String(b.flow.pausedSources));
+    this.set('$SYS/broker/flow/released', String(b.flow.releases));
     this.set('$SYS/broker/publish/bytes/received', String(s.publishBytesReceived));
     this.set('$SYS/broker/publish/bytes/sent', String(s.publishBytesSent));
     this.set('$SYS/broker/bytes/received', String(s.bytesReceived));

@@ -116,6 +116,8 @@ export class Client extends EventEmitter<ClientEvents> {
   private readonly topicAliases = new Map<number, string>();
   private readonly outboundAliases = new OutboundAliases();
   private window = 0xffff;
+  /** pauseReading() holds, across reconnects, until resumeReading(). */
+  private readingPaused = false;
   private serverMaxPacket = Infinity;
   private keepaliveMs = 0;
   private keepaliveTimer: NodeJS.Timeout | undefined;
@@ -430,10 +432,22 @@ export class Client extends EventEmitter<ClientEvents> {
     );
     this.session.connected(connack.sessionPresent, this.sendAck);
     transport.once('close', () => this.onClose(transport));
+    if (this.readingPaused) transport.pause();
     this.scheduleKeepalive();
     this.resend(connack.sessionPresent);
     this.emit('connect', connack);
     this.pump();
+  }
+
+  /** Stops reading what the broker sends, so that it waits (TCP flow control), until resumeReading(). */
+  pauseReading(): void {
+    this.readingPaused = true;
+    this.transport?.pause();
+  }
+
+  resumeReading(): void {
+    this.readingPaused = false;
+    this.transport?.resume();
   }
 
   /** After a reconnect: unacknowledged publishes go again (DUP when the broker kept the session), PUBRELs too. */

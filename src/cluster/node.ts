@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Broker } from '../broker/broker.js';
 import type { ClusterHooks } from '../broker/cluster-hooks.js';
 import { Connection } from '../broker/connection.js';
+import type { FlowSource } from '../broker/flow-control.js';
 import { Message } from '../broker/message.js';
 import type { Outgoing, Session } from '../broker/session.js';
 import { restoreOutgoing, subscriptionFromStored } from '../broker/store/restore.js';
@@ -80,6 +81,20 @@ export class ClusterNode implements ClusterHooks {
   private qos0Buffered = 0;
   private dropWarnedAt = 0;
   private stopped = false;
+  /**
+   * The inbox reader, for flow control: while a session it feeds is congested the next batch is
+   * not read, and the entries wait in Redis.
+   */
+  private readonly inboxFlow: FlowSource = {
+    flowBlockers: 0,
+    pauseFeeding: () => undefined,
+    resumeFeeding: () => {
+      const wake = this.inboxWake;
+      this.inboxWake = undefined;
+      wake?.();
+    },
+  };
+  private inboxWake: (() => void) | undefined;
   private readLoop: Promise<void> | undefined;
   /** Stream entries no session needs any more, deleted together once per event-loop turn. */
   private releasing = new Map<string, string[]>();
@@ -155,6 +170,7 @@ export class ClusterNode implements ClusterHooks {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.inboxFlow.resumeFeeding();
     for (const t of this.timers) clearInterval(t);
     // Leaving is dying politely: without a heartbeat the others adopt this node's sessions.
     await this.redis.del(this.keys.alive(this.id)).catch(() => undefined);
@@ -289,6 +305,12 @@ export class ClusterNode implements ClusterHooks {
     const inbox = this.keys.inbox(this.id);
     let last = '0';
     while (!this.stopped) {
+      if (this.inboxFlow.flowBlockers > 0) {
+        await new Promise<void>((wake) => {
+          this.inboxWake = wake;
+        });
+        continue;
+      }
       let reply: unknown;
       try {
         reply = await this.reader.xreadBuffer('COUNT', READ_BATCH, 'BLOCK', 1000, 'STREAMS', inbox, last);
@@ -313,7 +335,9 @@ export class ClusterNode implements ClusterHooks {
     this.messageIds.set(message, id);
     const groups = f.get('g')!.toString();
     this.tracker.begin(message, inbox, entryId);
+    this.broker.source = this.inboxFlow;
     this.broker.route(message, f.get('l')!.toString() === '1', groups === '' ? [] : groups.split('\u0001'));
+    this.broker.source = undefined;
     this.tracker.routed(message);
   }
 

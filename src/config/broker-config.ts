@@ -1,3 +1,4 @@
+import type { FlowSettings } from '../broker/flow-control.js';
 /**
  * The one validated broker configuration. Both the mosquitto.conf parser and mqx's own
  * cosmiconfig format produce it; the broker reads nothing else. Names follow mosquitto's
@@ -172,6 +173,8 @@ export interface BrokerConfig {
   maxQueuedMessages: number;
   /** 0 = unlimited. */
   maxQueuedBytes: number;
+  /** What an online session at its queue limits does to its publishers (src/broker/flow-control.ts). */
+  flowControl: FlowSettings;
   /** Largest PUBLISH payload accepted; 0 = unlimited. */
   messageSizeLimit: number;
   /** Largest packet accepted (MQTT 5 Maximum Packet Size advertised); 0 = unlimited. */
@@ -206,6 +209,7 @@ export function defaultBrokerConfig(): BrokerConfig {
     maxInflightMessages: 20,
     maxQueuedMessages: 1000,
     maxQueuedBytes: 0,
+    flowControl: { enabled: true, maxPauseMs: 5000, windowMs: 60_000 },
     messageSizeLimit: 0,
     maxPacketSize: 0,
     maxKeepalive: 65535,

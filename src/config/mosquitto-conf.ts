@@ -378,6 +378,16 @@ const DIRECTIVES: Record<string, Handler> = {
   max_queued_bytes: (s, l) => {
     s.cfg.maxQueuedBytes = int(l, 0, Number.MAX_SAFE_INTEGER);
   },
+  // mqx: the flow control of src/broker/flow-control.ts; the times are in seconds.
+  flow_control: (s, l) => {
+    s.cfg.flowControl.enabled = bool(l);
+  },
+  flow_control_max_pause: (s, l) => {
+    s.cfg.flowControl.maxPauseMs = int(l, 0, 86_400) * 1000;
+  },
+  flow_control_window: (s, l) => {
+    s.cfg.flowControl.windowMs = int(l, 1, 86_400) * 1000;
+  },
   message_size_limit: (s, l) => {
     s.cfg.messageSizeLimit = int(l, 0, MAX_PACKET);
   },

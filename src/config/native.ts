@@ -8,6 +8,7 @@
  * rather than in /etc.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { FlowSettings } from '../broker/flow-control.js';
 import { ConfigError } from '../errors.js';
 import { checkBridge, checkTopicRule, newBridge, parseAddress } from './bridge-rules.js';
 import {
@@ -179,6 +180,10 @@ const brokerSpec: Spec = {
     maxInflightMessages: int(0, U16),
     maxQueuedMessages: int(0, U32),
     maxQueuedBytes: int(0, Number.MAX_SAFE_INTEGER),
+    flowControl: {
+      t: 'object',
+      fields: { enabled: bool, maxPauseMs: int(0, U32), windowMs: int(1, U32) },
+    },
     messageSizeLimit: int(0, MAX_PACKET),
     maxPacketSize: int(0, MAX_PACKET),
     maxKeepalive: int(0, U16),
@@ -283,6 +288,7 @@ interface RawBroker {
   passwordFile?: string;
   aclFile?: string;
   persistence?: Partial<PersistenceSettings>;
+  flowControl?: Partial<FlowSettings>;
   log?: Partial<Omit<LogSettings, 'destinations'>> & { destinations?: Array<string | { file: string }> };
   cluster?: Partial<ClusterSettings> & { url: string };
   bridges?: Array<
@@ -305,6 +311,7 @@ function toBrokerConfig(raw: RawBroker, file: string): BrokerConfig {
     passwordFile,
     aclFile,
     persistence,
+    flowControl,
     log,
     bridges = [],
     cluster,
@@ -350,6 +357,7 @@ function toBrokerConfig(raw: RawBroker, file: string): BrokerConfig {
   }
 
   cfg.persistence = { ...cfg.persistence, ...persistence };
+  cfg.flowControl = { ...cfg.flowControl, ...flowControl };
   if (cluster) cfg.cluster = { ...defaultClusterSettings(cluster.url), ...cluster };
   if (log) {
     const { destinations, ...rest } = log;

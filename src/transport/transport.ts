@@ -22,6 +22,9 @@ export interface Transport extends EventEmitter<TransportEvents> {
   end(): void;
   /** Closes at once, dropping anything unsent. */
   destroy(): void;
+  /** Stops reading (the peer's sending backs up in TCP) until resume(). */
+  pause(): void;
+  resume(): void;
   readonly closed: boolean;
 }
 
@@ -69,5 +72,13 @@ export class StreamTransport extends EventEmitter<TransportEvents> implements Tr
 
   destroy(): void {
     this.stream.destroy();
+  }
+
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
   }
 }

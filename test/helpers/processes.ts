@@ -8,6 +8,8 @@ import { freePort, waitForPort } from './ports.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MQX_BIN = path.join(ROOT, 'bin/mqx.js');
+/** The node flags of bin/mqx.js's shebang, for a broker started the way `npx mqx` starts it. */
+export const LAUNCHER_FLAGS = ['--max-semi-space-size=1'];
 
 export interface RunningBroker {
   port: number;
@@ -42,10 +44,17 @@ export function tempDir(prefix = 'mqx-test-'): string {
 export async function startMqxBroker(
   args: string[] = [],
   env: Record<string, string> = {},
+  nodeFlags: string[] = [],
 ): Promise<RunningBroker> {
   const proc = execa(
     'node',
-    [MQX_BIN, 'broker', ...(args.some((a) => a === '-p' || a === '-c') ? [] : ['-p', '0']), ...args],
+    [
+      ...nodeFlags,
+      MQX_BIN,
+      'broker',
+      ...(args.some((a) => a === '-p' || a === '-c') ? [] : ['-p', '0']),
+      ...args,
+    ],
     {
       env: { ...env, NO_COLOR: '1' },
       reject: false,

@@ -1,6 +1,7 @@
 import { ReasonCode } from '../../protocol/reason-codes.js';
 import type { AckPacket } from '../../protocol/types.js';
 import type { Connection } from '../connection.js';
+import { inboundReceiveMaximum } from './publish.js';
 
 /** PUBACK / PUBCOMP from the client: the outgoing QoS 1 / QoS 2 delivery is done [MQTT-4.3.2, 4.3.3]. */
 export function handleOutgoingComplete(conn: Connection, packet: AckPacket): void {
@@ -41,6 +42,10 @@ export function handlePubrel(conn: Connection, packet: AckPacket): void {
   const known = session.inboundQos2.delete(packet.packetId);
   if (known) conn.broker.store.inboundQos2(session, packet.packetId, false);
   if (known && conn.inboundPending > 0) conn.inboundPending--;
+  // A PUBREL shows the client is releasing: the grace for being over the Receive Maximum restarts.
+  if (conn.overReceiveMaximumSince !== 0)
+    conn.overReceiveMaximumSince =
+      conn.inboundPending > inboundReceiveMaximum(conn.broker.config.maxInflightMessages) ? Date.now() : 0;
   if (conn.version === 5 && !known) {
     conn.send({
       type: 'pubcomp',

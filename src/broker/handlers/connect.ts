@@ -6,6 +6,7 @@ import type { AuthResult } from '../access.js';
 import { refusalReasonCode } from '../auth/index.js';
 import { NEVER_EXPIRES } from '../broker.js';
 import { type Connection, State } from '../connection.js';
+import { inboundReceiveMaximum } from './publish.js';
 
 const PROTOCOL_LABEL = { 3: 'p1', 4: 'p2', 5: 'p5' } as const;
 
@@ -199,6 +200,8 @@ function accept(
     if (config.maxPacketSize > 0) connackProps.maximumPacketSize = config.maxPacketSize;
     if (!config.retainAvailable) connackProps.retainAvailable = 0;
     connackProps.topicAliasMaximum = config.maxTopicAlias;
+    const receiveMaximum = inboundReceiveMaximum(config.maxInflightMessages);
+    if (receiveMaximum < 65535) connackProps.receiveMaximum = receiveMaximum;
     if (assigned) connackProps.assignedClientIdentifier = clientId;
     if (serverKeepAlive !== undefined) connackProps.serverKeepAlive = serverKeepAlive;
     // A topic root the client may build response topics under (MQTT 5.0 4.10), on request only.

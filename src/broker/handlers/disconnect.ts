@@ -19,6 +19,8 @@ export function handleDisconnect(conn: Connection, packet: DisconnectPacket): vo
   // 0x04 asks the server to publish the will anyway; any other DISCONNECT discards it [MQTT-3.14.4-3].
   if (packet.reasonCode !== ReasonCode.DisconnectWithWillMessage) conn.will = undefined;
   conn.disconnectedCleanly = true;
+  // What the client sent before its DISCONNECT is delivered, even to congested sessions.
+  conn.handleParked(true);
   conn.broker.store.commit();
   conn.close('disconnected');
 }

@@ -15,7 +15,8 @@ export function dispatch(conn: Connection, packet: Packet): void {
       handleConnect(conn, packet);
       return;
     case 'publish':
-      handlePublish(conn, packet);
+      if (conn.parking) conn.park(packet);
+      else handlePublish(conn, packet);
       return;
     case 'puback':
     case 'pubcomp':

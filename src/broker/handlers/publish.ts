@@ -29,11 +29,16 @@ function resolveTopic(conn: Connection, packet: PublishPacket): string {
 }
 
 /**
- * The Receive Maximum mqx accepts from clients: the protocol's default, so no property is sent.
- * mosquitto advertises max_inflight_messages here, but that setting bounds the broker's outgoing
- * window, and popular clients (MQTT.js 5) do not honour a small inbound limit anyway.
+ * How long a client may stay over the Receive Maximum mqx advertised, with QoS 2 PUBLISHes whose
+ * PUBREL has not come, before it is disconnected with 0x93. Not at once: clients such as MQTT.js
+ * ignore the maximum and send a burst before reading the PUBRECs, then release every one of them.
  */
-const INBOUND_RECEIVE_MAXIMUM = 65535;
+export const RECEIVE_MAXIMUM_GRACE_MS = 2000;
+
+/** The Receive Maximum mqx advertises (mosquitto: max_inflight_messages); 65535 when unlimited. */
+export function inboundReceiveMaximum(maxInflightMessages: number): number {
+  return maxInflightMessages === 0 ? 65535 : maxInflightMessages;
+}
 
 function ack(conn: Connection, packet: PublishPacket, reasonCode: number): void {
   const type = packet.qos === 1 ? 'puback' : 'pubrec';
@@ -93,19 +98,18 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
     return;
   }
 
-  if (packet.qos === 2) {
-    if (conn.version === 5 && conn.inboundPending >= INBOUND_RECEIVE_MAXIMUM) {
-      conn.disconnectWith(ReasonCode.ReceiveMaximumExceeded, 'receive maximum exceeded');
-      return;
-    }
-  }
-
+  broker.source = conn.flushingParked ? 'overflow' : conn;
   const delivered = broker.publish(Message.fromPublish(packet, conn.clientId, conn.isBridge, topic));
+  broker.source = undefined;
   if (packet.qos === 0) return;
   if (packet.qos === 2) {
     session.inboundQos2.add(packet.packetId!);
     broker.store.inboundQos2(session, packet.packetId!, true);
-    conn.inboundPending++;
+    if (
+      ++conn.inboundPending > inboundReceiveMaximum(config.maxInflightMessages) &&
+      conn.overReceiveMaximumSince === 0
+    )
+      conn.overReceiveMaximumSince = Date.now();
   }
   // A durable store commits this callback's writes before connections flush (store/sqlite.ts),
   // so the ack never reaches the client ahead of the stored message.

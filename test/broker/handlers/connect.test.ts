@@ -217,7 +217,7 @@ describe('CONNECT', () => {
       clientId: 'limits',
     });
     const connack = await c2.next('connack');
-    expect(connack.properties?.receiveMaximum).toBeUndefined();
+    expect(connack.properties?.receiveMaximum).toBe(20);
     expect(connack.properties?.topicAliasMaximum).toBe(10);
     c2.end();
   });
