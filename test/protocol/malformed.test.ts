@@ -61,6 +61,9 @@ function rejects(input: Buffer, version: ProtocolVersion, reasonCode: number, st
 
 const connect = (name: string, level: number, flags: number, ...rest: Part[]) =>
   packet(0x10, str(name), level, flags, [0, 60], ...rest);
+/** A CONNECT with client id "c", keep alive 0 and first byte `first`; props only for level 5. */
+const connectWithFirst = (first: number, name: string, level: number, flags = 0x02) =>
+  packet(first, str(name), level, flags, 0, 0, ...(level === 5 ? [0] : []), str('c'));
 const connect5 = (flags: number, ...rest: Part[]) => connect('MQTT', 5, flags, 0, ...rest);
 const publish = (first: number, topic: Buffer, ...rest: Part[]) => packet(first, topic, ...rest);
 
@@ -83,9 +86,19 @@ describe('fixed header', () => {
     rejects(packet(0xc8), 5, MalformedPacket, 'MQTT-2.1.3-1');
   });
 
-  it('[MQTT-2.2.2-2] rejects reserved flags on CONNECT, CONNACK, SUBACK, UNSUBACK, PINGRESP, DISCONNECT', () => {
-    for (const first of [0x11, 0x22, 0x94, 0xb1, 0xd2, 0xe1])
+  it('[MQTT-2.2.2-2] rejects reserved flags on CONNACK, SUBACK, UNSUBACK, PINGRESP, DISCONNECT', () => {
+    for (const first of [0x22, 0x94, 0xb1, 0xd2, 0xe1])
       rejects(packet(first), 4, MalformedPacket, 'MQTT-2.2.2-2');
+  });
+
+  it('[MQTT-2.2.2-2] [MQTT-2.1.3-1] rejects reserved flags on a 3.1.1 or 5.0 CONNECT, read with its body', () => {
+    rejects(connectWithFirst(0x11, 'MQTT', 4), 4, MalformedPacket, 'MQTT-2.2.2-2');
+    rejects(connectWithFirst(0x18, 'MQTT', 5, 0), 4, MalformedPacket, 'MQTT-2.1.3-1');
+  });
+
+  it('MQTT 3.1 reserves neither the CONNECT fixed-header flags nor connect flag bit 0 (mosquitto accepts both)', () => {
+    const [p] = decode(connectWithFirst(0x13, 'MQIsdp', 3, 0x03), 4);
+    expect(p).toMatchObject({ type: 'connect', protocolVersion: 3, clean: true, clientId: 'c' });
   });
 
   it('[MQTT-3.6.1-1] rejects PUBREL whose flags are not 0b0010', () => {
