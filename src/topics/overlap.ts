@@ -39,7 +39,9 @@ export function filterCovers(outer: readonly string[], inner: readonly string[])
     const x = inner[i]!;
     if (o === '#') return true;
     if (o === undefined) return false;
-    if (x === '#') return false;
+    // A "#" also matches its parent, which an outer "+" level needs to exist, except at the root:
+    // there every topic has a first level, so "+/#" covers "#".
+    if (x === '#') return i === 0 && o === '+' && outer.length === 2 && outer[1] === '#';
     if (o !== '+' && (x === '+' || o !== x)) return false;
   }
   // Every level of `inner` is matched; `outer` may only go on with a "#", which matches the parent.
