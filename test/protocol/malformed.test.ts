@@ -142,6 +142,56 @@ describe('fixed header', () => {
   });
 });
 
+describe('direction: packet types only the other side sends (MQTT 5.0 2.1.2)', () => {
+  /** Pushes `input` into a decoder for a stream written by `sender`; the error it throws. */
+  function fromSender(input: Buffer, sender: 'client' | 'server', version: ProtocolVersion = 5): unknown {
+    try {
+      new Decoder(() => undefined, { protocolVersion: version, sender }).push(input);
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  }
+
+  it('[MQTT-4.13.1-1] a broker reads CONNACK, SUBACK, UNSUBACK, PINGRESP as a Protocol Error from the first byte', () => {
+    // Only the fixed header's first byte arrives, and what a body would hold is not even valid.
+    for (const first of [0x20, 0x90, 0xb0, 0xd0, 0x2f, 0xd1]) {
+      const error = fromSender(Buffer.from([first]), 'client');
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect((error as ProtocolError).reasonCode).toBe(ProtocolErrorCode);
+    }
+    expect((fromSender(Buffer.from([0x20]), 'client', 4) as ProtocolError).statement).toBe('MQTT-4.8.0-1');
+  });
+
+  it('[MQTT-4.13.1-1] a client reads CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ as a Protocol Error', () => {
+    for (const first of [0x10, 0x82, 0xa2, 0xc0]) {
+      expect((fromSender(Buffer.from([first]), 'server') as ProtocolError).reasonCode).toBe(
+        ProtocolErrorCode,
+      );
+    }
+  });
+
+  it('each side still reads what it may receive, and a decoder without a direction reads both', () => {
+    expect(fromSender(packet(0xc0), 'client')).toBeUndefined();
+    expect(fromSender(packet(0xd0), 'server')).toBeUndefined();
+    expect(decode(Buffer.concat([packet(0xc0), packet(0xd0)]), 4)).toEqual([
+      { type: 'pingreq' },
+      { type: 'pingresp' },
+    ]);
+  });
+});
+
+describe('PUBLISH fixed header', () => {
+  it('[MQTT-3.3.1-2] rejects a QoS 0 PUBLISH with DUP set in 3.1.1 and 5.0', () => {
+    rejects(publish(0x38, str('a')), 4, MalformedPacket, 'MQTT-3.3.1-2');
+    rejects(publish(0x38, str('a'), 0), 5, MalformedPacket, 'MQTT-3.3.1-2');
+  });
+
+  it('MQTT 3.1, which has no such rule, accepts it', () => {
+    expect(decode(publish(0x38, str('a')), 3)).toMatchObject([{ type: 'publish', qos: 0, dup: true }]);
+  });
+});
+
 describe('packet identifiers', () => {
   it('[MQTT-2.3.1-1] rejects PUBLISH QoS 1 with packet identifier 0', () => {
     rejects(publish(0x32, str('a'), 0, 0), 4, MalformedPacket, 'MQTT-2.3.1-1');
