@@ -81,7 +81,8 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
       `Dropped too large PUBLISH from ${conn.clientId} on '${topic}' (${packet.payload.length} bytes).`,
     );
     stats.dropped++;
-    if (packet.qos > 0) ack(conn, packet, ReasonCode.PacketTooLarge);
+    // 0x95 is no PUBACK / PUBREC reason code (5.0 3.4.2.1); mosquitto sends it anyway.
+    if (packet.qos > 0) ack(conn, packet, ReasonCode.QuotaExceeded);
     return;
   }
 
