@@ -224,7 +224,7 @@ describe('acknowledgements and the state of their flow', () => {
       await closedWith(sub, code);
     });
 
-    it(`${version === 5 ? '5.0' : '3.1.1'} [MQTT-4.3.3-11] a PUBREL for an unknown packet id is answered with PUBCOMP${version === 5 ? ' 0x92' : ''}`, async () => {
+    it(`${version === 5 ? '5.0 [MQTT-4.3.3-11]' : '3.1.1 [MQTT-4.3.3-2]'} a PUBREL for an unknown packet id is answered with PUBCOMP${version === 5 ? ' 0x92' : ''}`, async () => {
       const c = await client(version);
       c.send({ type: 'pubrel', packetId: 77 });
       const pubcomp = await c.next('pubcomp');
@@ -234,7 +234,7 @@ describe('acknowledgements and the state of their flow', () => {
       c.end();
     });
 
-    it(`${version === 5 ? '5.0' : '3.1.1'} (5.0 4.3.3, 3.6.2.1) a PUBREC for an unknown packet id is answered with PUBREL${version === 5 ? ' 0x92' : ''}; PUBACK and PUBCOMP are ignored`, async () => {
+    it(`${version === 5 ? '5.0 (4.3.3, 3.6.2.1)' : '3.1.1 (4.3.3)'} a PUBREC for an unknown packet id is answered with PUBREL${version === 5 ? ' 0x92' : ''}; PUBACK and PUBCOMP are ignored`, async () => {
       const c = await client(version);
       c.send({ type: 'pubrec', packetId: 78 });
       const pubrel = await c.next('pubrel');
