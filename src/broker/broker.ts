@@ -170,7 +170,7 @@ export class Broker {
     for (const conn of this.connections) {
       if (conn.state !== State.Connected || !conn.session) continue;
       for (const sub of [...conn.session.subscriptions.values()]) {
-        if (!this.accessFor(conn).canSubscribe(conn.clientId, conn.username, sub.filter))
+        if (!this.accessFor(conn).canSubscribe(conn.clientId, conn.username, sub.matchFilter))
           this.unsubscribe(conn.session, sub.filter);
       }
     }
@@ -234,35 +234,40 @@ export class Broker {
 
   /**
    * Routes one message to every matching subscriber, here and on the other nodes of a cluster;
-   * stores or clears it when retained. Returns how many sessions and nodes it went to.
+   * stores or clears it when retained. Returns how many subscriptions (and nodes) it matched.
    */
   publish(message: Message): number {
     if (message.retain && this.config.retainAvailable) {
       this.retained.set(message);
       this.store.retained(message);
     }
-    const delivered = this.route(message, true, undefined);
-    return this.cluster === undefined ? delivered : delivered + this.cluster.forward(message);
+    const matched = this.route(message, true, undefined);
+    return this.cluster === undefined ? matched : matched + this.cluster.forward(message);
   }
 
   /**
    * Delivers a message to the sessions of this node: to plain subscribers when `plain`, and to
    * share groups: every group when `groups` is undefined, else only the groups it names (a
-   * message another node forwarded here for those groups).
+   * message another node forwarded here for those groups). Returns how many subscriptions it
+   * matched: those it went to, and the publisher's own No Local ones, which match without being
+   * sent to, so that 5.0's 0x10 means what it says, no matching subscribers.
    */
   route(message: Message, plain: boolean, groups: readonly string[] | undefined): number {
     const plan = this.router.plan(message.topic);
-    let delivered = 0;
+    let matched = 0;
     const targets = plain ? plan.targets : NO_TARGETS;
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i]!;
       const session = t.session;
-      if (session.clientId === message.origin && (t.noLocal || message.fromBridge)) continue;
+      if (session.clientId === message.origin && (t.noLocal || message.fromBridge)) {
+        matched++;
+        continue;
+      }
       if (!this.mayReceive(session, message.topic)) continue;
       // Bridges keep the retain flag so retained state crosses them, as mosquitto's do.
       const retain = (t.retainAsPublished || session.isBridge) && message.retain;
       this.deliver(session, message, Math.min(message.qos, t.qos) as QoS, retain, t.subscriptionIds);
-      delivered++;
+      matched++;
     }
     for (const group of plan.shared) {
       if (
@@ -281,9 +286,9 @@ export class Broker {
         member.retainAsPublished && message.retain,
         member.subscriptionIds,
       );
-      delivered++;
+      matched++;
     }
-    return delivered;
+    return matched;
   }
 
   /** The ACL a session is judged by, connected or not: its listener's with per_listener_settings. */

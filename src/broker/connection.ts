@@ -150,7 +150,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     readonly socket: Duplex,
     readonly peer: Peer,
   ) {
-    this.decoder = new Decoder(this, { maxPacketSize: broker.config.maxPacketSize });
+    this.decoder = new Decoder(this, { maxPacketSize: broker.config.maxPacketSize, sender: 'client' });
     (socket as OwnedSocket)[owner] = this;
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);

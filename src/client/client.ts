@@ -372,7 +372,7 @@ export class Client extends EventEmitter<ClientEvents> {
           this.onConnected(transport, packet);
           resolve();
         },
-        { protocolVersion: this.protocolVersion },
+        { protocolVersion: this.protocolVersion, sender: 'server' },
       );
       transport.on('data', (chunk: Buffer) => {
         try {

@@ -37,7 +37,25 @@ export interface DecoderOptions {
   protocolVersion?: ProtocolVersion;
   /** Largest whole packet accepted, header included; 0 for no limit beyond the protocol's. */
   maxPacketSize?: number;
+  /**
+   * Which side writes the stream: 'client' for a broker's decoder, 'server' for a client's. A
+   * packet type only the other side may send is then a Protocol Error, decided from the first
+   * byte before any body is read (MQTT 5.0 2.1.2). Unset, every type is read (tools, tests).
+   */
+  sender?: 'client' | 'server';
 }
+
+/** Packet types (bit per type) that only a client sends, and those only a server sends (2.1.2). */
+const CLIENT_ONLY =
+  (1 << PacketType.CONNECT) |
+  (1 << PacketType.SUBSCRIBE) |
+  (1 << PacketType.UNSUBSCRIBE) |
+  (1 << PacketType.PINGREQ);
+const SERVER_ONLY =
+  (1 << PacketType.CONNACK) |
+  (1 << PacketType.SUBACK) |
+  (1 << PacketType.UNSUBACK) |
+  (1 << PacketType.PINGRESP);
 
 const LENGTH_MULTIPLIERS = [1, 128, 16_384, 2_097_152];
 
@@ -76,6 +94,8 @@ export class Decoder {
   maxPacketSize: number;
 
   private readonly sink: PacketSink;
+  /** Bit per packet type the sender may not send; 0 when the direction is not known. */
+  private readonly forbidden: number;
   /** First byte of the packet being read, or -1 between packets. */
   private first = -1;
   private lengthBytes = 0;
@@ -95,6 +115,8 @@ export class Decoder {
     this.sink = typeof sink === 'function' ? { onPacket: sink } : sink;
     this.protocolVersion = options.protocolVersion ?? 4;
     this.maxPacketSize = options.maxPacketSize ?? 0;
+    this.forbidden =
+      options.sender === 'client' ? SERVER_ONLY : options.sender === 'server' ? CLIENT_ONLY : 0;
   }
 
   /** Bytes allocated for an incomplete packet: at most the maximum packet size, when one is set. */
@@ -190,11 +212,23 @@ export class Decoder {
     const type = byte >> 4;
     let flags = byte & 0x0f;
     const v5 = this.protocolVersion === 5;
+    if ((this.forbidden & (1 << type)) !== 0) {
+      throw protocolError(
+        `packet type ${type} may not be sent by a ${this.forbidden === SERVER_ONLY ? 'client' : 'server'} (MQTT 5.0 2.1.2, 3.1.1 2.2.1)`,
+        v5 ? 'MQTT-4.13.1-1' : 'MQTT-4.8.0-1',
+      );
+    }
     switch (type) {
       case 0:
         throw malformed('packet type 0 is reserved');
+      case PacketType.CONNECT:
+        // Its flags are checked with its body: MQTT 3.1, named there, did not reserve them.
+        return;
       case PacketType.PUBLISH:
         if ((flags & 0x06) === 0x06) throw malformed('PUBLISH with QoS 3', 'MQTT-3.3.1-4');
+        if (flags & 0x08 && (flags & 0x06) === 0 && this.protocolVersion !== 3) {
+          throw malformed('QoS 0 PUBLISH with DUP set', 'MQTT-3.3.1-2');
+        }
         return;
       case PacketType.PUBREL:
       case PacketType.SUBSCRIBE:
@@ -243,7 +277,7 @@ export class Decoder {
     const v5 = this.protocolVersion === 5;
     switch (first >> 4) {
       case PacketType.CONNECT: {
-        const packet = decodeConnect(r);
+        const packet = decodeConnect(first, r);
         this.protocolVersion = packet.protocolVersion;
         return packet;
       }
@@ -294,7 +328,7 @@ function checkTopicName(topic: string): void {
   }
 }
 
-function decodeConnect(r: Reader): ConnectPacket {
+function decodeConnect(first: number, r: Reader): ConnectPacket {
   const protocolName = r.utf8();
   const levelByte = r.u8();
   const level = levelByte & 0x7f;
@@ -315,7 +349,13 @@ function decodeConnect(r: Reader): ConnectPacket {
   }
   const v5 = level === 5;
   const flags = r.u8();
-  if ((flags & 0x01) !== 0) throw malformed('reserved CONNECT flag is set', 'MQTT-3.1.2-3');
+  // MQTT 3.1 reserved neither the fixed-header flags nor connect flag bit 0; mosquitto ignores both.
+  if (level !== 3) {
+    if ((first & 0x0f) !== 0) {
+      throw malformed('reserved flags of packet type 1 must be 0', v5 ? 'MQTT-2.1.3-1' : 'MQTT-2.2.2-2');
+    }
+    if ((flags & 0x01) !== 0) throw malformed('reserved CONNECT flag is set', 'MQTT-3.1.2-3');
+  }
   const hasWill = (flags & 0x04) !== 0;
   const willQos = (flags >> 3) & 0x03;
   const willRetain = (flags & 0x20) !== 0;

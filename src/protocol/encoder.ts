@@ -179,19 +179,18 @@ function encodeAck(packet: AckPacket, version: ProtocolVersion): Buffer {
   const packetId = checkPacketId(packet.packetId);
   const propsLength = version === 5 ? propertiesLength(packet.properties, ACK_CONTEXT[packet.type]) : 0;
   const reasonCode = checkByte('reason code', packet.reasonCode ?? 0);
-  // Success without properties is the two-byte 3.1.1 form (MQTT 5.0 3.4.2.1). Otherwise the
-  // property length is written even when zero, as mqtt-packet does; 5.0 would also allow
-  // dropping it, but matching the common encoding keeps captures comparable.
+  // The shortest form 5.0 allows (3.4.2.1): success without properties is the two-byte 3.1.1
+  // form, a reason code without properties leaves out the property length.
   if (version !== 5 || (reasonCode === 0 && propsLength === 0)) {
     const buf = allocate(first, 2);
     writeU16(buf, 2, packetId);
     return buf;
   }
-  const remaining = 3 + propertiesSize(propsLength);
+  const remaining = 3 + (propsLength === 0 ? 0 : propertiesSize(propsLength));
   const buf = allocate(first, remaining);
   let pos = writeU16(buf, headerSize(remaining), packetId);
   buf[pos++] = reasonCode;
-  encodeProperties(buf, pos, packet.properties, propsLength);
+  if (propsLength > 0) encodeProperties(buf, pos, packet.properties, propsLength);
   return buf;
 }
 
@@ -374,7 +373,8 @@ function encodeConnack(packet: ConnackPacket, version: ProtocolVersion): Buffer 
   const remaining = 2 + (version === 5 ? propertiesSize(propsLength) : 0);
   const buf = allocate(PacketType.CONNACK << 4, remaining);
   const pos = headerSize(remaining);
-  buf[pos] = packet.sessionPresent ? 1 : 0;
+  // MQTT 3.1 has no Session Present flag: the byte is reserved and 0.
+  buf[pos] = packet.sessionPresent && version !== 3 ? 1 : 0;
   buf[pos + 1] = checkByte('reason code', packet.reasonCode);
   if (version === 5) encodeProperties(buf, pos + 2, packet.properties, propsLength);
   return buf;

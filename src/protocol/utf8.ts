@@ -137,3 +137,11 @@ declare module 'node:buffer' {
     utf8Write(s: string, offset: number, length: number): number;
   }
 }
+
+/** U+0001..U+001F and U+007F..U+009F, which strings SHOULD NOT contain (3.1.1 1.5.3, 5.0 1.5.4). */
+const CONTROL_CHARACTER = /[\u0001-\u001f\u007f-\u009f]/;
+
+/** True when `s` has a control character: a broker refuses such names as mosquitto does. */
+export function hasControlCharacter(s: string): boolean {
+  return CONTROL_CHARACTER.test(s);
+}

@@ -412,3 +412,15 @@ describe('ending while connecting', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('packets only a client sends', () => {
+  it('5.0 [MQTT-4.13.1-1] a SUBSCRIBE from the broker is a protocol error that closes the connection', async () => {
+    const broker = await fake();
+    const client = await connect(broker, { protocolVersion: 5 });
+    const closed = new Promise((resolve) => client.once('close', resolve));
+    (await broker.connection(0)).socket.write(Buffer.from([0x82, 0x01, 0x00]));
+    const err = await closed;
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as Error).message).toContain('may not be sent by a server');
+  });
+});

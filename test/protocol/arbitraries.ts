@@ -166,7 +166,8 @@ function connectArbitrary(v: ProtocolVersion, limits: Limits): fc.Arbitrary<Conn
 function connackArbitrary(v: ProtocolVersion, limits: Limits): fc.Arbitrary<ConnackPacket> {
   return fc
     .record({
-      sessionPresent: fc.boolean(),
+      // MQTT 3.1 has no Session Present flag: its CONNACK's first byte is reserved.
+      sessionPresent: v === 3 ? fc.constant(false) : fc.boolean(),
       reasonCode: codes(limits, 'connack'),
       properties: v === 5 ? propertiesArbitrary(PacketType.CONNACK) : fc.constant(undefined),
     })
@@ -188,7 +189,8 @@ function publishArbitrary(v: ProtocolVersion): fc.Arbitrary<PublishPacket> {
       alias: fc.integer({ min: 1, max: 0xffff }),
     })
     .map(({ packetId: id, properties, alias, ...rest }) => {
-      const packet: PublishPacket = { type: 'publish', ...rest };
+      // A QoS 0 PUBLISH never has DUP set [MQTT-3.3.1-2].
+      const packet: PublishPacket = { type: 'publish', ...rest, dup: rest.dup && rest.qos > 0 };
       if (rest.qos > 0) packet.packetId = id;
       // An empty topic name is only valid with a topic alias (MQTT 5.0 3.3.2.3.4).
       if (rest.topic === '' && properties?.topicAlias === undefined) {

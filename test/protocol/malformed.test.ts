@@ -61,6 +61,9 @@ function rejects(input: Buffer, version: ProtocolVersion, reasonCode: number, st
 
 const connect = (name: string, level: number, flags: number, ...rest: Part[]) =>
   packet(0x10, str(name), level, flags, [0, 60], ...rest);
+/** A CONNECT with client id "c", keep alive 0 and first byte `first`; props only for level 5. */
+const connectWithFirst = (first: number, name: string, level: number, flags = 0x02) =>
+  packet(first, str(name), level, flags, 0, 0, ...(level === 5 ? [0] : []), str('c'));
 const connect5 = (flags: number, ...rest: Part[]) => connect('MQTT', 5, flags, 0, ...rest);
 const publish = (first: number, topic: Buffer, ...rest: Part[]) => packet(first, topic, ...rest);
 
@@ -83,9 +86,19 @@ describe('fixed header', () => {
     rejects(packet(0xc8), 5, MalformedPacket, 'MQTT-2.1.3-1');
   });
 
-  it('[MQTT-2.2.2-2] rejects reserved flags on CONNECT, CONNACK, SUBACK, UNSUBACK, PINGRESP, DISCONNECT', () => {
-    for (const first of [0x11, 0x22, 0x94, 0xb1, 0xd2, 0xe1])
+  it('[MQTT-2.2.2-2] rejects reserved flags on CONNACK, SUBACK, UNSUBACK, PINGRESP, DISCONNECT', () => {
+    for (const first of [0x22, 0x94, 0xb1, 0xd2, 0xe1])
       rejects(packet(first), 4, MalformedPacket, 'MQTT-2.2.2-2');
+  });
+
+  it('[MQTT-2.2.2-2] [MQTT-2.1.3-1] rejects reserved flags on a 3.1.1 or 5.0 CONNECT, read with its body', () => {
+    rejects(connectWithFirst(0x11, 'MQTT', 4), 4, MalformedPacket, 'MQTT-2.2.2-2');
+    rejects(connectWithFirst(0x18, 'MQTT', 5, 0), 4, MalformedPacket, 'MQTT-2.1.3-1');
+  });
+
+  it('MQTT 3.1 reserves neither the CONNECT fixed-header flags nor connect flag bit 0 (mosquitto accepts both)', () => {
+    const [p] = decode(connectWithFirst(0x13, 'MQIsdp', 3, 0x03), 4);
+    expect(p).toMatchObject({ type: 'connect', protocolVersion: 3, clean: true, clientId: 'c' });
   });
 
   it('[MQTT-3.6.1-1] rejects PUBREL whose flags are not 0b0010', () => {
@@ -126,6 +139,56 @@ describe('fixed header', () => {
       error = e;
     }
     expect((error as ProtocolError).reasonCode).toBe(PacketTooLarge);
+  });
+});
+
+describe('direction: packet types only the other side sends (MQTT 5.0 2.1.2)', () => {
+  /** Pushes `input` into a decoder for a stream written by `sender`; the error it throws. */
+  function fromSender(input: Buffer, sender: 'client' | 'server', version: ProtocolVersion = 5): unknown {
+    try {
+      new Decoder(() => undefined, { protocolVersion: version, sender }).push(input);
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  }
+
+  it('[MQTT-4.13.1-1] a broker reads CONNACK, SUBACK, UNSUBACK, PINGRESP as a Protocol Error from the first byte', () => {
+    // Only the fixed header's first byte arrives, and what a body would hold is not even valid.
+    for (const first of [0x20, 0x90, 0xb0, 0xd0, 0x2f, 0xd1]) {
+      const error = fromSender(Buffer.from([first]), 'client');
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect((error as ProtocolError).reasonCode).toBe(ProtocolErrorCode);
+    }
+    expect((fromSender(Buffer.from([0x20]), 'client', 4) as ProtocolError).statement).toBe('MQTT-4.8.0-1');
+  });
+
+  it('[MQTT-4.13.1-1] a client reads CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ as a Protocol Error', () => {
+    for (const first of [0x10, 0x82, 0xa2, 0xc0]) {
+      expect((fromSender(Buffer.from([first]), 'server') as ProtocolError).reasonCode).toBe(
+        ProtocolErrorCode,
+      );
+    }
+  });
+
+  it('each side still reads what it may receive, and a decoder without a direction reads both', () => {
+    expect(fromSender(packet(0xc0), 'client')).toBeUndefined();
+    expect(fromSender(packet(0xd0), 'server')).toBeUndefined();
+    expect(decode(Buffer.concat([packet(0xc0), packet(0xd0)]), 4)).toEqual([
+      { type: 'pingreq' },
+      { type: 'pingresp' },
+    ]);
+  });
+});
+
+describe('PUBLISH fixed header', () => {
+  it('[MQTT-3.3.1-2] rejects a QoS 0 PUBLISH with DUP set in 3.1.1 and 5.0', () => {
+    rejects(publish(0x38, str('a')), 4, MalformedPacket, 'MQTT-3.3.1-2');
+    rejects(publish(0x38, str('a'), 0), 5, MalformedPacket, 'MQTT-3.3.1-2');
+  });
+
+  it('MQTT 3.1, which has no such rule, accepts it', () => {
+    expect(decode(publish(0x38, str('a')), 3)).toMatchObject([{ type: 'publish', qos: 0, dup: true }]);
   });
 });
 

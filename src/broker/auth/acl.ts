@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../errors.js';
+import { filterCovers, filtersOverlap } from '../../topics/overlap.js';
 
 /**
  * mosquitto's acl_file, with the semantics observed on mosquitto 2.0.11 (test/broker/auth/acl-cases.ts
@@ -13,8 +14,10 @@ import { ConfigError } from '../../errors.js';
  * - The client's own list (its user block, or the anonymous list) is decided first: a matching
  *   `deny` refuses, else a matching grant allows, regardless of order in the file. Only when the
  *   own list matches nothing do the patterns decide, the same way. Nothing matching means refused.
- * - SUBSCRIBE is always granted: mosquitto checks the ACL on every delivery instead (retained ones
- *   too), so a subscription to `#` receives exactly what the client may read.
+ * - Deliveries are checked against the ACL one by one (retained ones too), so a subscription to
+ *   `#` receives exactly what the client may read. mosquitto grants every SUBSCRIBE; mqx refuses
+ *   a filter under which the client could never read anything (canSubscribe), so the client
+ *   learns it from SUBACK instead of waiting for messages that never come (README).
  * - Nobody publishes to a topic that starts with `$SYS`, whatever the ACL says, except a bridge's
  *   `$SYS/broker/connection/ID/state`, which the ACL then decides (isBrokerOnlyTopic).
  * Parsing follows mosquitto too: only spaces separate words, `#` comments only in the first
@@ -74,6 +77,22 @@ function decide(rules: readonly CompiledRule[], topic: string, need: number): bo
   return granted ? true : undefined;
 }
 
+/**
+ * The SUBSCRIBE counterpart of decide, over a whole filter: false when a deny rule covers it,
+ * true when a read grant overlaps it, undefined when this list can decide no topic under it.
+ */
+function decideFilter(rules: readonly CompiledRule[], levels: readonly string[]): boolean | undefined {
+  let granted = false;
+  for (const rule of rules) {
+    if (rule.deny) {
+      if (filterCovers(rule.levels, levels)) return false;
+    } else if (rule.bits & READ && !granted) {
+      granted = filtersOverlap(rule.levels, levels);
+    }
+  }
+  return granted ? true : undefined;
+}
+
 export function isSysTopic(topic: string): boolean {
   // mosquitto compares the first four characters only: "$SYSTEM" is refused too.
   return topic.startsWith('$SYS');
@@ -105,9 +124,14 @@ export class ClientAcl {
     return !isBrokerOnlyTopic(topic) && this.check(topic, WRITE);
   }
 
-  /** Always true, as in mosquitto: what a subscription may deliver is decided by canReceive. */
-  canSubscribe(_filter: string): boolean {
-    return true;
+  /**
+   * False when no topic under `filter` (without `$share/G/`) could ever be read: a deny covers
+   * it, or no read grant overlaps it. A filter that overlaps a grant is accepted, and canReceive
+   * then filters each message, as for mosquitto.
+   */
+  canSubscribe(filter: string): boolean {
+    const levels = filter.split('/');
+    return decideFilter(this.own, levels) ?? decideFilter(this.patterns, levels) ?? false;
   }
 
   canReceive(topic: string): boolean {

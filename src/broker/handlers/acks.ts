@@ -1,32 +1,63 @@
+import { ProtocolError } from '../../protocol/errors.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
 import type { AckPacket } from '../../protocol/types.js';
 import type { Connection } from '../connection.js';
+import type { Outgoing } from '../session.js';
 import { inboundReceiveMaximum } from './publish.js';
 
-/** PUBACK / PUBCOMP from the client: the outgoing QoS 1 / QoS 2 delivery is done [MQTT-4.3.2, 4.3.3]. */
+/**
+ * The delivery an acknowledgement answers, or undefined when its packet id is unknown: not in
+ * flight, or in flight but never written, so the client cannot have seen it.
+ */
+function sentDelivery(conn: Connection, packet: AckPacket): Outgoing | undefined {
+  const out = conn.session!.inflight.get(packet.packetId);
+  return out?.sent ? out : undefined;
+}
+
+/**
+ * An acknowledgement for a known packet id that its flow does not expect at this point: a
+ * protocol violation, so the connection closes (5.0 [MQTT-4.13.1-1], 3.1.1 [MQTT-4.8.0-1]).
+ */
+function wrongState(conn: Connection, packet: AckPacket, why: string): ProtocolError {
+  return new ProtocolError(
+    `${packet.type.toUpperCase()} for packet id ${packet.packetId}, ${why}`,
+    ReasonCode.ProtocolError,
+    conn.version === 5 ? 'MQTT-4.13.1-1' : 'MQTT-4.8.0-1',
+  );
+}
+
+/**
+ * PUBACK / PUBCOMP from the client: the outgoing QoS 1 / QoS 2 delivery is done [MQTT-4.3.2,
+ * 4.3.3]. One for an unknown packet id is ignored: it may answer a delivery completed before a
+ * reconnect.
+ */
 export function handleOutgoingComplete(conn: Connection, packet: AckPacket): void {
-  const session = conn.session!;
-  const out = session.inflight.get(packet.packetId);
+  const out = sentDelivery(conn, packet);
   if (out === undefined) return;
-  const expected = out.qos === 1 ? 'puback' : 'pubcomp';
-  if (packet.type !== expected || (out.qos === 2 && !out.released)) return;
-  conn.broker.completeOutgoing(session, packet.packetId);
+  if (packet.type === 'puback') {
+    if (out.qos !== 1) throw wrongState(conn, packet, 'a QoS 2 PUBLISH');
+  } else if (out.qos !== 2) {
+    throw wrongState(conn, packet, 'a QoS 1 PUBLISH');
+  } else if (!out.released) {
+    throw wrongState(conn, packet, 'before PUBREC');
+  }
+  conn.broker.completeOutgoing(conn.session!, packet.packetId);
 }
 
 /** PUBREC from the client: release the QoS 2 delivery with PUBREL, or drop it on a 5.0 failure code. */
 export function handlePubrec(conn: Connection, packet: AckPacket): void {
   const session = conn.session!;
-  const out = session.inflight.get(packet.packetId);
-  if (out === undefined || out.qos !== 2) {
-    if (conn.version === 5)
-      conn.send({
-        type: 'pubrel',
-        packetId: packet.packetId,
-        reasonCode: ReasonCode.PacketIdentifierNotFound,
-      });
-    else conn.send({ type: 'pubrel', packetId: packet.packetId });
+  const out = sentDelivery(conn, packet);
+  if (out === undefined) {
+    // The flow's other side may still hold the id: PUBREL lets it finish (5.0 4.3.3, 0x92).
+    conn.send(
+      conn.version === 5
+        ? { type: 'pubrel', packetId: packet.packetId, reasonCode: ReasonCode.PacketIdentifierNotFound }
+        : { type: 'pubrel', packetId: packet.packetId },
+    );
     return;
   }
+  if (out.qos !== 2) throw wrongState(conn, packet, 'a QoS 1 PUBLISH');
   if ((packet.reasonCode ?? 0) >= 0x80) {
     conn.broker.completeOutgoing(session, packet.packetId);
     return;

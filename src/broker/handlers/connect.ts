@@ -1,6 +1,7 @@
 import { ProtocolError } from '../../protocol/errors.js';
 import { connackCodeForV4, ReasonCode } from '../../protocol/reason-codes.js';
 import type { ConnectPacket, Properties } from '../../protocol/types.js';
+import { hasControlCharacter } from '../../protocol/utf8.js';
 import { validateTopicName } from '../../topics/validate.js';
 import type { AuthResult } from '../access.js';
 import { refusalReasonCode } from '../auth/index.js';
@@ -30,6 +31,30 @@ export function checkResponseTopic(topic: string | undefined): void {
     throw new ProtocolError(`response topic: ${problem}`, ReasonCode.ProtocolError, 'MQTT-3.3.2-14');
 }
 
+/**
+ * Client ids, user names and will topics with control characters, which 3.1.1 1.5.3 and 5.0
+ * 1.5.4 say SHOULD NOT be sent, are refused as mosquitto refuses them. mosquitto closes without a
+ * CONNACK; mqx says why where the protocol has a code for it (docs/reason-codes.md).
+ */
+function refusesControlCharacters(conn: Connection, packet: ConnectPacket): boolean {
+  if (hasControlCharacter(packet.clientId)) {
+    refuse(conn, ReasonCode.ClientIdentifierNotValid, 'client id contains a control character');
+    return true;
+  }
+  if (packet.username !== undefined && hasControlCharacter(packet.username)) {
+    refuse(conn, ReasonCode.BadUserNameOrPassword, 'user name contains a control character');
+    return true;
+  }
+  if (packet.will !== undefined && hasControlCharacter(packet.will.topic)) {
+    const why = 'will topic contains a control character';
+    // 3.1 and 3.1.1 have no return code for a bad topic: close without CONNACK, as mosquitto does.
+    if (conn.version !== 5) throw new ProtocolError(why, ReasonCode.TopicNameInvalid);
+    refuse(conn, ReasonCode.TopicNameInvalid, why);
+    return true;
+  }
+  return false;
+}
+
 export function handleConnect(conn: Connection, packet: ConnectPacket): void {
   if (conn.state !== State.AwaitingConnect) {
     throw new ProtocolError('second CONNECT on one connection', ReasonCode.ProtocolError, 'MQTT-3.1.0-2');
@@ -54,6 +79,8 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
     );
     return;
   }
+
+  if (refusesControlCharacters(conn, packet)) return;
 
   let clientId = packet.clientId;
   let assigned = false;

@@ -5,6 +5,7 @@ import { isBrokerOnlyTopic } from '../auth/acl.js';
 import { type Connection, State } from '../connection.js';
 import { Message } from '../message.js';
 import { checkResponseTopic } from './connect.js';
+import { checkControlCharacters } from './control-characters.js';
 
 /** Resolves the 5.0 topic alias of an inbound PUBLISH, recording new ones [MQTT-3.3.2-12]. */
 function resolveTopic(conn: Connection, packet: PublishPacket): string {
@@ -58,6 +59,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   stats.messagesReceived++;
   stats.publishBytesReceived += packet.payload.length;
 
+  checkControlCharacters(packet.topic, 'topic');
   let topic = resolveTopic(conn, packet);
   checkResponseTopic(packet.properties?.responseTopic);
   if (conn.peer.mountPoint !== undefined) topic = conn.peer.mountPoint + topic;
@@ -84,7 +86,8 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
       `Dropped too large PUBLISH from ${conn.clientId} on '${topic}' (${packet.payload.length} bytes).`,
     );
     stats.dropped++;
-    if (packet.qos > 0) ack(conn, packet, ReasonCode.PacketTooLarge);
+    // 0x95 is no PUBACK / PUBREC reason code (5.0 3.4.2.1); mosquitto sends it anyway.
+    if (packet.qos > 0) ack(conn, packet, ReasonCode.QuotaExceeded);
     return;
   }
 

@@ -4,6 +4,7 @@ import type { SubscribePacket, UnsubscribePacket } from '../../protocol/types.js
 import { validateTopicFilter } from '../../topics/validate.js';
 import type { Connection } from '../connection.js';
 import { Session, type Subscription } from '../session.js';
+import { checkControlCharacters } from './control-characters.js';
 
 /** 3.1.1 knows one failure code in SUBACK; 5.0 says why [MQTT-3.9.3-2]. */
 function failure(conn: Connection, code: number): number {
@@ -17,6 +18,7 @@ export function handleSubscribe(conn: Connection, packet: SubscribePacket): void
   const subscriptionId = packet.properties?.subscriptionIdentifiers?.[0] ?? 0;
   const codes: number[] = [];
   const retainedToSend: Subscription[] = [];
+  for (const req of packet.subscriptions) checkControlCharacters(req.topicFilter, 'filter');
   for (const req of packet.subscriptions) {
     let filter = req.topicFilter;
     if (validateTopicFilter(filter) !== undefined) {
@@ -30,7 +32,13 @@ export function handleSubscribe(conn: Connection, packet: SubscribePacket): void
     const mount = conn.peer.mountPoint;
     const matchFilter = mount !== undefined ? mount + matchFilterRaw : matchFilterRaw;
     if (mount !== undefined) filter = group !== '' ? `$share/${group}/${matchFilter}` : matchFilter;
-    if (!access.canSubscribe(conn.clientId, conn.username, filter)) {
+    if (!access.canSubscribe(conn.clientId, conn.username, matchFilter)) {
+      if (conn.version === 3) {
+        // 3.1's SUBACK has no failure code: the client is granted its QoS and nothing is stored,
+        // which is what it would receive anyway (README, "Where mqx differs from mosquitto").
+        codes.push(req.qos);
+        continue;
+      }
       codes.push(failure(conn, ReasonCode.NotAuthorized));
       continue;
     }
@@ -55,6 +63,7 @@ export function handleSubscribe(conn: Connection, packet: SubscribePacket): void
 export function handleUnsubscribe(conn: Connection, packet: UnsubscribePacket): void {
   const broker = conn.broker;
   const codes: number[] = [];
+  for (const raw of packet.topicFilters) checkControlCharacters(raw, 'filter');
   for (const raw of packet.topicFilters) {
     const mount = conn.peer.mountPoint;
     let filter = raw;

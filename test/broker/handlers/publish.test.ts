@@ -196,7 +196,7 @@ describe('PUBLISH and QoS', () => {
     sub.end();
   });
 
-  it('drops messages over message_size_limit; 5.0 QoS 1 publishers get 0x95', async () => {
+  it('5.0 [MQTT-3.4.2-1] drops messages over message_size_limit; QoS 1 publishers get 0x97 Quota exceeded, a PUBACK reason code', async () => {
     const sub = await subscriber('big/#', 0);
     const p = await RawClient.connect(b.port, { protocolVersion: 5 });
     p.send({
@@ -208,7 +208,7 @@ describe('PUBLISH and QoS', () => {
       dup: false,
       packetId: 3,
     });
-    expect((await p.next('puback')).reasonCode).toBe(0x95);
+    expect((await p.next('puback')).reasonCode).toBe(0x97);
     expect(await sub.nothing('publish')).toBe(true);
     p.end();
     sub.end();

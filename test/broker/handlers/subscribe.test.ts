@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Message } from '../../../src/broker/message.js';
 import { type InProcessBroker, startBroker } from '../../helpers/broker.js';
+import { tempDir } from '../../helpers/processes.js';
 import { RawClient } from '../../helpers/raw-client.js';
 
 let b: InProcessBroker;
@@ -293,5 +296,75 @@ describe('shared subscriptions', () => {
     expect(await c.nothing('publish')).toBe(true);
     p.end();
     c.end();
+  });
+});
+
+describe('SUBSCRIBE and the ACL: a filter under which nothing could ever be read is refused', () => {
+  let acl: InProcessBroker;
+  beforeAll(async () => {
+    const file = path.join(tempDir('mqx-sub-acl-'), 'acl');
+    writeFileSync(
+      file,
+      'topic read sensors/#\ntopic deny sensors/secret/#\ntopic write cmd/#\npattern read clients/%c/#\n',
+    );
+    acl = await startBroker({ security: { allowAnonymous: true, aclFile: file } });
+  });
+  afterAll(() => acl.stop());
+
+  const FILTERS = [
+    'sensors/+/t',
+    'cmd/#',
+    'sensors/secret/#',
+    'clients/acl-sub-4/x',
+    'clients/other/#',
+    '+/secret/x',
+  ];
+
+  async function suback(version: 3 | 4 | 5, clientId: string): Promise<number[]> {
+    const c = await RawClient.connect(acl.port, { protocolVersion: version, clientId });
+    c.send({
+      type: 'subscribe',
+      packetId: 3,
+      subscriptions: FILTERS.map((topicFilter) => ({ topicFilter, qos: 1 as const })),
+    });
+    const codes = (await c.next('suback')).reasonCodes;
+    c.end();
+    return codes;
+  }
+
+  it('3.1.1 [MQTT-3.9.3-2] refused filters get 0x80; filters overlapping a read grant are granted', async () => {
+    expect(await suback(4, 'acl-sub-4')).toEqual([1, 0x80, 0x80, 1, 0x80, 1]);
+  });
+
+  it('5.0 [MQTT-3.9.3-2] refused filters get 0x87 Not authorized', async () => {
+    expect(await suback(5, 'acl-sub-4')).toEqual([1, 0x87, 0x87, 1, 0x87, 1]);
+  });
+
+  it('3.1 (no failure code in its SUBACK) is granted its QoS, but a refused filter is not stored', async () => {
+    expect(await suback(3, 'acl-sub-3')).toEqual([1, 1, 1, 1, 1, 1]);
+    // Clean session ended with the connection: ask a persistent one instead.
+    const c = await RawClient.connect(acl.port, { protocolVersion: 3, clientId: 'acl-sub-3p', clean: false });
+    c.send({
+      type: 'subscribe',
+      packetId: 4,
+      subscriptions: [
+        { topicFilter: 'cmd/#', qos: 0 },
+        { topicFilter: 'sensors/#', qos: 0 },
+      ],
+    });
+    expect((await c.next('suback')).reasonCodes).toEqual([0, 0]);
+    expect([...acl.broker.sessions.get('acl-sub-3p')!.subscriptions.keys()]).toEqual(['sensors/#']);
+    c.end();
+  });
+
+  it('an accepted filter overlapping a deny is filtered per message, as mosquitto filters every delivery', async () => {
+    const sub = await RawClient.connect(acl.port, { clientId: 'acl-sub-f' });
+    sub.send({ type: 'subscribe', packetId: 5, subscriptions: [{ topicFilter: 'sensors/#', qos: 0 }] });
+    expect((await sub.next('suback')).reasonCodes).toEqual([0]);
+    acl.broker.publish(new Message('sensors/secret/k', Buffer.from('no'), 0, false, undefined, 0, '', false));
+    acl.broker.publish(new Message('sensors/a', Buffer.from('yes'), 0, false, undefined, 0, '', false));
+    expect((await sub.next('publish')).payload.toString()).toBe('yes');
+    expect(await sub.nothing('publish')).toBe(true);
+    sub.end();
   });
 });
