@@ -195,6 +195,8 @@ export interface BrokerConfig {
   cluster?: ClusterSettings;
   /** The files this configuration was read from, for --check and reloads. */
   sources: string[];
+  /** FILE:LINE: lines accepted but not honoured as written; --check prints them, the broker logs them. */
+  warnings: string[];
 }
 
 /** mosquitto 2.0's defaults, with one listener on the loopback interface at 1883. */
@@ -231,6 +233,7 @@ export function defaultBrokerConfig(): BrokerConfig {
     },
     bridges: [],
     sources: [],
+    warnings: [],
   };
 }
 

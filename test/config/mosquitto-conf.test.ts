@@ -611,6 +611,69 @@ describe('warnings for accepted but ignored directives', () => {
   });
 });
 
+describe('trailing words after a value, ignored as mosquitto 2.0 ignores them', () => {
+  it('a number, boolean or keyword is its first word; one warning names the line and the rest', () => {
+    const { cfg, warnings, file } = parse([
+      'allow_anonymous true no authentication',
+      'port 1883 Listen port 1883',
+      'max_connections 10 per listener',
+      'log_dest stdout # print log in console',
+      'persistent_client_expiration 1d for laptops',
+    ]);
+    expect(cfg.security.allowAnonymous).toBe(true);
+    expect(cfg.listeners).toMatchObject([{ port: 1883, maxConnections: 10 }]);
+    expect(cfg.log.destinations).toEqual([{ kind: 'stdout' }]);
+    expect(cfg.persistentClientExpiration).toBe(86400);
+    expect(warnings).toEqual([
+      `${file}:1: 'allow_anonymous true': ignoring the trailing words 'no authentication', as mosquitto does (it reads one value; comments must start a line)`,
+      `${file}:2: 'port 1883': ignoring the trailing words 'Listen port 1883', as mosquitto does (it reads one value; comments must start a line)`,
+      `${file}:3: 'max_connections 10': ignoring the trailing words 'per listener', as mosquitto does (it reads one value; comments must start a line)`,
+      `${file}:4: 'log_dest stdout': ignoring the trailing words '# print log in console', as mosquitto does (it reads one value; comments must start a line)`,
+      `${file}:5: 'persistent_client_expiration 1d': ignoring the trailing words 'for laptops', as mosquitto does (it reads one value; comments must start a line)`,
+    ]);
+    expect(cfg.warnings).toEqual(warnings);
+  });
+
+  it("'connection bridge central' names the bridge 'bridge', as mosquitto does, and says why", () => {
+    const { cfg, warnings, file } = parse([
+      'connection bridge central',
+      'topic srv/# out',
+      'address localhost:1884',
+    ]);
+    expect(cfg.bridges.map((b) => b.name)).toEqual(['bridge']);
+    expect(warnings).toEqual([
+      `${file}:1: 'connection bridge central': bridge names cannot contain spaces; mosquitto uses the first word, so this bridge is named 'bridge' (ignoring 'central')`,
+    ]);
+  });
+
+  it('a value that is the rest of the line keeps its spaces and gives no warning', () => {
+    const { cfg, warnings } = parse([
+      'log_dest file /var/log/my broker.log',
+      'auto_id_prefix auto id-',
+      'connection b',
+      'address h',
+      'topic #',
+      'remote_username site one',
+    ]);
+    expect(cfg.log.destinations).toEqual([{ kind: 'file', path: '/var/log/my broker.log' }]);
+    expect(cfg.autoIdPrefix).toBe('auto id-');
+    expect(cfg.bridges[0]!.remoteUsername).toBe('site one');
+    expect(warnings).toEqual([]);
+  });
+
+  it('without onWarning, each warning goes to stderr once', () => {
+    const writes: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => writes.push(chunk)) as typeof process.stderr.write;
+    try {
+      parseMosquittoConf(confFile('port 1999 x'));
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(writes).toEqual([expect.stringMatching(/^mqx: warning: .*:1: 'port 1999': ignoring .* 'x'/)]);
+  });
+});
+
 describe('errors: one line naming FILE:LINE and the key', () => {
   const cases: Array<[string, string[], number, RegExp]> = [
     [
@@ -635,10 +698,10 @@ describe('errors: one line naming FILE:LINE and the key', () => {
     ['port not a number', ['port abc'], 1, /'port' expects a number from 0 to 65535, got 'abc'/],
     ['port out of range', ['port 70000'], 1, /'port' expects a number from 0 to 65535, got '70000'/],
     [
-      'trailing words',
-      ['port 1883 Listen port 1883'],
-      1,
-      /'port' takes one value, got extra 'Listen port 1883'/,
+      'a second word in a value mosquitto reads to the end of the line',
+      ['connection x', 'remote_clientid a b'],
+      2,
+      /'remote_clientid' takes one value, got extra 'b'/,
     ],
     ['boolean as yes', ['allow_anonymous yes'], 1, /'allow_anonymous' expects true or false, got 'yes'/],
     ['boolean as 1', ['persistence 1'], 1, /'persistence' expects true or false, got '1'/],
@@ -758,12 +821,6 @@ describe('errors: one line naming FILE:LINE and the key', () => {
       /bridge 'x' is already defined at .*:1/,
     ],
     ['connection without name', ['connection'], 1, /'connection' expects a bridge name/],
-    [
-      'connection name with spaces',
-      ['connection bridge central'],
-      1,
-      /'connection' takes one value, got extra 'central'/,
-    ],
     [
       'bridge protocol',
       ['connection x', 'bridge_protocol_version mqttv5'],
