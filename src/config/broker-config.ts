@@ -90,8 +90,11 @@ export interface PersistenceSettings {
   enabled: boolean;
   /** Directory of the store. */
   location: string;
-  /** File name inside location. */
-  file: string;
+  /**
+   * File name inside location when given (persistence_file); else the broker picks its own
+   * file there, so that brokers sharing the folder keep apart (src/broker/store/choose.ts).
+   */
+  file?: string;
   /** Seconds; kept for mosquitto compatibility (mqx commits every turn). */
   autosaveInterval: number;
   /** fsync every commit so that it survives a power loss, not only a crash of the process. */
@@ -220,7 +223,6 @@ export function defaultBrokerConfig(): BrokerConfig {
     persistence: {
       enabled: false,
       location: '',
-      file: 'mqx.db',
       autosaveInterval: 1800,
       syncEveryCommit: false,
     },

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { defaultListener } from '../../src/config/broker-config.js';
 import { type MosquittoConfOptions, parseMosquittoConf } from '../../src/config/mosquitto-conf.js';
 import { ConfigError } from '../../src/errors.js';
@@ -662,15 +662,15 @@ describe('trailing words after a value, ignored as mosquitto 2.0 ignores them', 
   });
 
   it('without onWarning, each warning goes to stderr once', () => {
-    const writes: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => writes.push(chunk)) as typeof process.stderr.write;
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       parseMosquittoConf(confFile('port 1999 x'));
+      expect(write.mock.calls).toEqual([
+        [expect.stringMatching(/^mqx: warning: .*:1: 'port 1999': ignoring .* 'x'/)],
+      ]);
     } finally {
-      process.stderr.write = write;
+      write.mockRestore();
     }
-    expect(writes).toEqual([expect.stringMatching(/^mqx: warning: .*:1: 'port 1999': ignoring .* 'x'/)]);
   });
 });
 
