@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { MOSQUITTO } from './peers.js';
 import { ROOT, tempDir } from './processes.js';
 
 /**
@@ -30,6 +31,25 @@ export function coursePrefix(): string {
   return dir;
 }
 
-/** The same, as shell lines for a netns scenario: one folder for every broker, as on one machine. */
-export const coursePrefixScript = (prefix: string) =>
-  `mkdir -p ${COURSE_DIRS.map((d) => `"${prefix}/${d}"`).join(' ')}`;
+/**
+ * Shell lines for a netns scenario (test/helpers/netns.ts): $MACHINE, one folder standing for the
+ * machine's /etc and /var that every broker of the scenario shares, as on one machine. The log
+ * and persistence folders are writable by mosquitto, which drops root for its own user.
+ */
+export const courseMachineScript = `
+export MACHINE="$OUT/machine"
+${COURSE_DIRS.map((d) => `mkdir -p "$MACHINE/${d}"`).join('\n')}
+chmod 777 "$MACHINE/var/lib/mosquitto" "$MACHINE/var/log/mosquitto"
+touch "$MACHINE/var/log/mosquitto/mosquitto.log"
+chmod 666 "$MACHINE/var/log/mosquitto/mosquitto.log"`;
+
+/** Starts `mqx broker -c` on a course config, unchanged, its paths under $MACHINE; output in $OUT/LOG. */
+export const mqxCourseBroker = (conf: string, log: string) =>
+  `MQX_PATH_PREFIX="$MACHINE" $MQX broker -c ${path.join(COURSE, conf)} -v > "$OUT/${log}" 2>&1 &`;
+
+/**
+ * Starts Debian's mosquitto on a course config, unchanged. mosquitto cannot redirect paths, so it
+ * runs in a mount namespace of its own where $MACHINE's folders are mounted on /etc and /var.
+ */
+export const mosquittoCourseBroker = (conf: string, log: string) =>
+  `unshare -m sh -c '${COURSE_DIRS.map((d) => `mount --bind "$MACHINE/${d}" /${d}`).join(' && ')} && exec ${MOSQUITTO} -c ${path.join(COURSE, conf)} -v' > "$OUT/${log}" 2>&1 &`;
