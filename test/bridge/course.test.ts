@@ -73,8 +73,12 @@ sleep 0.5
     );
     const log = sharedLog(r.out);
     expectWholeLines(log);
-    for (const conf of ['central.conf', 'bridge.conf'])
-      expect(log).toContain(`Config loaded from ${path.join(COURSE, conf)}.`);
+    for (const conf of ['central.conf', 'bridge.conf']) {
+      const config = path.join(COURSE, conf);
+      expect(log).toContain(`Config loaded from ${config}.`);
+      const store = path.join(machine(r.out, 'var/lib/mosquitto'), ownStoreName(config));
+      expect(log).toContain(`Persistence file ${store} (the store of ${config}).`);
+    }
   });
 });
 
