@@ -98,6 +98,7 @@ export class Broker {
         ? `Config loaded from ${this.config.sources[0]}.`
         : 'Using default config.',
     );
+    for (const w of this.config.warnings) this.log.warning(`Warning: ${w}`);
     this.access = await openAccess(this.config, this.log);
     await this.openStore();
     if (this.config.cluster) {
@@ -184,9 +185,12 @@ export class Broker {
 
   /** Opens the durable store and rebuilds what it kept, before any client can connect. */
   private async openStore(): Promise<void> {
-    const { store, file } = await openStore(this.config.persistence, (err) => this.storeFailed(err));
+    const { store, file, why } = await openStore(this.config.persistence, this.config.sources[0], (err) =>
+      this.storeFailed(err),
+    );
     this.store = store;
     if (!store.durable) return;
+    this.log.notice(`Persistence file ${file} (${why}).`);
     const { restore } = await import('./store/restore.js');
     const state = store.load();
     restore(this, state);

@@ -35,7 +35,8 @@ export async function loadBrokerConfig(req: BrokerConfigRequest): Promise<Broker
       config = native.broker;
     } else {
       const { parseMosquittoConf } = await import('../config/mosquitto-conf.js');
-      config = parseMosquittoConf(req.configFile, { pathPrefix: req.pathPrefix });
+      // Its warnings stay in config.warnings: --check prints them, the broker logs them at start.
+      config = parseMosquittoConf(req.configFile, { pathPrefix: req.pathPrefix, onWarning: () => {} });
     }
   } else if (hasConfigFile(process.cwd())) {
     const { loadNativeConfig } = await import('../config/native.js');

@@ -134,6 +134,8 @@ export class BrokerLog {
     }
     // -v promises the console even when the config only logs to a file, as mosquitto does.
     if (this.settings.verbose && !toConsole) writeSync(1, line);
+    // One write of the whole line on a descriptor opened for appending: brokers sharing a log file
+    // (the course's all name /var/log/mosquitto/mosquitto.log) interleave by whole lines.
     for (const fd of this.files) writeSync(fd, line);
   }
 

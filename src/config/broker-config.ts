@@ -91,8 +91,11 @@ export interface PersistenceSettings {
   enabled: boolean;
   /** Directory of the store. */
   location: string;
-  /** File name inside location. */
-  file: string;
+  /**
+   * File name inside location when given (persistence_file); else the broker picks its own
+   * file there, so that brokers sharing the folder keep apart (src/broker/store/choose.ts).
+   */
+  file?: string;
   /** Seconds; kept for mosquitto compatibility (mqx commits every turn). */
   autosaveInterval: number;
   /** fsync every commit so that it survives a power loss, not only a crash of the process. */
@@ -198,6 +201,8 @@ export interface BrokerConfig {
   cluster?: ClusterSettings;
   /** The files this configuration was read from, for --check and reloads. */
   sources: string[];
+  /** FILE:LINE: lines accepted but not honoured as written; --check prints them, the broker logs them. */
+  warnings: string[];
 }
 
 /** mosquitto 2.0's defaults, with one listener on the loopback interface at 1883. */
@@ -222,7 +227,6 @@ export function defaultBrokerConfig(): BrokerConfig {
     persistence: {
       enabled: false,
       location: '',
-      file: 'mqx.db',
       autosaveInterval: 1800,
       syncEveryCommit: false,
     },
@@ -235,6 +239,7 @@ export function defaultBrokerConfig(): BrokerConfig {
     },
     bridges: [],
     sources: [],
+    warnings: [],
   };
 }
 

@@ -119,6 +119,7 @@ function bridge(out: string[], b: BridgeConfig): void {
 export function formatEffectiveConfig(cfg: BrokerConfig): string {
   const out: string[] = ['# mqx effective configuration'];
   if (cfg.sources.length > 0) out.push(`# read from ${cfg.sources.join(', ')}`);
+  for (const w of cfg.warnings) out.push(`# warning: ${w}`);
   out.push('', `per_listener_settings ${cfg.perListenerSettings}`);
   if (!cfg.perListenerSettings) security(out, cfg.security);
   const expiration =
@@ -149,7 +150,9 @@ export function formatEffectiveConfig(cfg: BrokerConfig): string {
   );
   if (cfg.persistence.location) out.push(`persistence_location ${cfg.persistence.location}`);
   out.push(
-    `persistence_file ${cfg.persistence.file}`,
+    cfg.persistence.file === undefined
+      ? '# persistence_file not set: mqx.db, or a file of this config its own when other brokers share the folder'
+      : `persistence_file ${cfg.persistence.file}`,
     `autosave_interval ${cfg.persistence.autosaveInterval}`,
     `persistence_sync ${cfg.persistence.syncEveryCommit}`,
     '',

@@ -1,651 +1,34 @@
 /**
- * mosquitto.conf (mosquitto 2.0) into BrokerConfig. Directives keep mosquitto's names, scoping and
- * defaults: general options apply anywhere; listener options apply to the latest `listener` (or,
- * before the first one, to the default listener that `port` opens); security options are global
- * unless per_listener_settings is true; bridge options apply to the latest `connection`.
+ * mosquitto.conf (mosquitto 2.0) into BrokerConfig: reads a file and its `include_dir` files line by
+ * line (conf-lines.ts), runs each directive (conf-directives.ts), then the checks that need the
+ * whole configuration.
  *
- * Stricter than mosquitto where it only hides mistakes: unknown directives and trailing values
- * fail with FILE:LINE, numbers must be whole numbers in range, and directives that mqx cannot
- * honour are refused by name rather than ignored.
+ * Stricter than mosquitto where it only hides mistakes: unknown directives fail with FILE:LINE,
+ * numbers must be whole numbers in range, and directives that mqx cannot honour are refused by
+ * name. Where mosquitto ignores what follows a value (`port 1883 Listen port 1883`), mqx does too,
+ * with a warning naming the ignored words.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
-import { join, resolve } from 'node:path';
-import { validateTopicName } from '../topics/validate.js';
-import { checkBridge, newBridge, parseAddress, parseTopicTokens } from './bridge-rules.js';
-import {
-  type BridgeConfig,
-  type BrokerConfig,
-  type ClusterSettings,
-  defaultBrokerConfig,
-  defaultClusterSettings,
-  defaultListener,
-  type ListenerConfig,
-  LOG_TYPES,
-  type SecuritySettings,
-  type TlsSettings,
-} from './broker-config.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { checkBridge } from './bridge-rules.js';
+import { type BrokerConfig, defaultBrokerConfig, defaultListener } from './broker-config.js';
+import { ALIASES, DIRECTIVES, UNSUPPORTED } from './conf-directives.js';
+import { directiveLines, type Line } from './conf-lines.js';
+import type { ParseState } from './conf-scopes.js';
 import { checkListeners } from './listener-rules.js';
-import {
-  configError,
-  parseBool,
-  parseChoice,
-  parseDuration,
-  parseIntInRange,
-  pathMapper,
-  resolveSecret,
-  suggestion,
-} from './values.js';
+import { configError, pathMapper, suggestion } from './values.js';
 
 export interface MosquittoConfOptions {
   /** Re-roots absolute paths (the CLI passes MQX_PATH_PREFIX); see pathMapper. */
   pathPrefix?: string | undefined;
   /** For `${NAME}` secrets; process.env by default. */
   env?: NodeJS.ProcessEnv;
-  /** Directives accepted but not honoured (e.g. `user`, `log_dest syslog`), one message each. */
+  /**
+   * Lines accepted but not honoured as written (e.g. `user`, `log_dest syslog`, trailing words),
+   * one message each; printed on stderr when not given. They are in the result's `warnings` too.
+   */
   onWarning?: (message: string) => void;
 }
-
-/** One directive occurrence: its tokens, the raw rest of the line, and where it stands. */
-interface Line {
-  readonly where: string;
-  readonly key: string;
-  readonly args: string[];
-  /** Everything after the key, for string values that may contain spaces (as mosquitto reads). */
-  readonly rest: string;
-}
-
-interface ParseState {
-  readonly cfg: BrokerConfig;
-  readonly options: MosquittoConfOptions;
-  readonly mapPath: (path: string) => string;
-  /** Created by `port` or by listener options before the first `listener`. */
-  defaultListener?: ListenerConfig;
-  listener?: ListenerConfig;
-  bridge?: BridgeConfig;
-  /** Where the first security directive stands: per_listener_settings after it would come too late. */
-  scopedSeen?: string;
-  logDestsSet: boolean;
-  logTypesSet: boolean;
-  readonly includeStack: string[];
-}
-
-type Handler = (state: ParseState, line: Line) => void;
-
-// ---- argument helpers ------------------------------------------------------------------------
-
-function one(line: Line): string | undefined {
-  if (line.args.length > 1) {
-    throw configError(
-      line.where,
-      `'${line.key}' takes one value, got extra '${line.args.slice(1).join(' ')}' (comments must start a line)`,
-    );
-  }
-  return line.args[0];
-}
-
-/** Exactly one value. */
-function word(line: Line): string {
-  const value = one(line);
-  if (value === undefined) throw configError(line.where, `'${line.key}' expects a value`);
-  return value;
-}
-
-function text(line: Line): string {
-  if (line.rest === '') throw configError(line.where, `'${line.key}' expects a value`);
-  return line.rest;
-}
-
-function int(line: Line, min: number, max: number): number {
-  return parseIntInRange(line.where, line.key, one(line), min, max);
-}
-
-function bool(line: Line): boolean {
-  return parseBool(line.where, line.key, one(line));
-}
-
-function path(state: ParseState, line: Line): string {
-  return state.mapPath(text(line));
-}
-
-function secret(state: ParseState, line: Line): string {
-  return resolveSecret(line.where, line.key, text(line), { env: state.options.env, mapPath: state.mapPath });
-}
-
-function warn(state: ParseState, line: Line, message: string): void {
-  const text = `${line.where}: ${message}`;
-  if (state.options.onWarning) state.options.onWarning(text);
-  else process.stderr.write(`mqx: warning: ${text}\n`);
-}
-
-// ---- scopes ----------------------------------------------------------------------------------
-
-function theDefaultListener(state: ParseState, line: Line): ListenerConfig {
-  if (!state.defaultListener) {
-    // mosquitto: a default listener without `port` listens on 1883, on every interface.
-    state.defaultListener = { port: 1883, protocol: 'mqtt', maxConnections: 0, origin: line.where };
-  }
-  return state.defaultListener;
-}
-
-function clusterOf(state: ParseState, line: Line): ClusterSettings {
-  if (state.cfg.cluster === undefined)
-    throw configError(line.where, `'${line.key}' needs a 'cluster redis://HOST:PORT' line before it`);
-  return state.cfg.cluster;
-}
-
-function currentListener(state: ParseState, line: Line): ListenerConfig {
-  return state.listener ?? theDefaultListener(state, line);
-}
-
-function tlsOf(state: ParseState, line: Line): TlsSettings {
-  const listener = currentListener(state, line);
-  listener.tls ??= { requireCertificate: false, useIdentityAsUsername: false, useSubjectAsUsername: false };
-  return listener.tls;
-}
-
-function securityOf(state: ParseState, line: Line): SecuritySettings {
-  state.scopedSeen ??= line.where;
-  if (!state.cfg.perListenerSettings) return state.cfg.security;
-  const listener = currentListener(state, line);
-  listener.security ??= {};
-  return listener.security;
-}
-
-function bridgeOf(state: ParseState, line: Line): BridgeConfig {
-  if (!state.bridge) throw configError(line.where, `'${line.key}' must follow a 'connection' line`);
-  return state.bridge;
-}
-
-function bridgeTls(state: ParseState, line: Line): NonNullable<BridgeConfig['tls']> {
-  const bridge = bridgeOf(state, line);
-  bridge.tls ??= { insecure: false };
-  return bridge.tls;
-}
-
-// ---- directives ------------------------------------------------------------------------------
-
-const TLS_VERSIONS = ['tlsv1.3', 'tlsv1.2', 'tlsv1.1'] as const;
-const MAX_PACKET = 268435455;
-const U16 = 65535;
-const U32 = 4294967295;
-
-function logDest(state: ParseState, line: Line): void {
-  const log = state.cfg.log;
-  // The first log_dest replaces mosquitto's default destination instead of adding to it.
-  if (!state.logDestsSet) log.destinations = [];
-  state.logDestsSet = true;
-  const kind = line.args[0];
-  switch (kind) {
-    case 'stdout':
-    case 'stderr':
-    case 'topic':
-      one(line);
-      log.destinations = log.destinations.filter((d) => d.kind !== 'none');
-      if (!log.destinations.some((d) => d.kind === kind)) log.destinations.push({ kind });
-      return;
-    case 'none':
-      one(line);
-      log.destinations = [{ kind: 'none' }];
-      return;
-    case 'syslog':
-    case 'dlt':
-      one(line);
-      warn(state, line, `'log_dest ${kind}' is not available in mqx; logging to stderr instead`);
-      log.destinations = log.destinations.filter((d) => d.kind !== 'none');
-      if (!log.destinations.some((d) => d.kind === 'stderr')) log.destinations.push({ kind: 'stderr' });
-      return;
-    case 'file': {
-      const file = line.rest.slice('file'.length).trim();
-      if (file === '') throw configError(line.where, `'log_dest file' expects a path`);
-      log.destinations = log.destinations.filter((d) => d.kind !== 'none');
-      log.destinations.push({ kind: 'file', path: state.mapPath(file) });
-      return;
-    }
-    default:
-      throw configError(
-        line.where,
-        `'log_dest' expects stdout, stderr, file PATH, topic, syslog or none, got '${kind ?? ''}'`,
-      );
-  }
-}
-
-function logType(state: ParseState, line: Line): void {
-  const value = parseChoice(line.where, line.key, one(line), LOG_TYPES);
-  // As with log_dest, the first log_type replaces the default set.
-  if (!state.logTypesSet) state.cfg.log.types = [];
-  state.logTypesSet = true;
-  if (!state.cfg.log.types.includes(value)) state.cfg.log.types.push(value);
-}
-
-function listener(state: ParseState, line: Line): void {
-  if (line.args.length > 2)
-    throw configError(line.where, `'listener' expects PORT [ADDRESS], got '${line.rest}'`);
-  const port = parseIntInRange(line.where, line.key, line.args[0], 0, U16);
-  const address = line.args[1];
-  const entry: ListenerConfig = { port, protocol: 'mqtt', maxConnections: 0, origin: line.where };
-  if (address !== undefined) {
-    // mosquitto: port 0 with a path is a unix socket rather than a TCP listener.
-    if (port === 0 && address.includes('/')) entry.unixSocketPath = state.mapPath(address);
-    else entry.host = address;
-  }
-  state.cfg.listeners.push(entry);
-  state.listener = entry;
-}
-
-function socketDomain(state: ParseState, line: Line): void {
-  const domain = parseChoice(line.where, line.key, one(line), ['ipv4', 'ipv6'] as const);
-  const target = currentListener(state, line);
-  // No address family field: binding the family's wildcard address has the same effect.
-  target.host ??= domain === 'ipv4' ? '0.0.0.0' : '::';
-}
-
-function bindInterface(state: ParseState, line: Line): void {
-  const name = word(line);
-  const addresses = networkInterfaces()[name];
-  if (!addresses || addresses.length === 0) {
-    throw configError(line.where, `'bind_interface' names '${name}', which is not a network interface here`);
-  }
-  // Node cannot bind to a device, so bind the interface's address (IPv4 first, as most clients use).
-  const chosen = addresses.find((a) => a.family === 'IPv4') ?? addresses[0]!;
-  currentListener(state, line).host = chosen.address;
-  warn(state, line, `'bind_interface ${name}' binds ${chosen.address}, the interface's address`);
-}
-
-function connection(state: ParseState, line: Line): void {
-  const name = one(line);
-  if (name === undefined) throw configError(line.where, `'connection' expects a bridge name`);
-  const duplicate = state.cfg.bridges.find((b) => b.name === name);
-  if (duplicate) throw configError(line.where, `bridge '${name}' is already defined at ${duplicate.origin}`);
-  state.bridge = newBridge(name, line.where);
-  state.cfg.bridges.push(state.bridge);
-}
-
-function addresses(state: ParseState, line: Line): void {
-  const bridge = bridgeOf(state, line);
-  if (line.args.length === 0) throw configError(line.where, `'${line.key}' expects host[:port] ...`);
-  if (bridge.addresses.length > 0) {
-    throw configError(
-      line.where,
-      `bridge '${bridge.name}' has a second 'address' line; list every address on one`,
-    );
-  }
-  bridge.addresses = line.args.map((a) => parseAddress(line.where, line.key, a));
-}
-
-function restartTimeout(state: ParseState, line: Line): void {
-  const bridge = bridgeOf(state, line);
-  if (line.args.length === 0 || line.args.length > 2) {
-    throw configError(line.where, `'restart_timeout' expects BASE [CAP] in seconds, got '${line.rest}'`);
-  }
-  const base = parseIntInRange(line.where, line.key, line.args[0], 1, U32);
-  // One value is mosquitto's constant delay; two are the base and cap of a backoff.
-  const cap = line.args[1] === undefined ? base : parseIntInRange(line.where, line.key, line.args[1], 1, U32);
-  bridge.restartTimeout = [base, cap];
-}
-
-function notificationTopic(state: ParseState, line: Line): void {
-  const topic = text(line);
-  const invalid = validateTopicName(topic);
-  if (invalid) throw configError(line.where, `'notification_topic': ${invalid}`);
-  bridgeOf(state, line).notificationTopic = topic;
-}
-
-function includeDir(state: ParseState, line: Line): void {
-  const dir = path(state, line);
-  let names: string[];
-  try {
-    names = readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => !entry.isDirectory())
-      .map((entry) => entry.name);
-  } catch (e) {
-    throw configError(
-      line.where,
-      `'include_dir' cannot read ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-    );
-  }
-  // mosquitto reads *.conf in C-locale (byte) order, which localeCompare would not give.
-  const files = names
-    .filter((n) => n.endsWith('.conf'))
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    .map((n) => join(dir, n));
-  for (const file of files) readConfFile(state, file, line.where);
-}
-
-/** Accepted for compatibility, with a warning because the user might expect an effect. */
-function ignored(reason: string): Handler {
-  return (state, line) => warn(state, line, `'${line.key}' is ignored: ${reason}`);
-}
-
-/** Known mosquitto directives whose semantics mqx does not implement: refusing beats ignoring. */
-const UNSUPPORTED = [
-  'auth_plugin',
-  'plugin',
-  'psk_file',
-  'psk_hint',
-  'max_qos',
-  'max_inflight_bytes',
-  'memory_limit',
-  'upgrade_outgoing_qos',
-  'check_retain_source',
-  'clientid_prefixes',
-  'use_username_as_clientid',
-  'tls_engine',
-  'tls_engine_kpass_sha1',
-  'tls_keyform',
-  'bridge_alpn',
-  'bridge_bind_address',
-  'bridge_identity',
-  'bridge_psk',
-  'bridge_require_ocsp',
-  'bridge_reload_type',
-  'bridge_tls_use_os_certs',
-  'local_bind_address',
-];
-
-const DIRECTIVES: Record<string, Handler> = {
-  // general
-  per_listener_settings: (s, l) => {
-    if (s.scopedSeen) {
-      throw configError(
-        l.where,
-        `'per_listener_settings' must come before the security options (first at ${s.scopedSeen})`,
-      );
-    }
-    s.cfg.perListenerSettings = bool(l);
-  },
-  allow_anonymous: (s, l) => {
-    securityOf(s, l).allowAnonymous = bool(l);
-  },
-  password_file: (s, l) => {
-    securityOf(s, l).passwordFile = path(s, l);
-  },
-  acl_file: (s, l) => {
-    securityOf(s, l).aclFile = path(s, l);
-  },
-  allow_zero_length_clientid: (s, l) => {
-    s.cfg.allowZeroLengthClientId = bool(l);
-  },
-  auto_id_prefix: (s, l) => {
-    s.cfg.autoIdPrefix = text(l);
-  },
-  max_inflight_messages: (s, l) => {
-    s.cfg.maxInflightMessages = int(l, 0, U16);
-  },
-  max_queued_messages: (s, l) => {
-    s.cfg.maxQueuedMessages = int(l, 0, U32);
-  },
-  max_queued_bytes: (s, l) => {
-    s.cfg.maxQueuedBytes = int(l, 0, Number.MAX_SAFE_INTEGER);
-  },
-  // mqx: the flow control of src/broker/flow-control.ts; the times are in seconds.
-  flow_control: (s, l) => {
-    s.cfg.flowControl.enabled = bool(l);
-  },
-  flow_control_max_pause: (s, l) => {
-    s.cfg.flowControl.maxPauseMs = int(l, 0, 86_400) * 1000;
-  },
-  flow_control_window: (s, l) => {
-    s.cfg.flowControl.windowMs = int(l, 1, 86_400) * 1000;
-  },
-  message_size_limit: (s, l) => {
-    s.cfg.messageSizeLimit = int(l, 0, MAX_PACKET);
-  },
-  max_packet_size: (s, l) => {
-    s.cfg.maxPacketSize = int(l, 0, MAX_PACKET);
-  },
-  max_keepalive: (s, l) => {
-    s.cfg.maxKeepalive = int(l, 0, U16);
-  },
-  // A listener option in mosquitto; BrokerConfig has one value, so the last one wins.
-  max_topic_alias: (s, l) => {
-    s.cfg.maxTopicAlias = int(l, 0, U16);
-  },
-  sys_interval: (s, l) => {
-    s.cfg.sysInterval = int(l, 0, U32);
-  },
-  retain_available: (s, l) => {
-    s.cfg.retainAvailable = bool(l);
-  },
-  queue_qos0_messages: (s, l) => {
-    s.cfg.queueQos0Messages = bool(l);
-  },
-  persistent_client_expiration: (s, l) => {
-    s.cfg.persistentClientExpiration = parseDuration(l.where, l.key, one(l));
-  },
-  persistence: (s, l) => {
-    s.cfg.persistence.enabled = bool(l);
-  },
-  persistence_location: (s, l) => {
-    s.cfg.persistence.location = path(s, l);
-  },
-  persistence_file: (s, l) => {
-    s.cfg.persistence.file = text(l);
-  },
-  autosave_interval: (s, l) => {
-    s.cfg.persistence.autosaveInterval = int(l, 0, U32);
-  },
-  // mqx only: the Redis that joins this broker to a cluster (src/cluster), and its settings.
-  cluster: (s, l) => {
-    s.cfg.cluster = defaultClusterSettings(word(l));
-  },
-  cluster_password: (s, l) => {
-    clusterOf(s, l).password = secret(s, l);
-  },
-  cluster_prefix: (s, l) => {
-    clusterOf(s, l).prefix = word(l);
-  },
-  cluster_max_buffered: (s, l) => {
-    clusterOf(s, l).maxBuffered = int(l, 0, U32);
-  },
-  // mqx only: fsync every commit (SQLite synchronous=FULL) so it survives a power loss too.
-  persistence_sync: (s, l) => {
-    s.cfg.persistence.syncEveryCommit = bool(l);
-  },
-  // mqx commits every event-loop turn, which is at least as often as any autosave setting.
-  autosave_on_changes: (_s, l) => void bool(l),
-  set_tcp_nodelay: (_s, l) => void bool(l),
-  log_dest: logDest,
-  log_type: logType,
-  log_timestamp: (s, l) => {
-    s.cfg.log.timestamp = bool(l);
-  },
-  log_timestamp_format: (s, l) => {
-    s.cfg.log.timestampFormat = text(l);
-  },
-  connection_messages: (s, l) => {
-    s.cfg.log.connectionMessages = bool(l);
-  },
-  include_dir: includeDir,
-  user: ignored('mqx does not change user; start it as the user it should run as'),
-  pid_file: ignored('mqx writes no pid file'),
-  log_facility: ignored('mqx does not log to syslog'),
-  websockets_log_level: ignored('mqx has no separate WebSocket log'),
-  websockets_headers_size: ignored('mqx sizes WebSocket headers itself'),
-  allow_duplicate_messages: ignored('deprecated in mosquitto 2.0; duplicates are always delivered'),
-
-  // listeners
-  port: (s, l) => {
-    const listener = theDefaultListener(s, l);
-    listener.port = int(l, 0, U16);
-    listener.origin = l.where;
-  },
-  bind_address: (s, l) => {
-    // mosquitto applies it to the default listener wherever it stands; after a `listener` line that
-    // would silently open a second listener, so say where the address belongs instead.
-    if (s.listener && !s.defaultListener) {
-      throw configError(
-        l.where,
-        `'bind_address' applies only to the default listener ('port'); give the address on the listener line: 'listener ${s.listener.port} ${word(l)}'`,
-      );
-    }
-    theDefaultListener(s, l).host = word(l);
-  },
-  listener,
-  socket_domain: socketDomain,
-  bind_interface: bindInterface,
-  protocol: (s, l) => {
-    currentListener(s, l).protocol = parseChoice(l.where, l.key, one(l), ['mqtt', 'websockets'] as const);
-  },
-  max_connections: (s, l) => {
-    const max = parseIntInRange(l.where, l.key, one(l), -1, U32);
-    currentListener(s, l).maxConnections = Math.max(max, 0);
-  },
-  mount_point: (s, l) => {
-    const mountPoint = text(l);
-    const invalid = validateTopicName(mountPoint);
-    if (invalid) throw configError(l.where, `'mount_point': ${invalid}`);
-    currentListener(s, l).mountPoint = mountPoint;
-  },
-  http_dir: ignored('mqx does not serve files over HTTP'),
-  certfile: (s, l) => {
-    tlsOf(s, l).certfile = path(s, l);
-  },
-  keyfile: (s, l) => {
-    tlsOf(s, l).keyfile = path(s, l);
-  },
-  // mqx extension: the pass phrase of an encrypted keyfile, usually as ${ENV} or file:PATH.
-  keyfile_password: (s, l) => {
-    tlsOf(s, l).keyPassword = secret(s, l);
-  },
-  cafile: (s, l) => {
-    tlsOf(s, l).cafile = path(s, l);
-  },
-  capath: (s, l) => {
-    tlsOf(s, l).capath = path(s, l);
-  },
-  crlfile: (s, l) => {
-    tlsOf(s, l).crlfile = path(s, l);
-  },
-  require_certificate: (s, l) => {
-    tlsOf(s, l).requireCertificate = bool(l);
-  },
-  use_identity_as_username: (s, l) => {
-    tlsOf(s, l).useIdentityAsUsername = bool(l);
-  },
-  use_subject_as_username: (s, l) => {
-    tlsOf(s, l).useSubjectAsUsername = bool(l);
-  },
-  tls_version: (s, l) => {
-    tlsOf(s, l).tlsVersion = parseChoice(l.where, l.key, one(l), TLS_VERSIONS);
-  },
-  // Node takes TLS 1.2 and 1.3 suites in one list, so both directives feed `ciphers`.
-  ciphers: (s, l) => appendCiphers(tlsOf(s, l), word(l)),
-  'ciphers_tls1.3': (s, l) => appendCiphers(tlsOf(s, l), word(l)),
-  dhparamfile: ignored('Node negotiates ECDHE; finite-field DH parameters are not used'),
-
-  // bridges
-  connection,
-  address: addresses,
-  addresses,
-  round_robin: (s, l) => {
-    bridgeOf(s, l).roundRobin = bool(l);
-  },
-  topic: (s, l) => {
-    const rule = parseTopicTokens(l.where, l.args);
-    bridgeOf(s, l).topics.push({ ...rule, origin: l.where });
-  },
-  remote_clientid: (s, l) => {
-    bridgeOf(s, l).remoteClientId = word(l);
-  },
-  local_clientid: (s, l) => {
-    bridgeOf(s, l).localClientId = word(l);
-  },
-  remote_username: (s, l) => {
-    bridgeOf(s, l).remoteUsername = text(l);
-  },
-  remote_password: (s, l) => {
-    bridgeOf(s, l).remotePassword = secret(s, l);
-  },
-  local_username: (s, l) => {
-    bridgeOf(s, l).localUsername = text(l);
-  },
-  local_password: (s, l) => {
-    bridgeOf(s, l).localPassword = secret(s, l);
-  },
-  cleansession: (s, l) => {
-    bridgeOf(s, l).cleanSession = bool(l);
-  },
-  local_cleansession: (s, l) => {
-    bridgeOf(s, l).localCleanSession = bool(l);
-  },
-  keepalive_interval: (s, l) => {
-    bridgeOf(s, l).keepaliveInterval = int(l, 0, U16);
-  },
-  bridge_protocol_version: (s, l) => {
-    bridgeOf(s, l).protocolVersion = parseChoice(l.where, l.key, one(l), [
-      'mqttv31',
-      'mqttv311',
-      'mqttv50',
-    ] as const);
-  },
-  try_private: (s, l) => {
-    bridgeOf(s, l).tryPrivate = bool(l);
-  },
-  notifications: (s, l) => {
-    bridgeOf(s, l).notifications = bool(l);
-  },
-  notification_topic: notificationTopic,
-  notifications_local_only: (s, l) => {
-    bridgeOf(s, l).notificationsLocalOnly = bool(l);
-  },
-  restart_timeout: restartTimeout,
-  start_type: (s, l) => {
-    bridgeOf(s, l).startType = parseChoice(l.where, l.key, one(l), ['automatic', 'lazy', 'once'] as const);
-  },
-  threshold: (s, l) => {
-    bridgeOf(s, l).threshold = int(l, 1, U32);
-  },
-  idle_timeout: (s, l) => {
-    bridgeOf(s, l).idleTimeout = int(l, 1, U32);
-  },
-  bridge_attempt_unsubscribe: (s, l) => {
-    bridgeOf(s, l).attemptUnsubscribe = bool(l);
-  },
-  bridge_outgoing_retain: (s, l) => {
-    bridgeOf(s, l).outgoingRetain = bool(l);
-  },
-  bridge_max_packet_size: (s, l) => {
-    bridgeOf(s, l).maxPacketSize = int(l, 0, MAX_PACKET);
-  },
-  bridge_session_expiry_interval: (s, l) => {
-    bridgeOf(s, l).sessionExpiryInterval = int(l, 0, U32);
-  },
-  bridge_receive_maximum: (s, l) => {
-    bridgeOf(s, l).receiveMaximum = int(l, 1, U16);
-  },
-  bridge_cafile: (s, l) => {
-    bridgeTls(s, l).cafile = path(s, l);
-  },
-  bridge_capath: (s, l) => {
-    bridgeTls(s, l).capath = path(s, l);
-  },
-  bridge_certfile: (s, l) => {
-    bridgeTls(s, l).certfile = path(s, l);
-  },
-  bridge_keyfile: (s, l) => {
-    bridgeTls(s, l).keyfile = path(s, l);
-  },
-  bridge_insecure: (s, l) => {
-    bridgeTls(s, l).insecure = bool(l);
-  },
-  bridge_tls_version: (s, l) => {
-    bridgeTls(s, l).tlsVersion = parseChoice(l.where, l.key, one(l), TLS_VERSIONS);
-  },
-};
-
-// Deprecated mosquitto spellings that still work there.
-const ALIASES: Record<string, string> = {
-  clientid: 'remote_clientid',
-  username: 'remote_username',
-  password: 'remote_password',
-};
-
-function appendCiphers(tls: TlsSettings, list: string): void {
-  tls.ciphers = tls.ciphers ? `${tls.ciphers}:${list}` : list;
-}
-
-// ---- reading ---------------------------------------------------------------------------------
 
 function dispatch(state: ParseState, line: Line): void {
   const name = ALIASES[line.key] ?? line.key;
@@ -673,8 +56,8 @@ function hint(line: Line): string {
   return suggestion(line.key, known);
 }
 
-function readConfFile(state: ParseState, file: string, includedFrom?: string): void {
-  if (state.includeStack.includes(file)) {
+function readConfFile(state: ParseState, includeStack: string[], file: string, includedFrom?: string): void {
+  if (includeStack.includes(file)) {
     throw configError(includedFrom ?? file, `'include_dir' includes ${file} again (an include loop)`);
   }
   let content: string;
@@ -687,22 +70,9 @@ function readConfFile(state: ParseState, file: string, includedFrom?: string): v
       : configError(file, `cannot read the file: ${code}`);
   }
   state.cfg.sources.push(file);
-  state.includeStack.push(file);
-  // Editors on Windows may start the file with a byte order mark.
-  const lines = content.replace(/^\uFEFF/, '').split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const trimmed = lines[i]!.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const m = /^(\S+)\s*(.*)$/.exec(trimmed)!;
-    const rest = m[2]!;
-    dispatch(state, {
-      where: `${file}:${i + 1}`,
-      key: m[1]!,
-      rest,
-      args: rest === '' ? [] : rest.split(/\s+/),
-    });
-  }
-  state.includeStack.pop();
+  includeStack.push(file);
+  for (const line of directiveLines(file, content)) dispatch(state, line);
+  includeStack.pop();
 }
 
 /** Checks that need the whole file, then the listener mosquitto 2.0 opens when none is named. */
@@ -718,14 +88,22 @@ function finish(state: ParseState): BrokerConfig {
 
 /** Reads a mosquitto.conf and the files its `include_dir` lines name. Throws ConfigError. */
 export function parseMosquittoConf(file: string, options: MosquittoConfOptions = {}): BrokerConfig {
+  const cfg = defaultBrokerConfig();
+  const includeStack: string[] = [];
   const state: ParseState = {
-    cfg: defaultBrokerConfig(),
-    options,
+    cfg,
+    env: options.env,
     mapPath: pathMapper(options.pathPrefix),
+    warn: (line, message) => {
+      const text = `${line.where}: ${message}`;
+      cfg.warnings.push(text);
+      if (options.onWarning) options.onWarning(text);
+      else process.stderr.write(`mqx: warning: ${text}\n`);
+    },
+    include: (included, from) => readConfFile(state, includeStack, included, from),
     logDestsSet: false,
     logTypesSet: false,
-    includeStack: [],
   };
-  readConfFile(state, resolve(file));
+  readConfFile(state, includeStack, resolve(file));
   return finish(state);
 }

@@ -1,22 +1,26 @@
 /**
- * The course's bridge scenarios, from its own config files, each in a network namespace of its own
- * (the configs use fixed ports 1883-1886). Publishers and subscribers are mosquitto_pub/sub.
+ * The course's bridge scenarios from its own config files, unchanged, every broker's /etc and /var
+ * in one shared folder as on one machine; each scenario in a network namespace of its own (the
+ * configs use fixed ports 1883-1886). mosquitto_pub/sub count messages exactly; the course's paho
+ * scripts publish in the challenge.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ownStoreName } from '../../src/broker/store/choose.js';
+import { COURSE, courseMachineScript, mosquittoCourseBroker, mqxCourseBroker } from '../helpers/course.js';
 import { runInNetns } from '../helpers/netns.js';
-import { MOSQUITTO, peers } from '../helpers/peers.js';
+import { PYTHON, peers } from '../helpers/peers.js';
 
-const CONF = 'test/fixtures/config';
-const CHALLENGE = `${CONF}/challenge`;
 const read = (dir: string, name: string) => readFileSync(path.join(dir, name), 'utf8');
 const lines = (text: string) => text.split('\n').filter(Boolean);
-
-/** Starts one broker whose absolute paths (/var/lib, /var/log, /etc) live under $OUT/NAME. */
-const mqxBroker = (name: string, conf: string) => `
-mkdir -p "$OUT/${name}/var/lib/mosquitto" "$OUT/${name}/var/log/mosquitto" "$OUT/${name}/etc/mosquitto/conf.d"
-MQX_PATH_PREFIX="$OUT/${name}" $MQX broker -c ${conf} -v > "$OUT/${name}.log" 2>&1 &`;
+const machine = (out: string, sub: string) => path.join(out, 'machine', sub);
+const sharedLog = (out: string) => read(machine(out, 'var/log/mosquitto'), 'mosquitto.log');
+/** The mqx stores in the shared persistence folder (not their -wal files). */
+const mqxStores = (out: string) =>
+  readdirSync(machine(out, 'var/lib/mosquitto'))
+    .filter((n) => /^mqx.*\.db$/.test(n))
+    .sort();
 
 /** Waits until a bridge's retained state on a broker says 1 (connected). */
 const waitBridge = (port: number, id: string) => `
@@ -25,14 +29,21 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done`;
 
+/** Every line of the shared log is one whole line of one broker: a timestamp, then a message without one. */
+function expectWholeLines(log: string): void {
+  const torn = lines(log).filter((l) => !/^\d{10}: (?!.*\d{10}: )/.test(l));
+  expect(torn, 'torn lines in the shared log').toEqual([]);
+}
+
 describe.runIf(peers.netns() && peers.mosquittoClients())('the course bridge (mqx broker)', () => {
   it('QoS 2 from the bridge broker on 1883 reaches the central broker on 1884 exactly once', async () => {
     const r = await runInNetns(`
-${mqxBroker('central', `${CONF}/central-1884.conf`)}
+${courseMachineScript}
+${mqxCourseBroker('central.conf', 'central.log')}
 wait_port 1884
-${mqxBroker('bridge', `${CONF}/bridge-1883.conf`)}
+${mqxCourseBroker('bridge.conf', 'bridge.log')}
 wait_port 1883
-${waitBridge(1884, '$(hostname).bridge-central')}
+${waitBridge(1884, '$(hostname).bridge')}
 mosquitto_sub -p 1884 -q 2 -t 'srv/#' -v -C 1000 -W 30 > "$OUT/sub.out" &
 SUB=$!
 sleep 0.5
@@ -46,77 +57,156 @@ sleep 0.5
       ...Array.from({ length: 500 }, (_, i) => `srv/temperature temperature: ${i + 1}`),
       ...Array.from({ length: 500 }, (_, i) => `srv/humidity humidity: ${i + 1}`),
     ];
-    expect(got, read(r.out, 'bridge.log')).toEqual(expected);
-    expect(read(r.out, 'bridge.log')).toMatch(/Bridge bridge-central: connected to localhost:1884/);
-    expect(read(r.out, 'central.log')).toMatch(/as \S+\.bridge-central \(p2, c0, k60\)/);
+    const bridgeLog = read(r.out, 'bridge.log');
+    expect(got, bridgeLog).toEqual(expected);
+    // `connection bridge central`: named `bridge` as mosquitto names it, with one warning.
+    expect(bridgeLog).toMatch(/Bridge bridge: connected to localhost:1884/);
+    expect(bridgeLog.match(/bridge names cannot contain spaces/g)).toHaveLength(1);
+    expect(read(r.out, 'central.log')).toMatch(/as \S+\.bridge \(p2, c0, k60\)/);
+
+    // One persistence folder, one store each; one log file, both brokers' lines whole.
+    expect(mqxStores(r.out)).toEqual(
+      [
+        ownStoreName(path.join(COURSE, 'bridge.conf')),
+        ownStoreName(path.join(COURSE, 'central.conf')),
+      ].sort(),
+    );
+    const log = sharedLog(r.out);
+    expectWholeLines(log);
+    for (const conf of ['central.conf', 'bridge.conf']) {
+      const config = path.join(COURSE, conf);
+      expect(log).toContain(`Config loaded from ${config}.`);
+      const store = path.join(machine(r.out, 'var/lib/mosquitto'), ownStoreName(config));
+      expect(log).toContain(`Persistence file ${store} (the store of ${config}).`);
+    }
   });
 });
 
 /** The challenge: 1883 → 1884; 1885 → 1886 → 1884; all rules `srv/# both 2`. */
+const CHALLENGE: Record<number, string> = {
+  1883: 'challenge-bridge1.conf',
+  1884: 'central.conf',
+  1885: 'challenge-bridge2.conf',
+  1886: 'challenge-bridge3.conf',
+};
+const PORTS = [1883, 1884, 1885, 1886];
+const COUNT = 50;
+/** Four brokers, two rounds of publishing and the sleeps that let a looping message show. */
+const CHALLENGE_TIMEOUT = 90_000;
+
+/** The course's publisher on one broker, bounded: COUNT rounds of temperature and humidity. */
+const publisher = (port: number) =>
+  `MQTT_PORT=${port} MQTT_CLIENT_ID=pub-${port} MQTT_COUNT=${COUNT} MQTT_INTERVAL=0.02 ${PYTHON} ${COURSE}/mqtt_publish.py > "$OUT/pub-${port}.out" 2>&1`;
+
 function challengeScript(mosquittoOn: number[]): string {
-  const start = (port: number, file: string) =>
+  const start = (port: number) =>
     mosquittoOn.includes(port)
-      ? `${MOSQUITTO} -c ${CHALLENGE}/${file} -v > "$OUT/${port}.log" 2>&1 &`
-      : `$MQX broker -c ${CHALLENGE}/${file} -v > "$OUT/${port}.log" 2>&1 &`;
+      ? mosquittoCourseBroker(CHALLENGE[port]!, `${port}.log`)
+      : mqxCourseBroker(CHALLENGE[port]!, `${port}.log`);
   return `
-${start(1884, 'central-1884.conf')}
+${courseMachineScript}
+${start(1884)}
 wait_port 1884
-${start(1886, 'bridge3-1886.conf')}
+${start(1886)}
 wait_port 1886
 ${waitBridge(1884, '$(hostname).bridge3_central')}
-${start(1885, 'bridge2-1885.conf')}
-${start(1883, 'bridge1-1883.conf')}
+${start(1885)}
+${start(1883)}
 wait_port 1885
 wait_port 1883
 ${waitBridge(1886, '$(hostname).bridge2_bridge3')}
 ${waitBridge(1884, '$(hostname).bridge1_central')}
-for p in 1883 1884 1885 1886; do
-  mosquitto_sub -p $p -q 2 -t 'srv/#' -v > "$OUT/sub-$p.out" &
+# 1: numbered messages, so that order and duplicates show.
+SUBS=""
+for p in ${PORTS.join(' ')}; do
+  mosquitto_sub -p $p -q 2 -t 'srv/#' -v -C 200 -W 30 > "$OUT/sub-$p.out" &
+  SUBS="$SUBS $!"
 done
 sleep 1
 seq 1 100 | sed 's/^/humidity: /' | mosquitto_pub -p 1883 -q 2 -t srv/humidity -l
 seq 1 100 | sed 's/^/temperature: /' | mosquitto_pub -p 1885 -q 2 -t srv/temperature -l
+wait $SUBS
+# 2: the course's scripts, publishing on both edge brokers at once. A message still looping from
+# part 1 would show up here as one too many.
+for p in ${PORTS.join(' ')}; do
+  mosquitto_sub -p $p -q 2 -t 'srv/#' -v > "$OUT/paho-sub-$p.out" &
+done
+MQTT_PORT=1884 MQTT_COUNT=${2 * COUNT} MQTT_TIMEOUT=30 ${PYTHON} ${COURSE}/mqtt_sub_temp.py > "$OUT/paho-temp.out" 2>&1 &
+PAHO=$!
+sleep 1
+${publisher(1883)} &
+PUB=$!
+${publisher(1885)}
+wait $PUB $PAHO
 # Long enough for a looping message to come round many times.
-sleep 3
+sleep 2
 `;
 }
 
-function expectEveryMessageOnce(out: string): void {
-  for (const port of [1883, 1884, 1885, 1886]) {
-    const got = lines(read(out, `sub-${port}.out`));
-    const humidity = got.filter((l) => l.startsWith('srv/humidity '));
-    const temperature = got.filter((l) => l.startsWith('srv/temperature '));
-    const logs = [1883, 1884, 1885, 1886].map((p) => read(out, `${p}.log`).slice(-3000)).join('\n');
-    expect(humidity, `subscriber on ${port}\n${logs}`).toEqual(
-      Array.from({ length: 100 }, (_, i) => `srv/humidity humidity: ${i + 1}`),
-    );
-    expect(temperature, `subscriber on ${port}`).toEqual(
-      Array.from({ length: 100 }, (_, i) => `srv/temperature temperature: ${i + 1}`),
-    );
-  }
+/** What a course publisher says it sent, as mosquitto_sub -v prints it. */
+function sent(out: string, port: number): string[] {
+  const pub = read(out, `pub-${port}.out`);
+  expect(pub, pub).toContain(`Published ${2 * COUNT}/${2 * COUNT}`);
+  return [...pub.matchAll(/Send `([^`]+)` to topic `([^`]+)`/g)].map((m) => `${m[2]} ${m[1]}`);
 }
 
-describe.runIf(peers.netns() && peers.mosquittoClients())('the course challenge topology', () => {
-  it('with mqx brokers and `both` rules, every subscriber gets every message once, none circulates', async () => {
-    const r = await runInNetns(challengeScript([]));
-    expectEveryMessageOnce(r.out);
-  });
+function expectEveryMessageOnce(out: string): void {
+  const logs = PORTS.map((p) => read(out, `${p}.log`).slice(-3000)).join('\n');
+  for (const port of PORTS) {
+    const got = lines(read(out, `sub-${port}.out`));
+    expect(
+      got.filter((l) => l.startsWith('srv/humidity ')),
+      `subscriber on ${port}\n${logs}`,
+    ).toEqual(Array.from({ length: 100 }, (_, i) => `srv/humidity humidity: ${i + 1}`));
+    expect(
+      got.filter((l) => l.startsWith('srv/temperature ')),
+      `subscriber on ${port}`,
+    ).toEqual(Array.from({ length: 100 }, (_, i) => `srv/temperature temperature: ${i + 1}`));
+  }
+  // The two publishers' payloads are random and may repeat, so compare as multisets.
+  const published = [...sent(out, 1883), ...sent(out, 1885)].sort();
+  expect(published).toHaveLength(4 * COUNT);
+  for (const port of PORTS) {
+    const got = lines(read(out, `paho-sub-${port}.out`)).sort();
+    expect(got, `subscriber on ${port}, course publishers`).toEqual(published);
+  }
+  expect(read(out, 'paho-temp.out')).toContain(`Received ${2 * COUNT} messages`);
+  expectWholeLines(sharedLog(out));
+}
 
-  it.runIf(peers.mosquitto())(
-    'mixed: mosquitto as BridgeBroker3 bridges into mqx central and takes mqx BridgeBroker2’s bridge',
-    async () => {
-      const r = await runInNetns(challengeScript([1886]));
-      expectEveryMessageOnce(r.out);
-    },
-  );
+describe.runIf(peers.netns() && peers.mosquittoClients() && peers.paho())(
+  'the course challenge topology',
+  () => {
+    it(
+      'with mqx brokers and `both` rules, every subscriber gets every message once, none circulates',
+      async () => {
+        const r = await runInNetns(challengeScript([]), CHALLENGE_TIMEOUT);
+        expectEveryMessageOnce(r.out);
+        expect(mqxStores(r.out)).toEqual(
+          PORTS.map((p) => ownStoreName(path.join(COURSE, CHALLENGE[p]!))).sort(),
+        );
+      },
+      CHALLENGE_TIMEOUT,
+    );
 
-  // Not all three bridge brokers: mosquitto 2.0.11 bridging into mosquitto sometimes sends more
-  // QoS 2 in flight than the receiving mosquitto accepts, which then drops them (seen here).
-  it.runIf(peers.mosquitto())(
-    'mixed: mosquitto BridgeBrokers 1 and 2 around mqx BridgeBroker3 and central',
-    async () => {
-      const r = await runInNetns(challengeScript([1883, 1885]));
-      expectEveryMessageOnce(r.out);
-    },
-  );
-});
+    it.runIf(peers.mosquitto())(
+      'mixed: mosquitto as BridgeBroker3 bridges into mqx central and takes mqx BridgeBroker2’s bridge',
+      async () => {
+        const r = await runInNetns(challengeScript([1886]), CHALLENGE_TIMEOUT);
+        expectEveryMessageOnce(r.out);
+      },
+      CHALLENGE_TIMEOUT,
+    );
+
+    // Not all three bridge brokers: mosquitto 2.0.11 bridging into mosquitto sometimes sends more
+    // QoS 2 in flight than the receiving mosquitto accepts, which then drops them (seen here).
+    it.runIf(peers.mosquitto())(
+      'mixed: mosquitto BridgeBrokers 1 and 2 around mqx BridgeBroker3 and central',
+      async () => {
+        const r = await runInNetns(challengeScript([1883, 1885]), CHALLENGE_TIMEOUT);
+        expectEveryMessageOnce(r.out);
+      },
+      CHALLENGE_TIMEOUT,
+    );
+  },
+);

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BrokerLog, strftime } from '../../src/broker/log.js';
 import { defaultBrokerConfig } from '../../src/config/broker-config.js';
-import { tempDir } from '../helpers/processes.js';
+import { ROOT, tempDir } from '../helpers/processes.js';
 
 describe('BrokerLog', () => {
   it('writes mosquitto-style lines with a unix timestamp to a log file, only for enabled types', () => {
@@ -68,5 +69,33 @@ describe('a log with nowhere to write', () => {
       verbose: true,
     });
     expect(verbose.isEnabled('debug')).toBe(true);
+  });
+});
+
+describe('several brokers appending to one log file', () => {
+  it('interleave by whole lines (built dist/ needed)', async () => {
+    const file = path.join(tempDir('mqx-log-'), 'shared.log');
+    const lines = 3000;
+    const writers = [1, 2, 3, 4];
+    // Separate processes, as the course's brokers are: each opens the file itself for appending.
+    const script = `
+      const { BrokerLog } = await import(${JSON.stringify(path.join(ROOT, 'dist/src/broker/log.js'))});
+      const log = new BrokerLog({ destinations: [{ kind: 'file', path: process.argv[1] }], types: ['notice'],
+        connectionMessages: true, timestamp: true, verbose: false });
+      for (let i = 0; i < ${lines}; i++) log.notice('writer-' + process.argv[2] + ' line-' + i + ' ' + 'x'.repeat(300));
+      log.close();`;
+    await Promise.all(
+      writers.map((w) => execa('node', ['--input-type=module', '-e', script, file, String(w)])),
+    );
+    const got = readFileSync(file, 'utf8').split('\n');
+    expect(got.pop()).toBe('');
+    const torn = got.filter((l) => !/^\d{10}: writer-\d line-\d+ x{300}$/.test(l));
+    expect(torn).toEqual([]);
+    for (const w of writers) {
+      const mine = got
+        .filter((l) => l.includes(` writer-${w} `))
+        .map((l) => Number(/line-(\d+)/.exec(l)![1]));
+      expect(mine).toEqual(Array.from({ length: lines }, (_, i) => i));
+    }
   });
 });

@@ -1,23 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { formatEntry } from '../../src/broker/auth/password-file.js';
+import { COURSE, COURSE_CONFIGS, coursePrefix } from '../helpers/course.js';
 import { runInNetns } from '../helpers/netns.js';
 import { peers } from '../helpers/peers.js';
-import { ROOT, runMqx, startMqxBroker, tempDir } from '../helpers/processes.js';
+import { runMqx, startMqxBroker, tempDir } from '../helpers/processes.js';
 
-const FIXTURES = path.join(ROOT, 'test/fixtures/config');
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
-
-/** A directory to re-root the course configs' /var/lib, /var/log and /etc paths into. */
-function prefixDir(): string {
-  const dir = tempDir('mqx-prefix-');
-  for (const sub of ['var/lib/mosquitto', 'var/log/mosquitto', 'etc/mosquitto/conf.d'])
-    mkdirSync(path.join(dir, sub), { recursive: true });
-  return dir;
-}
 
 describe('mqx broker', () => {
   it('starts on embedded defaults: loopback only, anonymous allowed, and says so', async () => {
@@ -55,30 +47,59 @@ describe('mqx broker', () => {
     expect(result.exitCode).toBe(0);
   });
 
-  it('accepts the course central broker config as written (--check prints the effective config)', async () => {
-    const r = await runMqx(['broker', '--check', '-c', path.join(FIXTURES, 'central-1884.conf')], {
-      env: { MQX_PATH_PREFIX: prefixDir() },
+  const coursePorts: Record<(typeof COURSE_CONFIGS)[number], number> = {
+    'mosquitto.conf': 1883,
+    'central.conf': 1884,
+    'bridge.conf': 1883,
+    'challenge-bridge1.conf': 1883,
+    'challenge-bridge2.conf': 1885,
+    'challenge-bridge3.conf': 1886,
+  };
+  for (const name of COURSE_CONFIGS) {
+    it(`--check accepts the course's ${name} as written, its paths redirected`, async () => {
+      const prefix = coursePrefix();
+      const file = path.join(COURSE, name);
+      const r = await runMqx(['broker', '--check', '-c', file], { env: { MQX_PATH_PREFIX: prefix } });
+      expect(r.exitCode, text(r.stderr)).toBe(0);
+      expect(text(r.stderr)).toBe('');
+      const out = text(r.stdout);
+      expect(out).toContain(`# read from ${file}`);
+      expect(out).toMatch(new RegExp(`^listener ${coursePorts[name]}$`, 'm'));
+      expect(out).toMatch(/^allow_anonymous true$/m);
+      expect(out).toContain(`log_dest file ${prefix}/var/log/mosquitto/mosquitto.log`);
+      expect(out).toContain(`persistence_location ${prefix}/var/lib/mosquitto/`);
+      const warnings = out.split('\n').filter((l) => l.startsWith('# warning: '));
+      expect(warnings).toEqual(
+        name === 'bridge.conf'
+          ? [
+              `# warning: ${file}:11: 'connection bridge central': bridge names cannot contain spaces; mosquitto uses the first word, so this bridge is named 'bridge' (ignoring 'central')`,
+            ]
+          : [],
+      );
     });
-    expect(r.exitCode, text(r.stderr)).toBe(0);
-    const out = text(r.stdout);
-    expect(out).toMatch(/listener 1884/);
-    expect(out).toMatch(/allow_anonymous true/);
-  });
+  }
 
-  it('accepts the course bridge broker config as written', async () => {
-    const r = await runMqx(['broker', '--check', '-c', path.join(FIXTURES, 'bridge-1883.conf')], {
-      env: { MQX_PATH_PREFIX: prefixDir() },
-    });
-    expect(r.exitCode, text(r.stderr)).toBe(0);
-    expect(text(r.stdout)).toMatch(/connection bridge-central/);
+  it('a broker logs its config warnings at start, once', async () => {
+    const file = path.join(tempDir('mqx-conf-'), 'm.conf');
+    writeFileSync(file, 'listener 0 127.0.0.1\nallow_anonymous true no authentication\n');
+    const b = await startMqxBroker(['-c', file]);
+    await b.stop();
+    const warnings = b.log.filter((l) => l.includes('ignoring the trailing words'));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^\\d+: Warning: ${file}:2: 'allow_anonymous true': ignoring the trailing words 'no authentication'`,
+        ),
+      ),
+    ]);
   });
 
   it.runIf(peers.netns() && peers.mosquittoClients())(
     'serves clients on port 1884 from the course central config',
     async () => {
-      const prefix = prefixDir();
+      const prefix = coursePrefix();
       const r = await runInNetns(`
-MQX_PATH_PREFIX=${prefix} $MQX broker -c ${FIXTURES}/central-1884.conf > "$OUT/broker.log" 2>&1 &
+MQX_PATH_PREFIX=${prefix} $MQX broker -c ${COURSE}/central.conf > "$OUT/broker.log" 2>&1 &
 wait_port 1884
 mosquitto_sub -p 1884 -t srv/humidity -C 1 -W 5 > "$OUT/sub.out" &
 sleep 0.4

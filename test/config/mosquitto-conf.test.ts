@@ -4,48 +4,45 @@ import { describe, expect, it } from 'vitest';
 import { defaultListener } from '../../src/config/broker-config.js';
 import { type MosquittoConfOptions, parseMosquittoConf } from '../../src/config/mosquitto-conf.js';
 import { ConfigError } from '../../src/errors.js';
+import { COURSE, coursePrefix } from '../helpers/course.js';
 import { confFile, tempTree } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/config');
 
-/** Parses lines, collecting warnings instead of printing them. */
-function parse(lines: string[], options: MosquittoConfOptions = {}) {
+/** Parses lines (or a file), collecting warnings instead of printing them. */
+function parse(lines: string[] | string, options: MosquittoConfOptions = {}) {
   const warnings: string[] = [];
-  const file = confFile(...lines);
+  const file = typeof lines === 'string' ? lines : confFile(...lines);
   const cfg = parseMosquittoConf(file, { onWarning: (w) => warnings.push(w), ...options });
   return { cfg, warnings, file };
 }
 
-/** A prefix with the directories the course configs name, as a Debian install has them. */
-function coursePrefix(): string {
-  return tempTree({ 'etc/mosquitto/conf.d/README': 'not a .conf file, so not read\n' });
-}
-
-describe('real configs, as written', () => {
+describe("real configs, as written: the course's (as a student types them) and Debian's", () => {
   it('central broker on 1884', () => {
     const prefix = coursePrefix();
-    const cfg = parseMosquittoConf(join(FIXTURES, 'central-1884.conf'), { pathPrefix: prefix });
+    const file = join(COURSE, 'central.conf');
+    const { cfg, warnings } = parse(file, { pathPrefix: prefix });
     expect(cfg.security.allowAnonymous).toBe(true);
-    expect(cfg.listeners).toEqual([
-      { port: 1884, protocol: 'mqtt', maxConnections: 0, origin: `${join(FIXTURES, 'central-1884.conf')}:2` },
-    ]);
+    expect(cfg.listeners).toEqual([{ port: 1884, protocol: 'mqtt', maxConnections: 0, origin: `${file}:9` }]);
     expect(cfg.persistence).toMatchObject({ enabled: true, location: `${prefix}/var/lib/mosquitto/` });
+    expect(cfg.persistence.file).toBeUndefined();
     expect(cfg.log.destinations).toEqual([
       { kind: 'file', path: `${prefix}/var/log/mosquitto/mosquitto.log` },
       { kind: 'stdout' },
     ]);
     expect(cfg.bridges).toEqual([]);
+    expect(warnings).toEqual([]);
   });
 
-  it('bridge broker on 1883, forwarding srv/# to the central broker', () => {
+  it("bridge broker on 1883, forwarding srv/# to the central broker; 'connection bridge central' names it 'bridge'", () => {
     const prefix = coursePrefix();
     writeFileSync(join(prefix, 'etc/mosquitto/conf.d/local.conf'), 'max_queued_messages 5000\n');
-    const file = join(FIXTURES, 'bridge-1883.conf');
-    const cfg = parseMosquittoConf(file, { pathPrefix: prefix });
+    const file = join(COURSE, 'bridge.conf');
+    const { cfg, warnings } = parse(file, { pathPrefix: prefix });
     expect(cfg.listeners.map((l) => [l.port, l.host])).toEqual([[1883, undefined]]);
     expect(cfg.bridges).toHaveLength(1);
     expect(cfg.bridges[0]).toMatchObject({
-      name: 'bridge-central',
+      name: 'bridge',
       addresses: [{ host: 'localhost', port: 1884 }],
       topics: [
         {
@@ -54,15 +51,41 @@ describe('real configs, as written', () => {
           qos: 0,
           localPrefix: '',
           remotePrefix: '',
-          origin: `${file}:14`,
+          origin: `${file}:13`,
         },
       ],
       cleanSession: false,
       tryPrivate: true,
-      origin: `${file}:13`,
+      origin: `${file}:11`,
     });
+    expect(warnings).toEqual([
+      `${file}:11: 'connection bridge central': bridge names cannot contain spaces; mosquitto uses the first word, so this bridge is named 'bridge' (ignoring 'central')`,
+    ]);
     expect(cfg.maxQueuedMessages).toBe(5000);
     expect(cfg.sources).toEqual([file, `${prefix}/etc/mosquitto/conf.d/local.conf`]);
+  });
+
+  it('the challenge brokers: 1883 -> 1884, 1885 -> 1886 -> 1884, srv/# both 2', () => {
+    const prefix = coursePrefix();
+    const read = (name: string) => parse(join(COURSE, name), { pathPrefix: prefix });
+    const shape = (name: string) => {
+      const { cfg, warnings } = read(name);
+      const b = cfg.bridges[0]!;
+      return [
+        cfg.listeners[0]!.port,
+        b.name,
+        b.addresses[0]!.port,
+        b.topics[0]!.direction,
+        b.topics[0]!.qos,
+        warnings,
+      ];
+    };
+    expect(shape('challenge-bridge1.conf')).toEqual([1883, 'bridge1_central', 1884, 'both', 2, []]);
+    expect(shape('challenge-bridge2.conf')).toEqual([1885, 'bridge2_bridge3', 1886, 'both', 2, []]);
+    expect(shape('challenge-bridge3.conf')).toEqual([1886, 'bridge3_central', 1884, 'both', 2, []]);
+    const basic = read('mosquitto.conf');
+    expect(basic.cfg.listeners.map((l) => l.port)).toEqual([1883]);
+    expect(basic.warnings).toEqual([]);
   });
 
   it("Debian's packaged mosquitto.conf", () => {
@@ -74,11 +97,11 @@ describe('real configs, as written', () => {
     expect(warnings).toEqual([`${file}:5: 'pid_file' is ignored: mqx writes no pid file`]);
   });
 
-  it('without a prefix, a missing include_dir names the line', () => {
-    const file = join(FIXTURES, 'central-1884.conf');
+  it('without the redirected folders, a missing include_dir names the line', () => {
+    const file = join(COURSE, 'central.conf');
     const missing = tempTree();
     expect(() => parseMosquittoConf(file, { pathPrefix: join(missing, 'none') })).toThrow(
-      new RegExp(`^${file}:7: 'include_dir' cannot read .*/etc/mosquitto/conf.d: ENOENT$`),
+      new RegExp(`^${file}:14: 'include_dir' cannot read .*/etc/mosquitto/conf.d: ENOENT$`),
     );
   });
 });
@@ -635,10 +658,10 @@ describe('errors: one line naming FILE:LINE and the key', () => {
     ['port not a number', ['port abc'], 1, /'port' expects a number from 0 to 65535, got 'abc'/],
     ['port out of range', ['port 70000'], 1, /'port' expects a number from 0 to 65535, got '70000'/],
     [
-      'trailing words',
-      ['port 1883 Listen port 1883'],
-      1,
-      /'port' takes one value, got extra 'Listen port 1883'/,
+      'a second word in a value mosquitto reads to the end of the line',
+      ['connection x', 'remote_clientid a b'],
+      2,
+      /'remote_clientid' takes one value, got extra 'b'/,
     ],
     ['boolean as yes', ['allow_anonymous yes'], 1, /'allow_anonymous' expects true or false, got 'yes'/],
     ['boolean as 1', ['persistence 1'], 1, /'persistence' expects true or false, got '1'/],
@@ -758,12 +781,6 @@ describe('errors: one line naming FILE:LINE and the key', () => {
       /bridge 'x' is already defined at .*:1/,
     ],
     ['connection without name', ['connection'], 1, /'connection' expects a bridge name/],
-    [
-      'connection name with spaces',
-      ['connection bridge central'],
-      1,
-      /'connection' takes one value, got extra 'central'/,
-    ],
     [
       'bridge protocol',
       ['connection x', 'bridge_protocol_version mqttv5'],

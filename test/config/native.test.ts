@@ -97,7 +97,8 @@ describe('loadNativeConfig', () => {
         origin: `${file}: broker.listeners[2]`,
       },
     ]);
-    expect(broker.persistence).toMatchObject({ enabled: true, location: join(dir, 'data'), file: 'mqx.db' });
+    expect(broker.persistence).toMatchObject({ enabled: true, location: join(dir, 'data') });
+    expect(broker.persistence.file).toBeUndefined();
     expect(broker.log.destinations).toEqual([{ kind: 'stdout' }, { kind: 'file', path: '/var/log/mqx.log' }]);
     expect(broker.log.types).toEqual(['error', 'warning']);
     expect(broker.bridges[0]).toMatchObject({

@@ -1,7 +1,6 @@
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { PersistenceSettings } from '../../config/broker-config.js';
 import { MqxError } from '../../errors.js';
 import { migrate } from './schema.js';
 
@@ -9,16 +8,18 @@ const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 /** mosquitto's own persistence file starts with 0x00 0xB5 0x00 "mosquitto db". */
 const MOSQUITTO_MAGIC = Buffer.from('mosquitto db', 'latin1');
 
-export function storePath(settings: PersistenceSettings): string {
-  return path.resolve(settings.location || '.', settings.file);
+/** Another process holds the store (see the exclusive locking in openDatabase). */
+export class StoreLockedError extends MqxError {
+  constructor(readonly file: string) {
+    super(`persistence file ${file} is locked: another broker is using it`);
+  }
 }
 
 /**
  * Opens the store file for this broker alone, or throws an MqxError saying why it cannot: a
  * broker that starts empty in silence would drop every session and queued message it had.
  */
-export function openDatabase(settings: PersistenceSettings): Database.Database {
-  const file = storePath(settings);
+export function openDatabase(file: string, syncEveryCommit: boolean): Database.Database {
   const dir = path.dirname(file);
   try {
     mkdirSync(dir, { recursive: true });
@@ -37,7 +38,7 @@ export function openDatabase(settings: PersistenceSettings): Database.Database {
     db.pragma('journal_mode = WAL');
     // A committed transaction is in the WAL, in the kernel's page cache: it survives the death of
     // the process (kill -9) with NORMAL. Surviving a power loss needs the fsync of FULL.
-    db.pragma(`synchronous = ${settings.syncEveryCommit ? 'FULL' : 'NORMAL'}`);
+    db.pragma(`synchronous = ${syncEveryCommit ? 'FULL' : 'NORMAL'}`);
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok')
       throw new MqxError(`${file} is corrupt (${String(check)}); restore it from a backup or move it away`);
@@ -49,8 +50,7 @@ export function openDatabase(settings: PersistenceSettings): Database.Database {
     db?.close();
     if (err instanceof MqxError) throw err;
     const code = (err as { code?: string }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
-      throw new MqxError(`persistence file ${file} is locked: another broker is using it`);
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new StoreLockedError(file);
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
       throw new MqxError(`persistence file ${file} is corrupt: ${reason(err)}; restore it or move it away`);
     throw new MqxError(`cannot open persistence file ${file}: ${reason(err)}`);
