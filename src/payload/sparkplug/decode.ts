@@ -35,10 +35,8 @@ function float32(v: number): number {
 
 const big = (v: unknown) => BigInt(v as string | number);
 
-function signed(v: unknown, bits: number): number {
-  const shift = 32 - bits;
-  return ((Number(v) << shift) >> shift) | 0;
-}
+/** Signed types may travel as N-bit or 32-bit two's complement; the low N bits are the value either way. */
+const signed = (v: unknown, bits: number) => Number(BigInt.asIntN(bits, big(v)));
 
 function packedArray(type: string, bytes: Uint8Array): Tree {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -66,23 +64,26 @@ function packedArray(type: string, bytes: Uint8Array): Tree {
 /** A value of `datatype` from the oneof of a metric, parameter, dataset cell or property. */
 export function typedValue(raw: Raw, datatype: number | undefined): Tree {
   const type = datatypeName(datatype);
+  // Integers are read from whichever field holds them: Eclipse Tahu's JavaScript writes UInt32 to long_value.
+  const int = raw.intValue ?? raw.longValue ?? 0;
+  const long = raw.longValue ?? raw.intValue ?? 0;
   switch (type) {
     case 'Int8':
-      return signed(raw.intValue, 8);
+      return signed(int, 8);
     case 'Int16':
-      return signed(raw.intValue, 16);
+      return signed(int, 16);
     case 'Int32':
-      return signed(raw.intValue, 32);
+      return signed(int, 32);
     case 'UInt8':
     case 'UInt16':
     case 'UInt32':
-      return Number(raw.intValue ?? 0);
+      return Number(BigInt.asUintN(32, big(int)));
     case 'Int64':
-      return BigInt.asIntN(64, big(raw.longValue ?? 0));
+      return BigInt.asIntN(64, big(long));
     case 'UInt64':
-      return BigInt.asUintN(64, big(raw.longValue ?? 0));
+      return BigInt.asUintN(64, big(long));
     case 'DateTime':
-      return new Instant(BigInt.asIntN(64, big(raw.longValue ?? 0)), true);
+      return new Instant(BigInt.asIntN(64, big(long)), true);
     case 'Float':
       return float32(Number(raw.floatValue ?? 0));
     case 'Double':

@@ -63,6 +63,8 @@ export const SPARKPLUG_SCHEMA: INamespace = {
                 protobuf: {
                   nested: {
                     Payload: {
+                      // protobufjs reads a JSON descriptor as proto3 unless told: presence must be explicit.
+                      edition: 'proto2',
                       fields: {
                         timestamp: { type: 'uint64', id: 1 },
                         metrics: { rule: 'repeated', type: 'Metric', id: 2 },
