@@ -1,5 +1,5 @@
-import * as cbor from 'cbor';
 import { encode as msgpackEncode } from '@msgpack/msgpack';
+import * as cbor from 'cbor';
 import protobuf from 'protobufjs';
 import sparkplugPayload from 'sparkplug-payload';
 import { describe, expect, it } from 'vitest';
@@ -36,7 +36,11 @@ describe('--decode auto', () => {
 
   it('prints bytes that are not UTF-8 in hex, and never decodes CBOR or MessagePack on its own', async () => {
     const { run } = await decoder('auto');
-    expect(run('a', Buffer.from([0xff, 0x00, 0xc3]))).toEqual({ format: 'hex', text: 'ff00c3', json: 'ff00c3' });
+    expect(run('a', Buffer.from([0xff, 0x00, 0xc3]))).toEqual({
+      format: 'hex',
+      text: 'ff00c3',
+      json: 'ff00c3',
+    });
     expect(run('a', cbor.encode({ a: 1 })).format).toBe('hex');
     expect(run('a', Buffer.from(msgpackEncode({ a: 1 }))).format).not.toBe('msgpack');
   });
@@ -82,7 +86,15 @@ describe('explicit formats', () => {
 
   it('cbor reads what an independent encoder (npm cbor) wrote', async () => {
     const { run } = await decoder('cbor');
-    const bytes = cbor.encode({ n: 1, big: 2n ** 64n + 1n, neg: -(2n ** 60n), f: 1.5, s: 'x', b: Buffer.from([1, 2]), l: [true, null] });
+    const bytes = cbor.encode({
+      n: 1,
+      big: 2n ** 64n + 1n,
+      neg: -(2n ** 60n),
+      f: 1.5,
+      s: 'x',
+      b: Buffer.from([1, 2]),
+      l: [true, null],
+    });
     const d = run('a', bytes);
     expect(d.json).toEqual({
       n: 1,
@@ -104,9 +116,13 @@ describe('explicit formats', () => {
   });
 
   it('protobuf reads the given type of a .proto', async () => {
-    const root = protobuf.parse('syntax = "proto3"; package p; message M { int64 id = 1; string name = 2; bytes raw = 3; }').root;
+    const root = protobuf.parse(
+      'syntax = "proto3"; package p; message M { int64 id = 1; string name = 2; bytes raw = 3; }',
+    ).root;
     const type = root.lookupType('p.M');
-    const bytes = type.encode(type.fromObject({ id: '9007199254740993', name: 'n', raw: Buffer.from([7]) })).finish();
+    const bytes = type
+      .encode(type.fromObject({ id: '9007199254740993', name: 'n', raw: Buffer.from([7]) }))
+      .finish();
     const { run } = await decoder('protobuf', { proto: { root, type: 'p.M' } });
     expect(run('a', Buffer.from(bytes)).json).toEqual({ id: '9007199254740993', name: 'n', raw: 'Bw==' });
   });

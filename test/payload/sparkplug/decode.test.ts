@@ -13,7 +13,17 @@ const tahu = sparkplugPayload.get('spBv1.0')!;
 
 beforeAll(loadSparkplug);
 
-const decodeJson = (bytes: Uint8Array) => toJson(decodeSparkplug(bytes).tree) as Record<string, any>;
+interface Metric {
+  name?: string;
+  value?: unknown;
+  properties?: unknown;
+}
+interface Doc {
+  metrics: Metric[];
+  [key: string]: unknown;
+}
+
+const decodeJson = (bytes: Uint8Array) => toJson(decodeSparkplug(bytes).tree) as Doc;
 
 describe('Sparkplug B decoding, against Eclipse Tahu', () => {
   it('reads an NBIRTH: names, aliases, datatypes, timestamps and seq', () => {
@@ -56,7 +66,7 @@ describe('Sparkplug B decoding, against Eclipse Tahu', () => {
       { name: 'd', type: 'Double', value: 0.1 },
     ] as const;
     const bytes = tahu.encodePayload({ metrics: metrics.map((m) => ({ ...m })) as never });
-    const values = Object.fromEntries(decodeJson(bytes).metrics.map((m: any) => [m.name, m.value]));
+    const values = Object.fromEntries(decodeJson(bytes).metrics.map((m) => [m.name, m.value]));
     expect(values).toEqual({
       i8: -5,
       i16: -300,
@@ -113,7 +123,13 @@ describe('Sparkplug B decoding, against Eclipse Tahu', () => {
         },
       ] as never,
     });
-    const [table, motor, blob, gone, withProps] = decodeJson(bytes).metrics;
+    const [table, motor, blob, gone, withProps] = decodeJson(bytes).metrics as [
+      Metric,
+      Metric,
+      Metric,
+      Metric,
+      Metric,
+    ];
     expect(table.value).toEqual({
       columns: ['id', 'name'],
       types: ['Int32', 'String'],
@@ -141,7 +157,10 @@ describe('Sparkplug B decoding, against Eclipse Tahu', () => {
     ['DEFLATE', deflateSync],
     ['GZIP', gzipSync],
   ] as const)('inflates a %s-compressed payload', (algorithm, compress) => {
-    const inner = tahu.encodePayload({ seq: 4, metrics: [{ name: 'temperature', type: 'Double', value: 22.25 }] });
+    const inner = tahu.encodePayload({
+      seq: 4,
+      metrics: [{ name: 'temperature', type: 'Double', value: 22.25 }],
+    });
     const outer = tahu.encodePayload({
       uuid: 'SPBV1.0_COMPRESSED',
       body: compress(inner),
@@ -155,7 +174,9 @@ describe('Sparkplug B decoding, against Eclipse Tahu', () => {
 
   it('resolves names and datatypes of alias-only metrics through the given lookup', () => {
     const bytes = tahu.encodePayload({ seq: 1, metrics: [{ alias: 3, type: 'Double', value: 20 }] as never });
-    const known = decodeSparkplug(bytes, (alias) => (alias === 3n ? { name: 'temperature', datatype: 10 } : undefined));
+    const known = decodeSparkplug(bytes, (alias) =>
+      alias === 3n ? { name: 'temperature', datatype: 10 } : undefined,
+    );
     expect(toJson(known.tree)).toMatchObject({ metrics: [{ name: 'temperature', alias: 3, value: 20 }] });
     expect(decodeSparkplug(bytes).metrics).toEqual([{ name: undefined, alias: 3n, datatype: 10 }]);
   });
@@ -218,7 +239,12 @@ const SCALARS = {
 
 const metricArb = fc.oneof(
   ...Object.entries(SCALARS).map(([datatype, value]) =>
-    fc.record({ name: fc.string(), alias: fc.nat(), datatype: fc.constant(datatype), value: value as fc.Arbitrary<unknown> }),
+    fc.record({
+      name: fc.string(),
+      alias: fc.nat(),
+      datatype: fc.constant(datatype),
+      value: value as fc.Arbitrary<unknown>,
+    }),
   ),
 );
 
@@ -226,7 +252,11 @@ describe('Sparkplug B round trip', () => {
   it('decode(encode(json)) is the json (--json form)', () => {
     fc.assert(
       fc.property(
-        fc.record({ timestamp: fc.nat(), seq: fc.integer({ min: 0, max: 255 }), metrics: fc.array(metricArb) }),
+        fc.record({
+          timestamp: fc.nat(),
+          seq: fc.integer({ min: 0, max: 255 }),
+          metrics: fc.array(metricArb),
+        }),
         (doc) => {
           const decoded = decodeJson(encodeSparkplug(doc));
           expect(decoded).toEqual(doc);

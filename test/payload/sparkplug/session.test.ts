@@ -6,6 +6,11 @@ import { toJson } from '../../../src/payload/tree.js';
 
 const tahu = sparkplugPayload.get('spBv1.0')!;
 
+interface Doc {
+  metrics: Array<{ name?: string }>;
+  [key: string]: unknown;
+}
+
 beforeAll(loadSparkplug);
 
 function session() {
@@ -14,7 +19,7 @@ function session() {
   const decode = (topic: string, payload: object) => {
     const where = parseTopic(topic);
     if (where?.kind !== 'edge') throw new Error(`not an edge topic: ${topic}`);
-    return toJson(s.decode(topic, where, tahu.encodePayload(payload as never))) as Record<string, any>;
+    return toJson(s.decode(topic, where, tahu.encodePayload(payload as never))) as Doc;
   };
   return { decode, warnings };
 }
@@ -41,7 +46,7 @@ describe('Sparkplug topics', () => {
   });
 
   it('reads STATE as its JSON, the timestamp a time', () => {
-    expect(toJson(decodeState('h', Buffer.from('{"online":true,"timestamp":1700000000000}')))).toEqual({
+    expect(toJson(decodeState('h', Buffer.from('{"online":true,"timestamp":1700000000000}'))!)).toEqual({
       messageType: 'STATE',
       hostId: 'h',
       online: true,
@@ -55,22 +60,31 @@ describe('a Sparkplug session', () => {
   it('names alias-only metrics from the latest BIRTH of that edge node or device', () => {
     const { decode, warnings } = session();
     decode('spBv1.0/G/NBIRTH/E', birth(0));
-    decode('spBv1.0/G/DBIRTH/E/D', { seq: 1, metrics: [{ name: 'humidity', alias: 2, type: 'Float', value: 40 }] });
+    decode('spBv1.0/G/DBIRTH/E/D', {
+      seq: 1,
+      metrics: [{ name: 'humidity', alias: 2, type: 'Float', value: 40 }],
+    });
     const ndata = decode('spBv1.0/G/NDATA/E', { seq: 2, metrics: [{ alias: 1, type: 'Double', value: 21 }] });
     expect(ndata).toMatchObject({ messageType: 'NDATA', group: 'G', edgeNode: 'E', seq: 2 });
     expect(ndata.metrics).toEqual([{ name: 'temperature', alias: 1, datatype: 'Double', value: 21 }]);
-    const ddata = decode('spBv1.0/G/DDATA/E/D', { seq: 3, metrics: [{ alias: 2, type: 'Float', value: 41 }] });
+    const ddata = decode('spBv1.0/G/DDATA/E/D', {
+      seq: 3,
+      metrics: [{ alias: 2, type: 'Float', value: 41 }],
+    });
     expect(ddata.device).toBe('D');
-    expect(ddata.metrics[0].name).toBe('humidity');
+    expect(ddata.metrics[0]!.name).toBe('humidity');
     expect(warnings).toEqual([]);
   });
 
   it('forgets aliases at a new NBIRTH and warns about one it does not know', () => {
     const { decode, warnings } = session();
     decode('spBv1.0/G/NBIRTH/E', birth(0));
-    decode('spBv1.0/G/NBIRTH/E', { seq: 0, metrics: [{ name: 'pressure', alias: 5, type: 'Double', value: 1 }] });
+    decode('spBv1.0/G/NBIRTH/E', {
+      seq: 0,
+      metrics: [{ name: 'pressure', alias: 5, type: 'Double', value: 1 }],
+    });
     const data = decode('spBv1.0/G/NDATA/E', { seq: 1, metrics: [{ alias: 1, type: 'Double', value: 3 }] });
-    expect(data.metrics[0].name).toBeUndefined();
+    expect(data.metrics[0]!.name).toBeUndefined();
     expect(warnings).toEqual([
       'warning: spBv1.0/G/NDATA/E: alias 1 not in a BIRTH seen since mqx sub started',
     ]);
@@ -80,7 +94,7 @@ describe('a Sparkplug session', () => {
     const { decode } = session();
     decode('spBv1.0/G/NBIRTH/A', birth(0));
     const other = decode('spBv1.0/G/NDATA/B', { seq: 0, metrics: [{ alias: 1, type: 'Double', value: 3 }] });
-    expect(other.metrics[0].name).toBeUndefined();
+    expect(other.metrics[0]!.name).toBeUndefined();
   });
 
   it('warns about seq gaps and resets, wraps at 256, and starts over at NBIRTH', () => {
