@@ -25,8 +25,9 @@ function fromJs(v: unknown): Tree {
 
 export async function cborCodec(): Promise<BinaryCodec> {
   const { Decoder, Encoder } = await import('cbor-x');
-  // Plain RFC 8949 both ways: no cbor-x record or structure extensions, which other decoders lack.
-  const options = { useRecords: false, mapsAsObjects: true, int64AsNumber: false } as const;
+  // Plain RFC 8949 both ways: no cbor-x record or structure extensions, which other decoders lack;
+  // map lengths in their shortest form; floats as float64, so every decoder reads the same number.
+  const options = { useRecords: false, mapsAsObjects: true, variableMapSize: true } as const;
   const decoder = new Decoder(options);
   const encoder = new Encoder(options);
   return { decode: (bytes) => fromJs(decoder.decode(bytes)), encode: (value) => encoder.encode(value) };

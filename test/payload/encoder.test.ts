@@ -41,6 +41,8 @@ describe('--encode', () => {
   it('cbor writes what an independent decoder (npm cbor) reads', async () => {
     const bytes = (await encoder('cbor'))(json({ a: [1, -2.5, 'x', null, true], b: {} }));
     expect(cbor.decodeFirstSync(bytes)).toEqual({ a: [1, -2.5, 'x', null, true], b: {} });
+    // Shortest map header, float64: a1 "t" fb 21.5.
+    expect((await encoder('cbor'))(json({ t: 21.5 })).toString('hex')).toBe('a16174fb4035800000000000');
   });
 
   it('msgpack writes what @msgpack/msgpack reads', async () => {
