@@ -3,31 +3,26 @@
  * mapping (lowerCamelCase names, 64-bit integers and enums as strings, bytes base64), encoded from
  * the same JSON.
  */
-import type { Root, Type } from 'protobufjs';
+import type { NamespaceBase, Root, Type } from 'protobufjs';
 import type { BinaryCodec } from './binary.js';
 
 export class ProtoTypeError extends Error {}
+
+/** Every message type of a .proto by full name, for the error naming a --type it lacks. */
+function messageTypes(ns: NamespaceBase): string[] {
+  return ns.nestedArray.flatMap((item) => {
+    const own = 'fields' in item ? [item.fullName.replace(/^\./, '')] : [];
+    return 'nestedArray' in item ? [...own, ...messageTypes(item as NamespaceBase)] : own;
+  });
+}
 
 export function protobufCodec(root: Root, typeName: string): BinaryCodec {
   let type: Type;
   try {
     type = root.lookupType(typeName);
   } catch {
-    const known: string[] = [];
-    const walk = (ns: { nestedArray: unknown[] }) => {
-      for (const item of ns.nestedArray as Array<{
-        fullName: string;
-        fields?: unknown;
-        nestedArray?: unknown[];
-      }>) {
-        if (item.fields) known.push(item.fullName.replace(/^\./, ''));
-        if (item.nestedArray) walk(item as { nestedArray: unknown[] });
-      }
-    };
-    walk(root);
-    throw new ProtoTypeError(
-      `no message type ${typeName} in the .proto (it has: ${known.join(', ') || 'none'})`,
-    );
+    const known = messageTypes(root).join(', ') || 'none';
+    throw new ProtoTypeError(`no message type ${typeName} in the .proto (it has: ${known})`);
   }
   return {
     decode: (bytes) =>

@@ -48,6 +48,20 @@ describe.runIf(peers.mosquitto())('mqx pub --encode', () => {
     expect(msgpackDecode(m!)).toEqual([1, 'two', null]);
   });
 
+  it('simulated JSON readings as CBOR', async () => {
+    const [bytes] = await pub('enc/sim', [
+      '--simulate',
+      'temperature',
+      '--format',
+      'json',
+      '--count',
+      '1',
+      '--encode',
+      'cbor',
+    ]);
+    expect(cbor.decodeFirstSync(bytes!)).toMatchObject({ sensor: 'temperature', unit: '°C' });
+  });
+
   it('hex, one message per line with -l', async () => {
     await pub('enc/hex', ['--encode', 'hex', '-l'], '00ff\ncafe\n');
     await expect.poll(() => received.filter((m) => m.topic === 'enc/hex').length).toBe(2);

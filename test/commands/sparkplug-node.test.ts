@@ -139,6 +139,15 @@ describe.runIf(peers.mosquitto())('mqx pub --simulate sparkplug', () => {
     expectValidSparkplug(seen);
   });
 
+  it('sends its NDEATH itself when interrupted, and exits 130', async () => {
+    const proc = start(['--edge', 'E3', '--interval', '0.05']);
+    await expect.poll(() => seen.some((m) => m.type === 'NDATA'), { timeout: 10_000 }).toBe(true);
+    proc.kill('SIGINT');
+    expect((await proc).exitCode).toBe(130);
+    await expect.poll(() => seen.at(-1)?.type).toBe('NDEATH');
+    expect(seen.filter((m) => m.type === 'NDEATH')).toHaveLength(1); // not the will as well
+  });
+
   it('needs --group and --edge, and takes no topic', async () => {
     const port = String(broker.port);
     const noEdge = await runMqx(['pub', '-p', port, '--simulate', 'sparkplug', '--group', 'G']);

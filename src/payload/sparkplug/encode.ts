@@ -76,11 +76,23 @@ function packed(type: string, v: unknown, where: string): Uint8Array {
   return out;
 }
 
+const SCALAR_FIELDS = ['intValue', 'longValue', 'floatValue', 'doubleValue', 'booleanValue', 'stringValue'];
+/** The value fields each message of the schema has: a metric carries no property set, a property no dataset. */
+const METRIC = new Set([...SCALAR_FIELDS, 'bytesValue', 'datasetValue', 'templateValue']);
+const PROPERTY = new Set([...SCALAR_FIELDS, 'propertysetValue', 'propertysetsValue']);
+const SCALAR = new Set(SCALAR_FIELDS);
+
 /** Sets the oneof field of `out` that carries `value` as a `datatype`. */
-function setValue(out: Raw, datatype: number, value: unknown, where: string): void {
+function setValue(
+  out: Raw,
+  datatype: number,
+  value: unknown,
+  where: string,
+  fields: ReadonlySet<string>,
+): void {
   const name = DATATYPES[datatype]!;
   const field = valueField(datatype);
-  if (field === undefined) fail(`${where}: cannot send a value of type ${name}`);
+  if (field === undefined || !fields.has(field)) fail(`${where}: cannot carry a value of type ${name}`);
   switch (name) {
     case 'Int8':
     case 'Int16':
@@ -151,7 +163,7 @@ function dataSet(v: unknown, where: string): Raw {
     return {
       elements: (row as unknown[]).map((cell, i) => {
         const out: Raw = {};
-        setValue(out, types[i]!, cell, `${where} row ${r}`);
+        setValue(out, types[i]!, cell, `${where} row ${r}`, SCALAR);
         return out;
       }),
     };
@@ -168,7 +180,7 @@ function propertySet(v: unknown, where: string): Raw {
     const type = typeOf(p.type, `${where} property ${key}`);
     const out: Raw = { type };
     if (p.value === null || p.value === undefined) out.isNull = true;
-    else setValue(out, type, p.value, `${where} property ${key}`);
+    else setValue(out, type, p.value, `${where} property ${key}`, PROPERTY);
     return out;
   });
   return { keys, values };
@@ -186,7 +198,7 @@ function template(v: unknown, where: string): Raw {
       if (!isObject(p)) return fail(`${where} parameter ${i}: expected {"name", "type", "value"}`);
       const type = typeOf(p.type, `${where} parameter ${i}`);
       const param: Raw = { name: text(p.name, `${where} parameter ${i}`), type };
-      setValue(param, type, p.value, `${where} parameter ${i}`);
+      setValue(param, type, p.value, `${where} parameter ${i}`, SCALAR);
       return param;
     });
   }
@@ -207,7 +219,7 @@ function metric(v: unknown, where: string): Raw {
   if (isObject(v.metadata)) out.metadata = v.metadata;
   if (v.properties !== undefined) out.properties = propertySet(v.properties, `${label} properties`);
   if (v.value === null || v.value === undefined) out.isNull = true;
-  else setValue(out, datatype, v.value, label);
+  else setValue(out, datatype, v.value, label, METRIC);
   return out;
 }
 

@@ -211,8 +211,11 @@ describe('Sparkplug B encoding, read back by Eclipse Tahu', () => {
     expect(m[4]).toMatchObject({ name: 'nothing', value: null });
   });
 
-  it('rejects input that names no datatype', () => {
+  it('rejects input that names no datatype, or a value the message cannot carry', () => {
     expect(() => encodeSparkplug({ metrics: [{ name: 'x', value: 1 }] })).toThrow(/datatype/);
+    expect(() => encodeSparkplug({ metrics: [{ name: 'x', datatype: 'PropertySet', value: {} }] })).toThrow(
+      /metric "x": cannot carry a value of type PropertySet/,
+    );
   });
 });
 
@@ -249,6 +252,40 @@ const metricArb = fc.oneof(
 );
 
 describe('Sparkplug B round trip', () => {
+  it('datasets, templates and property sets come back as they went', () => {
+    const doc = {
+      metrics: [
+        {
+          name: 'table',
+          datatype: 'DataSet',
+          value: { columns: ['id', 'at'], types: ['Int64', 'DateTime'], rows: [['-1', '1700000000000']] },
+        },
+        {
+          name: 'motor',
+          datatype: 'Template',
+          value: {
+            templateRef: 'Motor',
+            isDefinition: false,
+            metrics: [{ name: 'rpm', datatype: 'UInt32', value: 1500 }],
+            parameters: [{ name: 'poles', type: 'String', value: 'four' }],
+          },
+        },
+        {
+          name: 'speed',
+          datatype: 'Double',
+          value: 3.5,
+          properties: {
+            engUnit: { type: 'String', value: 'rpm' },
+            limits: { type: 'PropertySet', value: { max: { type: 'Double', value: 9.5 } } },
+            flags: { type: 'PropertySetList', value: [{ on: { type: 'Boolean', value: true } }] },
+            unset: { type: 'Int8', value: null },
+          },
+        },
+      ],
+    };
+    expect(decodeJson(encodeSparkplug(doc))).toEqual(doc);
+  });
+
   it('decode(encode(json)) is the json (--json form)', () => {
     fc.assert(
       fc.property(
