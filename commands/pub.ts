@@ -19,9 +19,12 @@ import {
 } from './shared/connection-flags.js';
 import type { CommandFlags } from './shared/fast-args.js';
 import { type Counter, counter, onInterrupt } from './shared/interrupt.js';
+import { checkProtoFlags, ENCODE_OPTIONS, type PayloadArgv } from './shared/payload-flags.js';
 import { Sensor, type SensorKind, seededRandom, sensorForTopic, sensorPayload } from './shared/simulate.js';
 
-interface PubArgv extends ConnectionArgv {
+type Encode = ((input: Buffer) => Buffer) | undefined;
+
+interface PubArgv extends ConnectionArgv, PayloadArgv {
   topics?: string[];
   topic?: string | string[];
   message?: string;
@@ -39,6 +42,8 @@ interface PubArgv extends ConnectionArgv {
   format?: string;
   devices?: number;
   'topic-aliases'?: boolean;
+  group?: string;
+  edge?: string;
 }
 
 const PUB_OPTIONS = {
@@ -63,7 +68,8 @@ const PUB_OPTIONS = {
   },
   simulate: {
     type: 'string',
-    describe: 'publish sensor readings: temperature, humidity or auto (by topic name)',
+    describe:
+      'publish sensor readings: temperature, humidity, auto (by topic name) or sparkplug (an edge node)',
   },
   count: {
     type: 'number',
@@ -84,6 +90,9 @@ const PUB_OPTIONS = {
     type: 'boolean',
     describe: 'MQTT 5: send repeated topics as topic aliases, as many as the broker allows',
   },
+  ...ENCODE_OPTIONS,
+  group: { type: 'string', describe: 'with --simulate sparkplug: the Sparkplug group id' },
+  edge: { type: 'string', describe: 'with --simulate sparkplug: the edge node id' },
 } satisfies Record<string, Options>;
 
 /** Read by the yargs builder below and by src/cli.ts's fast path. */
@@ -99,7 +108,8 @@ function builder(y: Argv) {
     .options(PUB_OPTIONS)
     .example('$0 pub srv/temperature -m "temperature: 23"', 'one message')
     .example('$0 pub srv/temperature --qos 2 --simulate', 'a reading every second')
-    .example('tail -f log | $0 pub logs -l -q 1', 'one message per line');
+    .example('tail -f log | $0 pub logs -l -q 1', 'one message per line')
+    .example('$0 pub --simulate sparkplug --group G --edge E --devices 2', 'a Sparkplug B edge node');
 }
 
 function listTopics(argv: PubArgv, urlTopic: string | undefined, extra: string[]): string[] {
@@ -190,11 +200,12 @@ class Publisher {
 }
 
 /** Splits stdin into lines as it streams; for-await gives backpressure (no read ahead of the publisher). */
-async function publishLines(publisher: Publisher, topics: string[]): Promise<void> {
+async function publishLines(publisher: Publisher, topics: string[], encode: Encode): Promise<void> {
   let rest = Buffer.alloc(0);
   const emit = async (line: Buffer) => {
     if (line.length === 0) return;
-    for (const topic of topics) await publisher.send(topic, line);
+    const payload = encode ? encode(line) : line;
+    for (const topic of topics) await publisher.send(topic, payload);
   };
   for await (const chunk of process.stdin) {
     let data = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
@@ -220,7 +231,7 @@ interface Simulation {
 function simulation(topics: string[], argv: PubArgv): Simulation {
   const kindArg = argv.simulate || 'auto';
   if (!['auto', 'temperature', 'humidity'].includes(kindArg)) {
-    throw new UsageError(`--simulate must be temperature, humidity or auto, got "${kindArg}"`);
+    throw new UsageError(`--simulate must be temperature, humidity, auto or sparkplug, got "${kindArg}"`);
   }
   const devices = argv.devices ?? 1;
   if (!Number.isInteger(devices) || devices < 1) throw new UsageError('--devices must be a positive integer');
@@ -242,18 +253,27 @@ function simulation(topics: string[], argv: PubArgv): Simulation {
   return { sensors, count, intervalMs: (argv.interval ?? 1) * 1000, format };
 }
 
-async function publishSimulated(publisher: Publisher, sim: Simulation): Promise<void> {
+async function publishSimulated(publisher: Publisher, sim: Simulation, encode: Encode): Promise<void> {
   for (let n = 0; sim.count === undefined || n < sim.count; n++) {
     if (n > 0) await sleep(sim.intervalMs);
     const now = new Date();
     for (const { topic, sensor } of sim.sensors) {
-      await publisher.send(topic, sensorPayload(sensor.kind, sensor.next(), sensor.unit, sim.format, now));
+      const payload = sensorPayload(sensor.kind, sensor.next(), sensor.unit, sim.format, now);
+      await publisher.send(topic, encode ? encode(Buffer.from(payload)) : payload);
     }
   }
 }
 
 async function handler(argv: PubArgv): Promise<void> {
   const connection = await resolveConnection(argv);
+  if (argv.simulate === 'sparkplug') {
+    const { runEdgeNode } = await import('./shared/sparkplug-node.js');
+    return runEdgeNode(argv, connection);
+  }
+  for (const flag of ['group', 'edge'] as const) {
+    if (argv[flag] !== undefined) throw new UsageError(`--${flag} only applies to --simulate sparkplug`);
+  }
+  checkProtoFlags(argv, 'encode');
   const topics = listTopics(argv, connection.urlTopic, connection.extraPositionals);
   const kind = source(argv);
   const qos = parseQos(argv.qos ?? 0);
@@ -273,6 +293,9 @@ async function handler(argv: PubArgv): Promise<void> {
   else if (kind === 'null') payload = Buffer.alloc(0);
   else if (kind === 'stdin') payload = await readStdin();
   const sim = kind === 'simulate' ? simulation(topics, argv) : undefined;
+  const encode: Encode =
+    argv.encode === undefined ? undefined : await (await import('./shared/payload.js')).payloadEncoder(argv);
+  if (encode && payload !== undefined && kind !== 'null') payload = encode(payload);
 
   const topicAliases = argv['topic-aliases'] ?? false;
   if (topicAliases && connection.options.protocolVersion !== 5)
@@ -293,9 +316,9 @@ async function handler(argv: PubArgv): Promise<void> {
   const publishAll = async () => {
     await connectWithFeedback(client, connection.debug);
     if (kind === 'lines') {
-      await publishLines(publisher, topics);
+      await publishLines(publisher, topics, encode);
     } else if (sim) {
-      await publishSimulated(publisher, sim);
+      await publishSimulated(publisher, sim, encode);
     } else {
       for (let i = 0; i < repeat; i++) {
         if (i > 0 && argv.interval) await sleep(argv.interval * 1000);

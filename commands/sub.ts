@@ -28,8 +28,9 @@ import {
 } from './shared/connection-flags.js';
 import type { CommandFlags } from './shared/fast-args.js';
 import { counter, onInterrupt } from './shared/interrupt.js';
+import { checkProtoFlags, DECODE_OPTIONS, type PayloadArgv } from './shared/payload-flags.js';
 
-interface SubArgv extends ConnectionArgv {
+interface SubArgv extends ConnectionArgv, PayloadArgv {
   filters?: string[];
   topic?: string | string[];
   qos?: number;
@@ -101,6 +102,7 @@ const SUB_OPTIONS = {
     type: 'number',
     describe: 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never',
   },
+  ...DECODE_OPTIONS,
 } satisfies Record<string, Options>;
 
 /** Read by the yargs builder below and by src/cli.ts's fast path. */
@@ -117,7 +119,8 @@ function builder(y: Argv) {
     .positional('filters', { type: 'string', array: true, describe: 'topic filters (or -t)' })
     .options(SUB_OPTIONS)
     .example("$0 sub 'srv/#' -v", 'print topic and payload')
-    .example("$0 sub 'ci/done' -C 1 -W 5", 'wait at most 5 s for one message');
+    .example("$0 sub 'ci/done' -C 1 -W 5", 'wait at most 5 s for one message')
+    .example("$0 sub 'spBv1.0/#' --decode auto --json", 'Sparkplug B metrics by name, one JSON line each');
 }
 
 function many(value: string | string[] | undefined): string[] {
@@ -192,13 +195,22 @@ async function handler(argv: SubArgv): Promise<void> {
     throw new UsageError('-W must be a positive number of seconds');
   if (argv['no-retained'] && argv['retained-only'])
     throw new UsageError('-R and --retained-only contradict each other');
+  checkProtoFlags(argv, 'decode');
 
   const out: NodeJS.WritableStream = argv.output
     ? createWriteStream(argv.output, { flags: 'a' })
     : process.stdout;
   if (argv.output) out.on('error', () => undefined); // reported when the first write fails
   const chalk = argv.output ? undefined : await loadColours(process.stdout);
-  const render = renderer(argv, chalk, (line) => process.stderr.write(`${line}\n`));
+  const warn = (line: string) => process.stderr.write(`${line}\n`);
+  const render = renderer(argv, chalk, warn);
+  // Indented for people at a terminal; one line each for a pipe, a file, --json and -F.
+  const pretty =
+    argv.pretty ?? (!argv.output && !argv.json && argv.format === undefined && process.stdout.isTTY);
+  const decode =
+    argv.decode === undefined
+      ? undefined
+      : await (await import('./shared/payload.js')).payloadDecoder(argv, pretty === true, warn);
 
   const received = counter();
   const deadline = timeout !== undefined ? Date.now() + timeout * 1000 : undefined;
@@ -243,6 +255,7 @@ async function handler(argv: SubArgv): Promise<void> {
           packetId: packet.packetId ?? 0,
           ...(packet.properties ? { properties: packet.properties } : {}),
           receivedNs: nowNs(),
+          ...(decode ? { decoded: decode(packet.topic, packet.payload) } : {}),
         }),
       );
       if (count !== undefined && received.count >= count) done();

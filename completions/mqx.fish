@@ -119,8 +119,11 @@ complete -c mqx -n '__fish_seen_subcommand_from pub' -l connect-timeout -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l count -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l debug -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l devices -r -F
+complete -c mqx -n '__fish_seen_subcommand_from pub' -l edge -r -F
+complete -c mqx -n '__fish_seen_subcommand_from pub' -l encode -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l file -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l format -r -F
+complete -c mqx -n '__fish_seen_subcommand_from pub' -l group -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l host -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l id -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l id-prefix -r -F
@@ -137,6 +140,7 @@ complete -c mqx -n '__fish_seen_subcommand_from pub' -l password-file -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l port -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l profile -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l property -r -F
+complete -c mqx -n '__fish_seen_subcommand_from pub' -l proto -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l protocol-version -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l qos -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l reconnect -r -F
@@ -152,6 +156,7 @@ complete -c mqx -n '__fish_seen_subcommand_from pub' -l tls-alpn -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l tls-version -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l topic -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l topic-aliases -r -F
+complete -c mqx -n '__fish_seen_subcommand_from pub' -l type -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l url -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l username -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l will-payload -r -F
@@ -185,6 +190,7 @@ complete -c mqx -n '__fish_seen_subcommand_from sub' -l cert -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l connect-timeout -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l count -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l debug -r -F
+complete -c mqx -n '__fish_seen_subcommand_from sub' -l decode -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l exit-on-subscribe -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l filter-out -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l format -r -F
@@ -206,6 +212,7 @@ complete -c mqx -n '__fish_seen_subcommand_from sub' -l port -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l pretty -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l profile -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l property -r -F
+complete -c mqx -n '__fish_seen_subcommand_from sub' -l proto -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l protocol-version -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l qos -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l reconnect -r -F
@@ -219,6 +226,7 @@ complete -c mqx -n '__fish_seen_subcommand_from sub' -l timeout -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l tls-alpn -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l tls-version -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l topic -r -F
+complete -c mqx -n '__fish_seen_subcommand_from sub' -l type -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l unsubscribe -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l url -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l username -r -F

@@ -25,6 +25,9 @@ const ENTRIES = [
   'commands/completion.js',
   // Only for --profile or a config file in the working directory; it brings cosmiconfig anyway.
   'src/config/native.js',
+  // Only for pub --encode, sub --decode and --simulate sparkplug: they bring protobufjs, cbor-x, msgpack.
+  'commands/shared/payload.js',
+  'commands/shared/sparkplug-node.js',
 ].map((file) => path.join(DIST, file));
 
 const bundleOf = (file) => file.replace(/\.js$/, '.cjs');

@@ -4,7 +4,8 @@
  *   @X strftime conversion X of the arrival time, @@ a literal @, @N nanoseconds in the second;
  *   \\ \0 \a \e \n \r \t \v escapes.
  * The format is compiled once (invalid specifiers are a usage error, as in mosquitto_sub) into a
- * list of parts, then applied to each message. Output is bytes: %p and %D are raw.
+ * list of parts, then applied to each message. Output is bytes: %p and %D are raw, except that
+ * with --decode %p is the decoded payload and %J inserts its JSON.
  */
 import { UsageError } from '../errors.js';
 import { nsToDate, type ReceivedMessage } from './message.js';
@@ -89,7 +90,7 @@ function parameter(c: string, msg: ReceivedMessage, ctx: FormatContext): Buffer 
     case 'P':
       return (p.userProperties ?? []).map(([k, v]) => `${k}:${v}`).join(' ');
     case 'p':
-      return msg.payload;
+      return msg.decoded?.text ?? msg.payload;
     case 'q':
       return String(msg.qos);
     case 'R':

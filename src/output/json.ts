@@ -1,7 +1,8 @@
 /**
  * mqx's own --json: one object per message per line, binary-safe. The payload is UTF-8 text when
  * it decodes as valid UTF-8, otherwise base64 with "encoding":"base64", so bytes survive a
- * round-trip through jq or a log file.
+ * round-trip through jq or a log file. With --decode, "format" says what the payload was read as
+ * and "decoded" holds it as JSON (absent for plain text, which "payload" already is).
  */
 import type { Properties } from '../protocol/types.js';
 import { nsToDate, type ReceivedMessage } from './message.js';
@@ -33,6 +34,10 @@ export function messageJson(msg: ReceivedMessage, pretty: boolean): string {
   } else {
     doc.payload = msg.payload.toString('base64');
     doc.encoding = 'base64';
+  }
+  if (msg.decoded) {
+    doc.format = msg.decoded.format;
+    if (msg.decoded.json !== undefined) doc.decoded = msg.decoded.json;
   }
   doc.qos = msg.qos;
   doc.retain = msg.retain;

@@ -11,6 +11,18 @@ export interface ReceivedMessage {
   properties?: Properties;
   /** Arrival time, nanoseconds since the Unix epoch (microsecond resolution in practice). */
   receivedNs: bigint;
+  /** The payload as `mqx sub --decode` read it. */
+  decoded?: DecodedPayload;
+}
+
+/** A payload decoded by src/payload: what people see, and what --json adds beside the raw bytes. */
+export interface DecodedPayload {
+  /** The format it was read as: text, json, hex, base64, cbor, msgpack, protobuf or sparkplug. */
+  format: string;
+  /** What -v, the default output and -F's %p print. */
+  text: Buffer;
+  /** The payload's JSON for --json and %J; absent for text, which --json already carries. */
+  json?: unknown;
 }
 
 /** Wall-clock time in nanoseconds: Date.now() alone only has milliseconds, %U and @N want more. */

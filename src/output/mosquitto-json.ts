@@ -50,7 +50,8 @@ function properties(msg: ReceivedMessage): { [key: string]: Json } | undefined {
 
 /**
  * %j (payload as a JSON string) or %J (payload inserted as JSON). For %J with a payload that is
- * not JSON it returns undefined; the caller reports it as mosquitto does.
+ * not JSON it returns undefined; the caller reports it as mosquitto does. A payload --decode read
+ * is inserted as its decoded JSON.
  */
 export function mosquittoJson(
   msg: ReceivedMessage,
@@ -58,7 +59,9 @@ export function mosquittoJson(
   pretty: boolean,
 ): string | undefined {
   let payload: Json = msg.payload.toString('utf8');
-  if (rawPayload) {
+  if (rawPayload && msg.decoded?.json !== undefined) {
+    payload = new RawJson(JSON.stringify(msg.decoded.json));
+  } else if (rawPayload) {
     try {
       JSON.parse(payload);
     } catch {

@@ -1,13 +1,15 @@
 /**
  * mosquitto_sub's default output (the payload) and -v (topic, space, payload; "(null)" for an empty
  * payload). With colour (a TTY) -v shows the topic in cyan, then the QoS and a retained marker.
+ * With --decode the payload printed is the decoded one.
  */
 import type { ChalkInstance } from 'chalk';
 import type { ReceivedMessage } from './message.js';
 
 export function textLine(msg: ReceivedMessage, verbose: boolean, chalk?: ChalkInstance): Buffer {
-  if (!verbose) return msg.payload;
-  const payload = msg.payload.length > 0 ? msg.payload : Buffer.from('(null)');
+  const body = msg.decoded?.text ?? msg.payload;
+  if (!verbose) return body;
+  const payload = body.length > 0 ? body : Buffer.from('(null)');
   let head = msg.topic;
   if (chalk) {
     head = chalk.cyan(msg.topic);

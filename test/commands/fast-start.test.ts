@@ -53,6 +53,11 @@ const HEAVY = [
   'node:tls',
   'better-sqlite3',
   '/src/broker/',
+  // The payload codecs: only for --encode, --decode and --simulate sparkplug.
+  '/commands/shared/payload.cjs',
+  '/node_modules/protobufjs/',
+  '/node_modules/cbor-x/',
+  '/node_modules/@msgpack/',
 ];
 
 async function loadedBy(args: string[]): Promise<{ exitCode: number | undefined; loaded: string }> {
@@ -80,6 +85,51 @@ describe.runIf(peers.mosquitto())('fast start', () => {
     expect(loaded).toContain('/dist/src/cli.cjs'); // the hooks saw the command line load
     expect(loaded).toContain('node:net');
     for (const heavy of HEAVY) expect(loaded).not.toContain(heavy);
+  });
+});
+
+describe.runIf(peers.mosquitto())('codecs only when asked for', () => {
+  let broker: RunningBroker;
+  beforeAll(async () => {
+    broker = await startMosquitto();
+  });
+  afterAll(() => broker?.stop());
+
+  it('mqx sub --decode json loads the payload bundle but no codec package', async () => {
+    const { exitCode, loaded } = await loadedBy([
+      'sub',
+      '-t',
+      't',
+      '-E',
+      '--decode',
+      'json',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(broker.port),
+    ]);
+    expect(exitCode).toBe(0);
+    expect(loaded).toContain('/commands/shared/payload.cjs');
+    for (const codec of ['/node_modules/protobufjs/', '/node_modules/cbor-x/', '/node_modules/@msgpack/'])
+      expect(loaded).not.toContain(codec);
+  });
+
+  it('mqx sub --decode auto loads protobufjs (for Sparkplug B) and nothing else', async () => {
+    const { exitCode, loaded } = await loadedBy([
+      'sub',
+      '-t',
+      't',
+      '-E',
+      '--decode',
+      'auto',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(broker.port),
+    ]);
+    expect(exitCode).toBe(0);
+    expect(loaded).toContain('/node_modules/protobufjs/');
+    expect(loaded).not.toContain('/node_modules/cbor-x/');
   });
 });
 
