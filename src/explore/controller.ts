@@ -133,7 +133,10 @@ export class Controller {
     const start = this.index();
     for (let k = 1; k <= rows.length; k++) {
       const i = (((start + step * k) % rows.length) + rows.length) % rows.length;
-      if (rows[i]!.node.match) return this.moveTo(i);
+      if (rows[i]!.node.match) {
+        this.moveTo(i);
+        return;
+      }
     }
     this.state.status = 'no match';
   }
@@ -204,7 +207,9 @@ export class Controller {
       case '*':
         if (node) {
           this.tree.setExpanded(node, true);
-          this.tree.forEach((n) => this.tree.setExpanded(n, true), node);
+          this.tree.forEach((n) => {
+            this.tree.setExpanded(n, true);
+          }, node);
         }
         break;
       case '/':

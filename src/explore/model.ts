@@ -98,8 +98,9 @@ export class TopicNode {
     return this.rateValue * Math.exp(-(now - this.rateAt) / 1000 / RATE_TAU_S);
   }
 
-  bump(now: number): void {
+  bump(now: number, replayed: boolean): void {
     this.total++;
+    if (replayed) return;
     this.rateValue = this.rate(now) + 1 / RATE_TAU_S;
     this.rateAt = now;
   }
@@ -157,7 +158,9 @@ export class TopicTree {
     if (node.count === 0) this.topics++;
     node.count++;
     this.messages++;
-    for (let n: TopicNode | undefined = node; n !== undefined; n = n.parent) n.bump(now);
+    // A retained message replayed on subscribing says nothing about how often the topic changes.
+    const replayed = msg.retain && !live;
+    for (let n: TopicNode | undefined = node; n !== undefined; n = n.parent) n.bump(now, replayed);
     const message: TopicMessage = {
       payload: copy(msg.payload, LAST_BYTES),
       size: msg.payload.length,

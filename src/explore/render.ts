@@ -49,7 +49,7 @@ function treeRow(row: Row, selected: boolean, width: number, info: FrameInfo): s
   const arrow = node.hasChildren ? (node.expanded || node.hits > 1 ? '▾' : '▸') : ' ';
   const rate = compactRate(node.rate(info.now));
   const retained = node.retained ? `R${compactAge(info.now - node.retainedAt).padStart(4)}` : '';
-  const right = `${retained.padStart(5)}${rate.padStart(7)}${compactCount(node.total).padStart(6)}`;
+  const right = `${retained.padStart(6)}${rate.padStart(7)}${compactCount(node.total).padStart(6)}`;
   const leftWidth = Math.max(4, width - right.length);
   const attr = selected ? INVERSE : undefined;
   const name = sanitize(node.name === '' ? '∅' : node.name);
