@@ -52,9 +52,9 @@ export function classify(payload: Buffer): PayloadKind {
   return parseJson(text) === undefined ? 'text' : 'json';
 }
 
-/** Bytes per hex dump row that fit `width` cells, a multiple of 4 (at least 4). */
+/** Bytes per hex dump row that fit `width` cells (a row of n takes 4n + 9), a multiple of 4. */
 function hexRowBytes(width: number): number {
-  return Math.max(4, Math.min(16, Math.floor((width - 12) / 16) * 4));
+  return Math.max(4, Math.min(16, Math.floor((width - 9) / 16) * 4));
 }
 
 export function hexDump(payload: Buffer, width: number, maxRows = Number.POSITIVE_INFINITY): string[] {

@@ -61,16 +61,17 @@ function lines(node: TopicNode, c: Controller, info: FrameInfo, width: number, h
   const shown = c.state.payloadMode === 'auto' ? classify(last.payload) : c.state.payloadMode;
   const cut = last.size > last.payload.length ? `, first ${bytes(last.payload.length)}` : '';
   out.push(dim(`── payload: ${shown} (f), ${bytes(last.size)}${cut} ${'─'.repeat(width)}`));
+  // The payload first, leaving the earlier messages a few rows; they take whatever is left.
   const history = node.history;
-  const historyRows =
-    history.length === 0 ? 0 : Math.min(history.length + 1, Math.floor((height - out.length) / 3));
-  const payloadRows = Math.max(1, height - out.length - historyRows);
+  const reserve = Math.min(history.length === 0 ? 0 : history.length + 1, 4);
+  const payloadRows = Math.max(1, height - out.length - reserve);
   const payload = payloadLines(last.payload, c.state.payloadMode, width, payloadRows + 1);
   for (const text of payload.slice(0, payloadRows)) out.push([{ text }]);
   if (payload.length > payloadRows) out[out.length - 1] = dim('…');
+  const historyRows = Math.min(history.length, height - out.length - 1);
   if (historyRows > 0) {
     out.push(dim(`── earlier ${'─'.repeat(width)}`));
-    for (const m of history.slice(-(historyRows - 1)).reverse()) {
+    for (const m of history.slice(-historyRows).reverse()) {
       out.push([...dim(`${clock(m.at)} `), { text: payloadPreview(m.payload) }]);
     }
   }
