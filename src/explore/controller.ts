@@ -207,7 +207,7 @@ export class Controller {
       case '*':
         if (node) {
           this.tree.setExpanded(node, true);
-          this.tree.forEach((n) => {
+          this.tree.walk((n) => {
             this.tree.setExpanded(n, true);
           }, node);
         }
@@ -267,7 +267,12 @@ export class Controller {
   private confirmSubtree(node: TopicNode): void {
     const topics = this.tree.retainedUnder(node).map((n) => n.path);
     if (topics.length === 0) this.state.status = `no retained messages under ${node.path}`;
-    else this.state.overlay = { kind: 'confirm', under: `${node.path}/#`, topics };
+    else
+      this.state.overlay = {
+        kind: 'confirm',
+        under: node.hasChildren ? `${node.path}/#` : node.path,
+        topics,
+      };
   }
 
   private searchKey(overlay: { input: string }, key: Key): Effect[] {

@@ -232,20 +232,19 @@ export class TopicTree {
   setSearch(search: Search | undefined): void {
     this.searchValue = search;
     this.rowsCache = undefined;
-    const walk = (node: TopicNode) => {
+    this.root.hits = 0;
+    this.walk((node) => {
       node.match = false;
       node.hits = 0;
-      for (const child of node.children?.values() ?? []) walk(child);
-    };
-    walk(this.root);
+    });
     if (!search) return;
-    this.forEach((node) => {
+    this.walk((node) => {
       if (search.test(node.path)) this.markHit(node);
     });
   }
 
   /** Every node below the root, depth first. */
-  forEach(fn: (node: TopicNode) => void, from: TopicNode = this.root): void {
+  walk(fn: (node: TopicNode) => void, from: TopicNode = this.root): void {
     const stack = [...from.sortedChildren()].reverse();
     while (stack.length > 0) {
       const node = stack.pop()!;
@@ -255,8 +254,9 @@ export class TopicTree {
     }
   }
 
+  /** Only a node with children opens. */
   setExpanded(node: TopicNode, expanded: boolean): void {
-    if (node.expanded === expanded) return;
+    if (node.expanded === expanded || (expanded && !node.hasChildren)) return;
     node.expanded = expanded;
     this.rowsCache = undefined;
   }
@@ -284,7 +284,7 @@ export class TopicTree {
   /** The retained topics in a subtree (the node itself included). */
   retainedUnder(node: TopicNode): TopicNode[] {
     const found: TopicNode[] = node.retained ? [node] : [];
-    this.forEach((n) => {
+    this.walk((n) => {
       if (n.retained) found.push(n);
     }, node);
     return found;

@@ -42,7 +42,7 @@ describe('render', () => {
     [20, 6],
   ])('fills exactly %i×%i cells, in colour or not', (cols, rows) => {
     const c = new Controller(tree());
-    c.tree.forEach((n) => c.tree.setExpanded(n, true));
+    c.tree.walk((n) => c.tree.setExpanded(n, true));
     expectGrid(frame(c, cols, rows), cols, rows);
     expectGrid(frame(c, cols, rows, true), cols, rows);
     c.handle({ sequence: '?' }, 10);
