@@ -3,6 +3,7 @@
  * and frames to the screen. Under load the screen is repainted at most every FRAME_MS; a key is
  * repainted at once, which is what keeps a keypress quick however fast messages come.
  */
+import { constants } from 'node:os';
 import type { ReadStream, WriteStream } from 'node:tty';
 import type { Client } from '../client/client.js';
 import { ConnectionError, ExitCode, type MqxError, RejectedError } from '../errors.js';
@@ -16,6 +17,7 @@ import { Screen } from './terminal.js';
 const FRAME_MS = 100;
 /** Retained messages that come this long after subscribing were set just now (MQTT 5 only). */
 const REPLAY_MS = 1000;
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const SYS: SubscriptionRequest = { topicFilter: '$SYS/#', qos: 0 };
 
 export interface ExploreOptions {
@@ -164,6 +166,9 @@ function run(o: ExploreOptions, tree: TopicTree): { changed: () => void; result:
   o.client.on('offline', onOffline);
   o.client.on('connect', onConnect);
   o.client.on('close', onClose);
+  // A signal from outside ends explore like a quit key, so the terminal is given back first.
+  const onSignal = (signal: NodeJS.Signals) => finish({ code: 128 + constants.signals[signal] });
+  for (const signal of SIGNALS) process.on(signal, onSignal);
   const ticker = setInterval(paint, 1000);
   paint();
 
@@ -174,6 +179,7 @@ function run(o: ExploreOptions, tree: TopicTree): { changed: () => void; result:
       o.client.off('offline', onOffline);
       o.client.off('connect', onConnect);
       o.client.off('close', onClose);
+      for (const signal of SIGNALS) process.off(signal, onSignal);
       screen.close();
       resolve(result);
     };

@@ -122,7 +122,7 @@ describe.runIf(ready).each([
     t.send('q');
   });
 
-  it('re-lays the screen when the terminal is resized', async () => {
+  it('re-lays the screen when the terminal is resized; Ctrl-C exits 130', async () => {
     const t = open(100, 30);
     let screen = await t.waitFor((s) => s.includes('keep'), 'the tree');
     expect(screen.split('\n')[2]).toMatch(/│/);
@@ -134,8 +134,8 @@ describe.runIf(ready).each([
     t.resize(80, 24);
     screen = await t.waitFor((s) => s.split('\n')[2]!.includes('│'), 'side by side again');
     expect(screen.split('\n')).toHaveLength(25);
-    t.send('q');
+    t.send('C-c');
     await t.waitFor(() => t.exitStatus() !== undefined, 'the end');
-    expect(t.exitStatus()).toBe(0);
+    expect(t.exitStatus()).toBe(130);
   });
 });
