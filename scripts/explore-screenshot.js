@@ -81,7 +81,8 @@ async function main() {
       await sleep(60);
     }
     pub('home/kitchen/temp', '22.4');
-    tmux('send-keys', 'j', 'j', '*', 'j', 'j', 'j');
+    // Down to home, open it all, down to home/kitchen/temp.
+    tmux('send-keys', 'j', '*', 'j', 'j', 'j', 'j', 'j', 'j');
     await sleep(600);
     const capture = tmux('capture-pane', '-p', '-e');
     tmux('send-keys', 'q');

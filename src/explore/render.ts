@@ -62,8 +62,8 @@ function treeRow(row: Row, selected: boolean, width: number, info: FrameInfo): s
     spans.push({ text: ` ${value === '' ? '(empty)' : value}`, attr, colour: '32' });
   }
   return (
-    line(spans, leftWidth, info.colour) +
-    line([{ text: right, attr, colour: node.retained ? '33' : DIM }], width - leftWidth, info.colour)
+    line(spans, leftWidth, info.colour, attr) +
+    line([{ text: right, attr, colour: node.retained ? '33' : DIM }], width - leftWidth, info.colour, attr)
   );
 }
 

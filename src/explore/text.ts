@@ -99,8 +99,11 @@ export interface Span {
   attr?: string;
 }
 
-/** Spans laid into exactly `width` cells: cut where they overflow, padded where they end early. */
-export function line(spans: Span[], width: number, colour: boolean): string {
+/**
+ * Spans laid into exactly `width` cells: cut where they overflow, padded where they end early
+ * (the padding in `fillAttr`, so a selected row is highlighted to its end).
+ */
+export function line(spans: Span[], width: number, colour: boolean, fillAttr?: string): string {
   let out = '';
   let left = width;
   for (let i = 0; i < spans.length && left > 0; i++) {
@@ -112,5 +115,7 @@ export function line(spans: Span[], width: number, colour: boolean): string {
     const codes = [span.attr, colour ? span.colour : undefined].filter(Boolean).join(';');
     out += codes ? `\x1b[${codes}m${text}\x1b[0m` : text;
   }
-  return left > 0 ? out + ' '.repeat(left) : out;
+  if (left <= 0) return out;
+  const pad = ' '.repeat(left);
+  return out + (fillAttr ? `\x1b[${fillAttr}m${pad}\x1b[0m` : pad);
 }

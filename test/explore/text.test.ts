@@ -44,5 +44,6 @@ describe('widths', () => {
     );
     expect(l).toBe('\x1b[7mab\x1b[0m\x1b[32mc…\x1b[0m');
     expect(line([{ text: 'ab', colour: '32' }], 4, false)).toBe('ab  ');
+    expect(line([{ text: 'ab', attr: '7' }], 4, false, '7')).toBe('\x1b[7mab\x1b[0m\x1b[7m  \x1b[0m');
   });
 });
