@@ -71,7 +71,7 @@ export function textWidth(text: string): number {
  * Sanitized text cut to at most `width` cells (an ellipsis marks the cut) and padded with spaces
  * to exactly `width`, so a row never wraps however wide its characters are.
  */
-export function fit(text: string, width: number): string {
+export function fitWidth(text: string, width: number): string {
   if (width <= 0) return '';
   const fitted = take(text, width);
   if (fitted.end === text.length) return text + ' '.repeat(width - fitted.used);
@@ -110,7 +110,7 @@ export function line(spans: Span[], width: number, colour: boolean, fillAttr?: s
     const span = spans[i]!;
     const room = take(span.text, left);
     const cut = room.end < span.text.length;
-    const text = cut ? fit(span.text, left) : span.text.slice(0, room.end);
+    const text = cut ? fitWidth(span.text, left) : span.text.slice(0, room.end);
     left -= cut ? left : room.used;
     const codes = [span.attr, colour ? span.colour : undefined].filter(Boolean).join(';');
     out += codes ? `\x1b[${codes}m${text}\x1b[0m` : text;

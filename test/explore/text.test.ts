@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codePointWidth, fit, line, sanitize, textWidth } from '../../src/explore/text.js';
+import { codePointWidth, fitWidth, line, sanitize, textWidth } from '../../src/explore/text.js';
 
 describe('sanitize', () => {
   it('shows every control character as an escape, never as itself', () => {
@@ -25,12 +25,12 @@ describe('widths', () => {
     expect(textWidth('a温😀e\u0301')).toBe(6);
   });
 
-  it('fit cuts with an ellipsis and pads to the exact width, wide characters included', () => {
-    expect(fit('abc', 5)).toBe('abc  ');
-    expect(fit('abcdef', 4)).toBe('abc…');
-    expect(fit('温度温度', 5)).toBe('温度…');
-    expect(textWidth(fit('温度温度', 4))).toBe(4);
-    expect(fit('x', 0)).toBe('');
+  it('fitWidth cuts with an ellipsis and pads to the exact width, wide characters included', () => {
+    expect(fitWidth('abc', 5)).toBe('abc  ');
+    expect(fitWidth('abcdef', 4)).toBe('abc…');
+    expect(fitWidth('温度温度', 5)).toBe('温度…');
+    expect(textWidth(fitWidth('温度温度', 4))).toBe(4);
+    expect(fitWidth('x', 0)).toBe('');
   });
 
   it('line lays styled spans into exactly the width', () => {
