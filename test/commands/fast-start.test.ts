@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peers } from '../helpers/peers.js';
-import { type RunningBroker, runMqx, startMosquitto, tempDir } from '../helpers/processes.js';
+import { ROOT, type RunningBroker, runMqx, startMosquitto, tempDir } from '../helpers/processes.js';
 
 const dir = tempDir('mqx-fast-start-');
 const log = path.join(dir, 'modules.log');
@@ -53,6 +53,7 @@ const HEAVY = [
   'node:tls',
   'better-sqlite3',
   '/src/broker/',
+  '/commands/explore.cjs',
 ];
 
 async function loadedBy(args: string[]): Promise<{ exitCode: number | undefined; loaded: string }> {
@@ -80,6 +81,17 @@ describe.runIf(peers.mosquitto())('fast start', () => {
     expect(loaded).toContain('/dist/src/cli.cjs'); // the hooks saw the command line load
     expect(loaded).toContain('node:net');
     for (const heavy of HEAVY) expect(loaded).not.toContain(heavy);
+  });
+});
+
+describe('explore stays out of pub and sub', () => {
+  it('its renderer is a bundle of its own, not part of the command line', () => {
+    const cli = readFileSync(path.join(ROOT, 'dist/src/cli.cjs'), 'utf8');
+    expect(cli).toContain('commands/explore.cjs');
+    expect(cli).not.toContain('explore needs a terminal');
+    expect(readFileSync(path.join(ROOT, 'dist/commands/explore.cjs'), 'utf8')).toContain(
+      'explore needs a terminal',
+    );
   });
 });
 
