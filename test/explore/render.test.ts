@@ -99,6 +99,29 @@ describe('render', () => {
     expect(detail).toContain(' x\\e[2J\\e]52;c;aGVsbG8=\\x07\\e]8;;http://e\\e\\y');
   });
 
+  it('lists MQTT 5 properties, escaped, and forces a hex view with f', () => {
+    const c = new Controller(new TopicTree());
+    c.tree.insert(
+      {
+        topic: 'v5',
+        payload: Buffer.from('hi'),
+        qos: 1,
+        retain: false,
+        properties: { contentType: 'text/plain', userProperties: [['who', 'x\x1b[2J']] },
+      },
+      NOW,
+    );
+    c.scroll(10);
+    let detail = plain(frame(c, 80, 24)).map((l) => l.slice(41).trimEnd());
+    expect(detail).toContain(' contentType: text/plain');
+    expect(detail).toContain(' user who: x\\e[2J');
+    c.handle({ name: 'f', sequence: 'f' }, 10);
+    c.handle({ name: 'f', sequence: 'f' }, 10);
+    c.handle({ name: 'f', sequence: 'f' }, 10);
+    detail = plain(frame(c, 80, 24)).map((l) => l.slice(41).trimEnd());
+    expect(detail).toContain(' 000000  68 69        hi');
+  });
+
   it('the confirmation says how many retained messages go, and which', () => {
     const c = new Controller(tree());
     c.state.selected = c.tree.find('home');
