@@ -5,6 +5,7 @@ complete -c mqx -n __fish_use_subcommand -a bench -d 'Load-test a broker: connec
 complete -c mqx -n __fish_use_subcommand -a bridge -d 'Bridge two MQTT brokers (mosquitto bridge semantics: topic rules, prefixes, loop-free)'
 complete -c mqx -n __fish_use_subcommand -a broker -d 'Run an MQTT 3.1/3.1.1/5.0 broker (reads mosquitto.conf files unchanged)'
 complete -c mqx -n __fish_use_subcommand -a completion -d 'print a shell completion script (bash, zsh, fish)'
+complete -c mqx -n __fish_use_subcommand -a explore -d 'browse topics in the terminal: live tree, payloads, search, publish, clear retained'
 complete -c mqx -n __fish_use_subcommand -a passwd -d 'Manage a mosquitto password file (PBKDF2-SHA512, as mosquitto_passwd)'
 complete -c mqx -n __fish_use_subcommand -a pub -d 'publish messages (mosquitto_pub compatible flags)'
 complete -c mqx -n __fish_use_subcommand -a sub -d 'subscribe and print messages (mosquitto_sub compatible flags)'
@@ -104,6 +105,52 @@ complete -c mqx -n '__fish_seen_subcommand_from broker' -s c -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -s d -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -s p -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -s v -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l cafile -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l capath -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l cert -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l connect-timeout -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l debug -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l host -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l id -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l id-prefix -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l insecure -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l keepalive -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l key -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l no-clean -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l password -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l password-file -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l port -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l profile -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l property -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l protocol-version -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l qos -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l reconnect -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l reconnect-max-delay -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l session-expiry -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l tls-alpn -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l tls-version -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l topic -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l url -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l username -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l will-payload -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l will-qos -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l will-retain -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l will-topic -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s D -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s I -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s L -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s P -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s V -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s c -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s d -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s h -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s i -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s k -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s p -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s q -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s t -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s u -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -s x -r -F
 complete -c mqx -n '__fish_seen_subcommand_from passwd' -l batch -r -F
 complete -c mqx -n '__fish_seen_subcommand_from passwd' -l create -r -F
 complete -c mqx -n '__fish_seen_subcommand_from passwd' -l delete -r -F

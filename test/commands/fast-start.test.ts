@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peers } from '../helpers/peers.js';
-import { type RunningBroker, runMqx, startMosquitto, tempDir } from '../helpers/processes.js';
+import { ROOT, type RunningBroker, runMqx, startMosquitto, tempDir } from '../helpers/processes.js';
 
 const dir = tempDir('mqx-fast-start-');
 const log = path.join(dir, 'modules.log');
@@ -58,6 +58,7 @@ const HEAVY = [
   '/node_modules/protobufjs/',
   '/node_modules/cbor-x/',
   '/node_modules/@msgpack/',
+  '/commands/explore.cjs',
 ];
 
 async function loadedBy(args: string[]): Promise<{ exitCode: number | undefined; loaded: string }> {
@@ -130,6 +131,17 @@ describe.runIf(peers.mosquitto())('codecs only when asked for', () => {
     expect(exitCode).toBe(0);
     expect(loaded).toContain('/node_modules/protobufjs/');
     expect(loaded).not.toContain('/node_modules/cbor-x/');
+  });
+});
+
+describe('explore stays out of pub and sub', () => {
+  it('its renderer is a bundle of its own, not part of the command line', () => {
+    const cli = readFileSync(path.join(ROOT, 'dist/src/cli.cjs'), 'utf8');
+    expect(cli).toContain('commands/explore.cjs');
+    expect(cli).not.toContain('explore needs a terminal');
+    expect(readFileSync(path.join(ROOT, 'dist/commands/explore.cjs'), 'utf8')).toContain(
+      'explore needs a terminal',
+    );
   });
 });
 
