@@ -89,9 +89,8 @@ const command: CommandModule<object, BrokerArgs> = {
       spawn(process.execPath, [...process.execArgv, ...args], { detached: true, stdio: 'ignore' }).unref();
       return;
     }
-    const { Broker } = await import('../src/broker/broker.js');
-    const broker = new Broker(config);
-    await broker.start();
+    const { startServer } = await import('../src/server.js');
+    const broker = await startServer(config);
     let stopping = false;
     const stop = () => {
       if (stopping) return;

@@ -9,6 +9,8 @@ import type { ClusterHooks } from './cluster-hooks.js';
 import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
 import { FlowControl, type MessageSource } from './flow-control.js';
 import { RECEIVE_MAXIMUM_GRACE_MS } from './handlers/publish.js';
+import type { DropReason } from './hooks.js';
+import { type BrokerExtension, type BrokerObserver, Hooks } from './hooks.js';
 import { IdleCollector } from './idle-gc.js';
 import { type Listener, openListener } from './listeners.js';
 import { BrokerLog } from './log.js';
@@ -56,20 +58,26 @@ export class Broker {
    * by deliver() only when a session is at its limits (flow-control.ts).
    */
   source: MessageSource;
-  /** The other nodes, with --cluster; set in start() before any client can connect. */
+  /**
+   * The other nodes, with --cluster: set by the cluster extension's start(), before any client
+   * can connect (src/server.ts).
+   */
   cluster: ClusterHooks | undefined;
-  /** Bridges declared in the configuration, running inside this broker. */
-  private bridges:
-    | { stop(): Promise<void>; reload(configs: BrokerConfig['bridges']): Promise<void> }
-    | undefined;
+  /** Extensions, observers and authenticators (hooks.ts). */
+  readonly hooks: Hooks;
 
   constructor(readonly config: BrokerConfig) {
     this.log = new BrokerLog(config.log);
+    this.hooks = new Hooks((line) => this.log.error(line));
     this.qos0Backlog = qos0BacklogLimit(config.maxQueuedBytes, config.maxQueuedMessages);
-    this.flow = new FlowControl(config.flowControl, (session) => {
-      this.log.warning(
-        `Client ${session.clientId} kept publishers waiting for ${config.flowControl.maxPauseMs / 1000} s within ${config.flowControl.windowMs / 1000} s: released from flow control until it catches up; messages for it may be dropped.`,
-      );
+    this.flow = new FlowControl(config.flowControl, {
+      released: (session) =>
+        this.log.warning(
+          `Client ${session.clientId} kept publishers waiting for ${config.flowControl.maxPauseMs / 1000} s within ${config.flowControl.windowMs / 1000} s: released from flow control until it catches up; messages for it may be dropped.`,
+        ),
+      changed: (session, congested) => {
+        if (this.hooks.on.flowChanged !== undefined) this.hooks.emit('flowChanged', session, congested);
+      },
     });
     this.log.topicSink = (topic, line) => {
       // A delivery can itself log (a drop); that line must not be published again.
@@ -79,6 +87,16 @@ export class Broker {
       this.publishingLog = false;
     };
     this.sys = new SysTopics(this);
+  }
+
+  /** Registers an extension; call before start(). */
+  extend(extension: BrokerExtension): void {
+    this.hooks.extensions.push(extension);
+  }
+
+  /** Registers an observer of the broker's events (hooks.ts), at any time. */
+  observe(observer: BrokerObserver): void {
+    this.hooks.use(observer);
   }
 
   get uptimeSeconds(): number {
@@ -101,10 +119,7 @@ export class Broker {
     for (const w of this.config.warnings) this.log.warning(`Warning: ${w}`);
     this.access = await openAccess(this.config, this.log);
     await this.openStore();
-    if (this.config.cluster) {
-      const { joinCluster } = await import('../cluster/index.js');
-      this.cluster = await joinCluster(this, this.config.cluster);
-    }
+    for (const ext of this.hooks.extensions) await ext.start?.(this);
     const local = this.config.listeners.every(
       (l) => l.host === '127.0.0.1' || l.host === '::1' || l.unixSocketPath,
     );
@@ -124,10 +139,8 @@ export class Broker {
     this.sweepTimer = setInterval(() => this.sweep(), 1000);
     this.sweepTimer.unref();
     this.sys.start();
-    if (this.config.bridges.length > 0) {
-      const { startBridges } = await import('../bridge/index.js');
-      this.bridges = await startBridges(this, this.config.bridges);
-    }
+    for (const ext of this.hooks.extensions) await ext.started?.(this);
+    if (this.hooks.on.started !== undefined) this.hooks.emit('started', this);
     this.log.notice(`mqx version ${VERSION} running`);
   }
 
@@ -139,12 +152,14 @@ export class Broker {
   async stop(): Promise<void> {
     this.log.notice(`mqx version ${VERSION} terminating`);
     this.sys.stop();
-    await this.bridges?.stop();
+    if (this.hooks.on.stopping !== undefined) this.hooks.emit('stopping');
+    const extensions = [...this.hooks.extensions].reverse();
+    for (const ext of extensions) await ext.stop?.();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const conn of [...this.connections])
       conn.disconnectWith(ReasonCode.ServerShuttingDown, 'server shutting down');
     await Promise.all(this.listeners.map((l) => l.close()));
-    await this.cluster?.stop();
+    for (const ext of extensions) await ext.stopped?.();
     this.store.close();
     this.log.close();
   }
@@ -175,11 +190,8 @@ export class Broker {
           this.unsubscribe(conn.session, sub.filter);
       }
     }
-    if (this.bridges) await this.bridges.reload(this.config.bridges);
-    else if (this.config.bridges.length > 0) {
-      const { startBridges } = await import('../bridge/index.js');
-      this.bridges = await startBridges(this, this.config.bridges);
-    }
+    for (const ext of this.hooks.extensions) await ext.reload?.(this.config);
+    if (this.hooks.on.reloaded !== undefined) this.hooks.emit('reloaded', this.config);
     this.log.notice('Reloaded configuration: password and ACL files, logging, TLS certificates, bridges.');
   }
 
@@ -245,8 +257,10 @@ export class Broker {
       this.retained.set(message);
       this.store.retained(message);
     }
-    const matched = this.route(message, true, undefined);
-    return this.cluster === undefined ? matched : matched + this.cluster.forward(message);
+    let matched = this.route(message, true, undefined);
+    if (this.cluster !== undefined) matched += this.cluster.forward(message);
+    if (this.hooks.on.messageRouted !== undefined) this.hooks.emit('messageRouted', message, matched);
+    return matched;
   }
 
   /**
@@ -318,10 +332,10 @@ export class Broker {
     if (qos === 0) {
       if (outlet !== undefined) {
         if (outlet instanceof Connection && outlet.congested) {
-          this.dropped(session, 'its connection is congested');
+          this.dropped(session, message, 'congested', 'its connection is congested');
           return;
         }
-        if (outlet.sendPublish(undefined, message, 0, retain, subscriptionIds)) this.stats.messagesSent++;
+        if (outlet.sendPublish(undefined, message, 0, retain, subscriptionIds)) this.sent(session, message);
         return;
       }
       if (!this.config.queueQos0Messages) return;
@@ -348,7 +362,7 @@ export class Broker {
     }
     const full = this.queueFull(session, message.payload.length);
     if (full !== undefined && (outlet === undefined || qos === 0 || !this.flow.admit(session, this.source))) {
-      this.dropped(session, full);
+      this.dropped(session, message, 'queue-full', full);
       return;
     }
     session.queue.push(out);
@@ -375,8 +389,16 @@ export class Broker {
     );
   }
 
-  private dropped(session: Session, why: string): void {
+  /** Counted in $SYS and told to observers. */
+  private sent(session: Session, message: Message): void {
+    this.stats.messagesSent++;
+    if (this.hooks.on.messageDelivered !== undefined) this.hooks.emit('messageDelivered', session, message);
+  }
+
+  private dropped(session: Session, message: Message, reason: DropReason, why: string): void {
     this.stats.dropped++;
+    if (this.hooks.on.messageDropped !== undefined)
+      this.hooks.emit('messageDropped', session, message, reason);
     // At most one line per client every 10 s: a flood of drops must not become a flood of logs.
     const now = Date.now();
     if (now - (this.dropLoggedAt.get(session) ?? 0) >= 10_000) {
@@ -394,7 +416,7 @@ export class Broker {
     out.packetId = session.allocatePacketId();
     session.inflight.set(out.packetId, out);
     if (session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds)) {
-      this.stats.messagesSent++;
+      this.sent(session, out.message);
       this.store.sent(session, out);
     } else {
       session.inflight.delete(out.packetId);
@@ -482,6 +504,7 @@ export class Broker {
     session.addSubscription(sub);
     this.router.add(sub);
     this.store.subscribed(session, sub);
+    if (this.hooks.on.subscribed !== undefined) this.hooks.emit('subscribed', session, sub);
     return old === undefined;
   }
 
@@ -491,6 +514,7 @@ export class Broker {
     session.subscriptions.delete(filter);
     this.router.remove(sub);
     this.store.unsubscribed(session, filter);
+    if (this.hooks.on.unsubscribed !== undefined) this.hooks.emit('unsubscribed', session, filter);
     return true;
   }
 
@@ -532,11 +556,12 @@ export class Broker {
     return session;
   }
 
-  destroySession(session: Session): void {
+  destroySession(session: Session, expired = false): void {
     this.flow.drained(session);
     this.store.sessionDestroyed(session);
     for (const sub of session.clear()) this.router.remove(sub);
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+    if (this.hooks.on.sessionEnded !== undefined) this.hooks.emit('sessionEnded', session, expired);
   }
 
   /** Called once per connection when it closes, for whatever reason. */
@@ -554,6 +579,8 @@ export class Broker {
       else this.log.notice(`Client ${conn.clientId} disconnected: ${conn.closeReason}.`);
     }
     session.outlet = undefined;
+    if (this.hooks.on.sessionDisconnected !== undefined)
+      this.hooks.emit('sessionDisconnected', session, conn, conn.closeReason ?? 'closed');
     // Offline, the session queues and drops as mosquitto does: nobody waits for it any more.
     this.flow.drained(session);
     if (session.expiryInterval === 0) {
@@ -665,7 +692,7 @@ export class Broker {
       if (!session.connected && session.expiresAt > 0 && now >= session.expiresAt) {
         this.stats.expiredSessions++;
         this.log.notice(`Expiring client ${session.clientId}.`);
-        this.destroySession(session);
+        this.destroySession(session, true);
       }
     }
   }

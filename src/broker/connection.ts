@@ -404,6 +404,9 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     ) {
       // The client would have to close on it; the message counts as delivered to this client [MQTT-3.1.2-25].
       this.broker.stats.dropped++;
+      const hooks = this.broker.hooks;
+      if (hooks.on.messageDropped !== undefined && this.session)
+        hooks.emit('messageDropped', this.session, message, 'too-large');
       return false;
     }
     if (newAlias > 0) this.aliasesOut!.set(topic, newAlias);

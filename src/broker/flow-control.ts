@@ -68,7 +68,12 @@ export class FlowControl {
 
   constructor(
     private readonly settings: FlowSettings,
-    private readonly onRelease: (session: Session) => void,
+    private readonly tell: {
+      /** A session was released by the time limit. */
+      released(session: Session): void;
+      /** A session started holding its sources back (true), or stopped (false). */
+      changed(session: Session, congested: boolean): void;
+    },
   ) {}
 
   /** Sources paused right now. */
@@ -102,6 +107,7 @@ export class FlowControl {
       c = { feeders: new Set(), stallFrom: 0, timer: undefined };
       this.congested.set(session, c);
       session.congested = true;
+      this.tell.changed(session, true);
     }
     if (!c.feeders.has(source)) {
       c.feeders.add(source);
@@ -153,6 +159,7 @@ export class FlowControl {
     this.congested.delete(session);
     session.congested = false;
     this.endEpisode(session, c);
+    this.tell.changed(session, false);
   }
 
   /** A source that is gone (a closed connection) waits for nothing. */
@@ -174,7 +181,8 @@ export class FlowControl {
     session.congested = false;
     this.releases++;
     this.endEpisode(session, c);
-    this.onRelease(session);
+    this.tell.released(session);
+    this.tell.changed(session, false);
   }
 
   private endEpisode(session: Session, c: Congestion, unblock = true): void {

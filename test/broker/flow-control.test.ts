@@ -23,7 +23,10 @@ describe('FlowControl', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     released = [];
-    flow = new FlowControl({ enabled: true, maxPauseMs: 2_000, windowMs: 10_000 }, (s) => released.push(s));
+    flow = new FlowControl(
+      { enabled: true, maxPauseMs: 2_000, windowMs: 10_000 },
+      { released: (s) => released.push(s), changed: () => undefined },
+    );
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -58,7 +61,10 @@ describe('FlowControl', () => {
   });
 
   it('admits nothing when disabled', () => {
-    const off = new FlowControl({ enabled: false, maxPauseMs: 1, windowMs: 1 }, () => undefined);
+    const off = new FlowControl(
+      { enabled: false, maxPauseMs: 1, windowMs: 1 },
+      { released: () => undefined, changed: () => undefined },
+    );
     expect(off.admit(new Session('s'), source())).toBe(false);
   });
 

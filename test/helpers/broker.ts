@@ -1,5 +1,6 @@
-import { Broker } from '../../src/broker/broker.js';
+import type { Broker } from '../../src/broker/broker.js';
 import { type BrokerConfig, defaultBrokerConfig } from '../../src/config/broker-config.js';
+import { startServer } from '../../src/server.js';
 
 export interface InProcessBroker {
   broker: Broker;
@@ -19,7 +20,6 @@ export async function startBroker(overrides: Partial<BrokerConfig> = {}): Promis
     ...overrides,
   };
   if (process.env.MQX_TEST_LOG !== '1') config.log = { ...config.log, destinations: [], verbose: false };
-  const broker = new Broker(config);
-  await broker.start();
+  const broker = await startServer(config);
   return { broker, port: broker.ports[0]!, stop: () => broker.stop() };
 }

@@ -86,6 +86,13 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
       `Dropped too large PUBLISH from ${conn.clientId} on '${topic}' (${packet.payload.length} bytes).`,
     );
     stats.dropped++;
+    if (broker.hooks.on.messageDropped !== undefined)
+      broker.hooks.emit(
+        'messageDropped',
+        undefined,
+        Message.fromPublish(packet, conn.clientId, conn.isBridge, topic),
+        'too-large',
+      );
     // 0x95 is no PUBACK / PUBREC reason code (5.0 3.4.2.1); mosquitto sends it anyway.
     if (packet.qos > 0) ack(conn, packet, ReasonCode.QuotaExceeded);
     return;
@@ -96,13 +103,22 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   if (!allowed) {
     if (broker.log.isEnabled('debug'))
       broker.log.debug(`Denied PUBLISH from ${conn.clientId} to '${topic}'.`);
+    if (broker.hooks.on.messageDropped !== undefined)
+      broker.hooks.emit(
+        'messageDropped',
+        undefined,
+        Message.fromPublish(packet, conn.clientId, conn.isBridge, topic),
+        'not-authorized',
+      );
     // 3.1.1 has no way to refuse a PUBLISH: it is acknowledged and dropped, as mosquitto does.
     if (packet.qos > 0) ack(conn, packet, ReasonCode.NotAuthorized);
     return;
   }
 
+  const message = Message.fromPublish(packet, conn.clientId, conn.isBridge, topic);
+  if (broker.hooks.on.messageAccepted !== undefined) broker.hooks.emit('messageAccepted', message, conn);
   broker.source = conn.flushingParked ? 'overflow' : conn;
-  const delivered = broker.publish(Message.fromPublish(packet, conn.clientId, conn.isBridge, topic));
+  const delivered = broker.publish(message);
   broker.source = undefined;
   if (packet.qos === 0) return;
   if (packet.qos === 2) {

@@ -1,0 +1,67 @@
+/**
+ * The composition root: builds a Broker from its configuration and attaches, through the hooks
+ * the broker declares (src/broker/hooks.ts), what extends it: the cluster and the in-broker
+ * bridges. The broker itself imports none of them. Each extension's module loads only when the
+ * configuration asks for it.
+ */
+
+import type { RunningBridges } from './bridge/index.js';
+import { Broker } from './broker/broker.js';
+import type { ClusterHooks } from './broker/cluster-hooks.js';
+import type { BrokerExtension } from './broker/hooks.js';
+import type { BrokerConfig, ClusterSettings } from './config/broker-config.js';
+
+/** A broker with its extensions registered, not started yet. */
+export function createServer(config: BrokerConfig): Broker {
+  const broker = new Broker(config);
+  if (config.cluster) broker.extend(cluster(config.cluster));
+  broker.extend(bridges());
+  return broker;
+}
+
+/** createServer, then start(): listening, with every extension running. */
+export async function startServer(config: BrokerConfig): Promise<Broker> {
+  const broker = createServer(config);
+  await broker.start();
+  return broker;
+}
+
+/** Joins the cluster before the listeners open; leaves it once they are closed. */
+function cluster(settings: ClusterSettings): BrokerExtension {
+  let joined: ClusterHooks | undefined;
+  return {
+    name: 'cluster',
+    async start(broker) {
+      const { joinCluster } = await import('./cluster/index.js');
+      joined = await joinCluster(broker, settings);
+      broker.cluster = joined;
+    },
+    async stopped() {
+      await joined?.stop();
+    },
+  };
+}
+
+/** The `connection` blocks of the configuration, started once listening, applied again on reload. */
+function bridges(): BrokerExtension {
+  let running: RunningBridges | undefined;
+  let owner: Broker | undefined;
+  const launch = async (broker: Broker, configs: BrokerConfig['bridges']) => {
+    const { startBridges } = await import('./bridge/index.js');
+    running = await startBridges(broker, configs);
+  };
+  return {
+    name: 'bridges',
+    async started(broker) {
+      owner = broker;
+      if (broker.config.bridges.length > 0) await launch(broker, broker.config.bridges);
+    },
+    async stop() {
+      await running?.stop();
+    },
+    async reload(config) {
+      if (running) await running.reload(config.bridges);
+      else if (owner && config.bridges.length > 0) await launch(owner, config.bridges);
+    },
+  };
+}
