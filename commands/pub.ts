@@ -28,6 +28,7 @@ interface PubArgv extends ConnectionArgv {
   file?: string;
   stdin?: boolean;
   lines?: boolean;
+  'topic-from-line'?: boolean;
   'null-message'?: boolean;
   qos?: number;
   retain?: boolean;
@@ -50,6 +51,10 @@ const PUB_OPTIONS = {
     alias: 'l',
     type: 'boolean',
     describe: 'send each line of stdin as a message (blank lines skipped)',
+  },
+  'topic-from-line': {
+    type: 'boolean',
+    describe: 'with -l: each line is "TOPIC PAYLOAD" (split at the first space)',
   },
   'null-message': { alias: 'n', type: 'boolean', describe: 'send an empty message' },
   qos: { alias: 'q', type: 'number', describe: 'QoS 0, 1 or 2', default: 0 },
@@ -99,12 +104,18 @@ function builder(y: Argv) {
     .options(PUB_OPTIONS)
     .example('$0 pub srv/temperature -m "temperature: 23"', 'one message')
     .example('$0 pub srv/temperature --qos 2 --simulate', 'a reading every second')
-    .example('tail -f log | $0 pub logs -l -q 1', 'one message per line');
+    .example('tail -f log | $0 pub logs -l -q 1', 'one message per line')
+    .example('printf "a/1 on\\nb/2 off\\n" | $0 pub -l --topic-from-line', 'a topic per line');
 }
 
 function listTopics(argv: PubArgv, urlTopic: string | undefined, extra: string[]): string[] {
   const flags = argv.topic === undefined ? [] : Array.isArray(argv.topic) ? argv.topic : [argv.topic];
   const topics = [...(argv.topics ?? []).map(String), ...extra, ...flags.map(String)];
+  if (argv['topic-from-line']) {
+    if (!argv.lines) throw new UsageError('--topic-from-line needs -l');
+    if (topics.length > 0) throw new UsageError('--topic-from-line takes the topics from stdin: drop -t');
+    return topics;
+  }
   if (topics.length === 0 && urlTopic !== undefined) topics.push(urlTopic);
   if (topics.length === 0) throw new UsageError('no topic: give one as an argument or with -t');
   for (const topic of topics) {
@@ -190,10 +201,17 @@ class Publisher {
 }
 
 /** Splits stdin into lines as it streams; for-await gives backpressure (no read ahead of the publisher). */
-async function publishLines(publisher: Publisher, topics: string[]): Promise<void> {
+async function publishLines(publisher: Publisher, topics: string[], topicFromLine: boolean): Promise<void> {
   let rest = Buffer.alloc(0);
+  let lineNumber = 0;
   const emit = async (line: Buffer) => {
+    lineNumber++;
     if (line.length === 0) return;
+    if (topicFromLine) {
+      const { splitTopicLine } = await import('../src/scripting/topic-line.js');
+      const { topic, payload } = splitTopicLine(line, lineNumber);
+      return publisher.send(topic, payload);
+    }
     for (const topic of topics) await publisher.send(topic, line);
   };
   for await (const chunk of process.stdin) {
@@ -293,7 +311,7 @@ async function handler(argv: PubArgv): Promise<void> {
   const publishAll = async () => {
     await connectWithFeedback(client, connection.debug);
     if (kind === 'lines') {
-      await publishLines(publisher, topics);
+      await publishLines(publisher, topics, argv['topic-from-line'] ?? false);
     } else if (sim) {
       await publishSimulated(publisher, sim);
     } else {

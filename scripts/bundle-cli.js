@@ -23,6 +23,7 @@ const ENTRIES = [
   'commands/bench.js',
   'commands/passwd.js',
   'commands/completion.js',
+  'commands/rr.js',
   // Only for --profile or a config file in the working directory; it brings cosmiconfig anyway.
   'src/config/native.js',
 ].map((file) => path.join(DIST, file));

@@ -23,6 +23,7 @@ const COMMANDS: Record<string, Loader> = {
   completion: () => import('../commands/completion.js'),
   passwd: () => import('../commands/passwd.js'),
   bench: () => import('../commands/bench.js'),
+  rr: () => import('../commands/rr.js'),
 };
 
 async function loadCommands(argv: string[]): Promise<CommandModule[]> {
