@@ -24,6 +24,8 @@ const ENTRIES = [
   'commands/passwd.js',
   'commands/completion.js',
   'commands/rr.js',
+  'commands/record.js',
+  'commands/replay.js',
   // Only for --profile or a config file in the working directory; it brings cosmiconfig anyway.
   'src/config/native.js',
 ].map((file) => path.join(DIST, file));

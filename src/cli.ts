@@ -24,6 +24,8 @@ const COMMANDS: Record<string, Loader> = {
   passwd: () => import('../commands/passwd.js'),
   bench: () => import('../commands/bench.js'),
   rr: () => import('../commands/rr.js'),
+  record: () => import('../commands/record.js'),
+  replay: () => import('../commands/replay.js'),
 };
 
 async function loadCommands(argv: string[]): Promise<CommandModule[]> {
