@@ -7,6 +7,8 @@ import type { Argv, CommandModule, Options } from 'yargs';
 import { Client } from '../src/client/client.js';
 import { UsageError } from '../src/errors.js';
 import type { Properties, QoS } from '../src/protocol/types.js';
+import type { Simulation } from '../src/simulate/run.js';
+import { isScenarioFile } from '../src/simulate/scenario.js';
 import { validateTopicName } from '../src/topics/validate.js';
 import { connectWithFeedback } from './shared/connect.js';
 import {
@@ -19,7 +21,6 @@ import {
 } from './shared/connection-flags.js';
 import type { CommandFlags } from './shared/fast-args.js';
 import { type Counter, counter, onInterrupt } from './shared/interrupt.js';
-import { Sensor, type SensorKind, seededRandom, sensorForTopic, sensorPayload } from './shared/simulate.js';
 
 interface PubArgv extends ConnectionArgv {
   topics?: string[];
@@ -68,7 +69,7 @@ const PUB_OPTIONS = {
   },
   simulate: {
     type: 'string',
-    describe: 'publish sensor readings: temperature, humidity or auto (by topic name)',
+    describe: 'publish simulated readings: temperature, humidity, auto (by topic name) or a scenario file',
   },
   count: {
     type: 'number',
@@ -117,7 +118,10 @@ function listTopics(argv: PubArgv, urlTopic: string | undefined, extra: string[]
     return topics;
   }
   if (topics.length === 0 && urlTopic !== undefined) topics.push(urlTopic);
-  if (topics.length === 0) throw new UsageError('no topic: give one as an argument or with -t');
+  // A scenario file may name its own topics.
+  const scenarioFile = argv.simulate !== undefined && isScenarioFile(argv.simulate);
+  if (topics.length === 0 && !scenarioFile)
+    throw new UsageError('no topic: give one as an argument or with -t');
   for (const topic of topics) {
     // %i is replaced per device; validate what will actually be sent.
     const problem = validateTopicName(topic.replace(/%i/g, '1'));
@@ -170,11 +174,16 @@ class Publisher {
     private readonly limit: number,
   ) {}
 
-  async send(topic: string, payload: Buffer | string): Promise<void> {
+  /** `options` overrides the publisher's QoS and retain flag for this message. */
+  async send(
+    topic: string,
+    payload: Buffer | string,
+    options?: { qos?: QoS; retain?: boolean },
+  ): Promise<void> {
     while (this.outstanding >= this.limit && !this.failure) await new Promise<void>((r) => (this.wake = r));
     if (this.failure) throw this.failure;
     this.outstanding++;
-    this.client.publish(topic, payload, this.options).then(
+    this.client.publish(topic, payload, options ? { ...this.options, ...options } : this.options).then(
       () => {
         this.sent.count++;
         this.settle();
@@ -227,49 +236,6 @@ async function publishLines(publisher: Publisher, topics: string[], topicFromLin
   await emit(rest);
 }
 
-interface Simulation {
-  sensors: Array<{ topic: string; sensor: Sensor }>;
-  count: number | undefined;
-  intervalMs: number;
-  format: 'text' | 'json';
-}
-
-/** Checks the --simulate flags and builds the sensors, before connecting: bad flags are exit 2. */
-function simulation(topics: string[], argv: PubArgv): Simulation {
-  const kindArg = argv.simulate || 'auto';
-  if (!['auto', 'temperature', 'humidity'].includes(kindArg)) {
-    throw new UsageError(`--simulate must be temperature, humidity or auto, got "${kindArg}"`);
-  }
-  const devices = argv.devices ?? 1;
-  if (!Number.isInteger(devices) || devices < 1) throw new UsageError('--devices must be a positive integer');
-  if (devices > 1 && !topics.every((t) => t.includes('%i'))) {
-    throw new UsageError('--devices needs %i in every topic (e.g. sensors/%i/temperature)');
-  }
-  const count = argv.count;
-  if (count !== undefined && (!Number.isInteger(count) || count < 1))
-    throw new UsageError('--count must be a positive integer');
-  const random = seededRandom(argv.seed ?? Math.floor(Math.random() * 2 ** 32));
-  const format = argv.format === 'json' ? 'json' : 'text';
-  const sensors = topics.flatMap((template) =>
-    Array.from({ length: devices }, (_, i) => {
-      const topic = template.replace(/%i/g, String(i + 1));
-      const kind: SensorKind = kindArg === 'auto' ? sensorForTopic(topic) : (kindArg as SensorKind);
-      return { topic, sensor: new Sensor(kind, random) };
-    }),
-  );
-  return { sensors, count, intervalMs: (argv.interval ?? 1) * 1000, format };
-}
-
-async function publishSimulated(publisher: Publisher, sim: Simulation): Promise<void> {
-  for (let n = 0; sim.count === undefined || n < sim.count; n++) {
-    if (n > 0) await sleep(sim.intervalMs);
-    const now = new Date();
-    for (const { topic, sensor } of sim.sensors) {
-      await publisher.send(topic, sensorPayload(sensor.kind, sensor.next(), sensor.unit, sim.format, now));
-    }
-  }
-}
-
 async function handler(argv: PubArgv): Promise<void> {
   const connection = await resolveConnection(argv);
   const topics = listTopics(argv, connection.urlTopic, connection.extraPositionals);
@@ -290,7 +256,13 @@ async function handler(argv: PubArgv): Promise<void> {
   else if (kind === 'file') payload = readPayloadFile(argv.file!);
   else if (kind === 'null') payload = Buffer.alloc(0);
   else if (kind === 'stdin') payload = await readStdin();
-  const sim = kind === 'simulate' ? simulation(topics, argv) : undefined;
+  const sim: Simulation | undefined =
+    kind === 'simulate'
+      ? (await import('../src/simulate/run.js')).prepareSimulation(topics, {
+          ...argv,
+          simulate: argv.simulate ?? '',
+        })
+      : undefined;
 
   const topicAliases = argv['topic-aliases'] ?? false;
   if (topicAliases && connection.options.protocolVersion !== 5)
@@ -313,7 +285,8 @@ async function handler(argv: PubArgv): Promise<void> {
     if (kind === 'lines') {
       await publishLines(publisher, topics, argv['topic-from-line'] ?? false);
     } else if (sim) {
-      await publishSimulated(publisher, sim);
+      const { runSimulation } = await import('../src/simulate/run.js');
+      await runSimulation(sim, (topic, payload, options) => publisher.send(topic, payload, options));
     } else {
       for (let i = 0; i < repeat; i++) {
         if (i > 0 && argv.interval) await sleep(argv.interval * 1000);
