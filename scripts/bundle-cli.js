@@ -26,6 +26,7 @@ const ENTRIES = [
   'commands/rr.js',
   'commands/record.js',
   'commands/replay.js',
+  'commands/test.js',
   // Only for --profile or a config file in the working directory; it brings cosmiconfig anyway.
   'src/config/native.js',
 ].map((file) => path.join(DIST, file));

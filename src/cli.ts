@@ -26,6 +26,7 @@ const COMMANDS: Record<string, Loader> = {
   rr: () => import('../commands/rr.js'),
   record: () => import('../commands/record.js'),
   replay: () => import('../commands/replay.js'),
+  test: () => import('../commands/test.js'),
 };
 
 async function loadCommands(argv: string[]): Promise<CommandModule[]> {
