@@ -10,7 +10,7 @@ import { ConnectionError, RefusedError } from '../errors.js';
 import { encodePublishHeader } from '../protocol/encoder.js';
 import type { ConnackPacket, ProtocolVersion, QoS } from '../protocol/types.js';
 import { ProbeConnection } from './connection.js';
-import { largestAccepted, type Limit } from './search.js';
+import { type Limit, largestAccepted } from './search.js';
 
 export interface ProbeReport {
   broker: string;
@@ -113,7 +113,11 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
     connect(version, extra, bounded(5_000));
   /** Cleaning up is not bounded by the budget: a little past it beats leaving state behind. */
   const cleanups: Array<() => Promise<void>> = [];
-  const cleanup = (version: ProtocolVersion, extra: Partial<ClientOptions>, then?: (c: ProbeConnection) => Promise<unknown>) =>
+  const cleanup = (
+    version: ProtocolVersion,
+    extra: Partial<ClientOptions>,
+    then?: (c: ProbeConnection) => Promise<unknown>,
+  ) =>
     cleanups.push(async () => {
       const c = await connect(version, extra, 5_000);
       await then?.(c).catch(() => undefined);
@@ -163,7 +167,8 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
     report.maximumPacketSize = props.maximumPacketSize ?? null;
     report.serverKeepAlive = props.serverKeepAlive ?? null;
     const said = (key: string, value: unknown, absent: string) =>
-      (found[key] = value === undefined ? `CONNACK (5.0): not sent, ${absent}` : `CONNACK (5.0): ${String(value)}`);
+      (found[key] =
+        value === undefined ? `CONNACK (5.0): not sent, ${absent}` : `CONNACK (5.0): ${String(value)}`);
     said('maxQos', props.maximumQoS, 'so 2');
     said('retain', props.retainAvailable, 'so available');
     said('wildcards', props.wildcardSubscriptionAvailable, 'so available');
@@ -217,7 +222,12 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
       await sub.client.subscribe([{ topicFilter: topic, qos: 0 }]);
       const got = await sub.waitFor((p) => p.topic === topic && p.retain, bounded(ROUND_TRIP_MS));
       report.retain = got !== undefined;
-      add('retain', got ? 'a retained message reached a later subscriber' : 'a retained message did not reach a later subscriber');
+      add(
+        'retain',
+        got
+          ? 'a retained message reached a later subscriber'
+          : 'a retained message did not reach a later subscriber',
+      );
     } finally {
       await sub.close();
     }
@@ -239,7 +249,12 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
       await c.client.publish(`${prefix}/w/a/x`, 'w', { qos: 0 });
       await c.waitFor(() => c.messages.length >= 2, bounded(ROUND_TRIP_MS));
       report.wildcards = c.messages.filter((m) => m.topic === `${prefix}/w/a/x`).length >= 1;
-      add('wildcards', report.wildcards ? 'a message reached + and # subscriptions' : 'nothing reached + and # subscriptions');
+      add(
+        'wildcards',
+        report.wildcards
+          ? 'a message reached + and # subscriptions'
+          : 'nothing reached + and # subscriptions',
+      );
     } finally {
       await c.close();
     }
@@ -258,7 +273,10 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
       await c.client.publish(`${prefix}/s`, 's', { qos: 0 });
       const got = await c.waitFor((p) => p.topic === `${prefix}/s`, bounded(ROUND_TRIP_MS));
       report.sharedSubscriptions = got !== undefined;
-      add('sharedSubscriptions', got ? 'a message reached a $share subscription' : 'nothing reached a $share subscription');
+      add(
+        'sharedSubscriptions',
+        got ? 'a message reached a $share subscription' : 'nothing reached a $share subscription',
+      );
     } finally {
       await c.close();
     }
@@ -276,7 +294,12 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
       await c.client.publish(`${prefix}/id`, 'i', { qos: 0 });
       const got = await c.waitFor((p) => p.topic === `${prefix}/id`, bounded(ROUND_TRIP_MS));
       report.subscriptionIdentifiers = got?.properties?.subscriptionIdentifiers?.includes(7) ?? false;
-      add('subscriptionIdentifiers', report.subscriptionIdentifiers ? 'a delivery carried identifier 7' : 'a delivery came without its identifier');
+      add(
+        'subscriptionIdentifiers',
+        report.subscriptionIdentifiers
+          ? 'a delivery carried identifier 7'
+          : 'a delivery came without its identifier',
+      );
     } finally {
       await c.close();
     }
@@ -299,11 +322,15 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
     const watcher = await open(main);
     try {
       await watcher.client.subscribe([{ topicFilter: topic, qos: 0 }]);
-      const dying = await open(main, { will: { topic, payload: Buffer.from('gone'), qos: 0, retain: false } });
+      const dying = await open(main, {
+        will: { topic, payload: Buffer.from('gone'), qos: 0, retain: false },
+      });
       dying.kill();
       const got = await watcher.waitFor((p) => p.topic === topic, bounded(3_000));
       report.will = got !== undefined;
-      found.will = got ? 'a will arrived when its client dropped the connection' : 'no will within 3 s of the connection dropping';
+      found.will = got
+        ? 'a will arrived when its client dropped the connection'
+        : 'no will within 3 s of the connection dropping';
     } finally {
       await watcher.close();
     }
@@ -322,7 +349,13 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
       const dying = await open(5, {
         clientId,
         sessionExpiry: 3,
-        will: { topic, payload: Buffer.from('late'), qos: 0, retain: false, properties: { willDelayInterval: 1 } },
+        will: {
+          topic,
+          payload: Buffer.from('late'),
+          qos: 0,
+          retain: false,
+          properties: { willDelayInterval: 1 },
+        },
       });
       cleanup(5, { clientId, sessionExpiry: 0 });
       const dropped = Date.now();
@@ -356,7 +389,9 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
       const got = await again.waitFor((p) => p.topic === topic, bounded(ROUND_TRIP_MS));
       report.offlineQueue = got !== undefined;
       found.sessionExpiry = `${report.sessionExpiry ? 'session present' : 'no session'} on reconnecting${
-        main === 5 ? ` with a 30 s expiry${granted !== undefined ? ` (CONNACK cut it to ${granted} s)` : ''}` : ' without clean session'
+        main === 5
+          ? ` with a 30 s expiry${granted !== undefined ? ` (CONNACK cut it to ${granted} s)` : ''}`
+          : ' without clean session'
       }`;
       found.offlineQueue = got
         ? `a QoS ${qos1()} message sent while offline was delivered on reconnecting`
@@ -374,7 +409,10 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
       const [code] = await c.client.subscribe([{ topicFilter: filter, qos: qos1() }]);
       if (code === undefined || code >= 0x80) return false;
       await c.client.publish(topic, payload, { qos: qos1() });
-      const got = await c.waitFor((p) => p.topic === topic && p.payload.length === payload.length, bounded(ROUND_TRIP_MS));
+      const got = await c.waitFor(
+        (p) => p.topic === topic && p.payload.length === payload.length,
+        bounded(ROUND_TRIP_MS),
+      );
       return got !== undefined;
     } catch (err) {
       if (err instanceof OutOfTime) throw err;
@@ -399,7 +437,15 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
     found.payload = `round trips of growing payloads, ${describeLimit(l, 'bytes')}`;
     if (l.value !== undefined && l.exact) {
       const header = encodePublishHeader(
-        { type: 'publish', topic, payload: Buffer.alloc(l.value), qos: qos1(), retain: false, dup: false, packetId: 1 },
+        {
+          type: 'publish',
+          topic,
+          payload: Buffer.alloc(l.value),
+          qos: qos1(),
+          retain: false,
+          dup: false,
+          packetId: 1,
+        },
         plain,
       ).header;
       const largest = header.length + l.value;
@@ -410,12 +456,15 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
 
   await step('topicLength', async () => {
     const base = `${prefix}/t/`;
-    const l = await largestAccepted((n) => roundTrip(base + 'a'.repeat(n - base.length), Buffer.from('t'), `${prefix}/t/#`), {
-      floor: base.length + 1,
-      start: 256,
-      cap: 65535,
-      maxTrials: 20,
-    });
+    const l = await largestAccepted(
+      (n) => roundTrip(base + 'a'.repeat(n - base.length), Buffer.from('t'), `${prefix}/t/#`),
+      {
+        floor: base.length + 1,
+        start: 256,
+        cap: 65535,
+        maxTrials: 20,
+      },
+    );
     report.limits.topicLength = limitReport(l);
     found.topicLength = `round trips on longer topics, ${describeLimit(l, 'bytes')}`;
   });
@@ -436,4 +485,3 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
   report.durationMs = Date.now() - started;
   return report;
 }
-

@@ -27,8 +27,16 @@ export function reportRows(r: ProbeReport): Array<[string, string, string]> {
     ['subscription identifiers', value(r.subscriptionIdentifiers), how('subscriptionIdentifiers')],
     ['topic alias maximum', value(r.topicAliasMaximum), how('topicAliasMaximum')],
     ['receive maximum', value(r.receiveMaximum), how('receiveMaximum')],
-    ['maximum packet size', r.maximumPacketSize === null ? 'no limit found' : `${r.maximumPacketSize} bytes`, how('maximumPacketSize')],
-    ['server keep alive', r.serverKeepAlive === null ? 'not set' : `${r.serverKeepAlive} s`, how('serverKeepAlive')],
+    [
+      'maximum packet size',
+      r.maximumPacketSize === null ? 'no limit found' : `${r.maximumPacketSize} bytes`,
+      how('maximumPacketSize'),
+    ],
+    [
+      'server keep alive',
+      r.serverKeepAlive === null ? 'not set' : `${r.serverKeepAlive} s`,
+      how('serverKeepAlive'),
+    ],
     ['session kept', value(r.sessionExpiry), how('sessionExpiry')],
     ['offline queuing', value(r.offlineQueue), how('offlineQueue')],
     ['wills', value(r.will), how('will')],
