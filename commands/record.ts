@@ -86,7 +86,7 @@ async function handler(argv: RecordArgv): Promise<void> {
 
   const client = new Client(connection.options);
   const messages = counter();
-  let report = () => undefined as void;
+  let report: () => void = () => undefined;
   const interrupt = onInterrupt(messages, 'recorded', async () => {
     await client.end({ timeoutMs: 200 });
     await close();

@@ -96,7 +96,7 @@ describe('mqx pub --simulate FILE', () => {
     const file = path.join(tempDir(), 'counter.js');
     writeFileSync(
       file,
-      'export default (ctx) => ({ topic: `sim/${ctx.device}`, payload: { tick: ctx.tick }, qos: 2, retain: ctx.tick === 0 });\n',
+      'export default (ctx) => ({ topic: "sim/" + ctx.device, payload: { tick: ctx.tick }, qos: 2, retain: ctx.tick === 0 });\n',
     );
     const sub = await startSub([...p, '-t', 'sim/#', '-C', '4', '-q', '2', '-F', '%t %q %r %p']);
     const pub = await runMqx([
