@@ -323,7 +323,6 @@ const UNSUPPORTED = [
   'plugin',
   'psk_file',
   'psk_hint',
-  'max_qos',
   'max_inflight_bytes',
   'memory_limit',
   'upgrade_outgoing_qos',
@@ -393,6 +392,9 @@ const DIRECTIVES: Record<string, Handler> = {
   },
   sys_interval: (s, l) => {
     s.cfg.sysInterval = int(l, 0, U32);
+  },
+  max_qos: (s, l) => {
+    s.cfg.maxQos = int(l, 0, 2) as 0 | 1 | 2;
   },
   retain_available: (s, l) => {
     s.cfg.retainAvailable = bool(l);
