@@ -99,8 +99,14 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
     if (left() <= 0) throw new OutOfTime();
     return Math.min(ms, left());
   };
-  const connect = (version: ProtocolVersion, extra: Partial<ClientOptions>, connectTimeoutMs: number) =>
-    ProbeConnection.open({
+  /** Every connection not yet closed, so that a step that overruns the budget can be cut short. */
+  const live = new Set<ProbeConnection>();
+  const connect = async (
+    version: ProtocolVersion,
+    extra: Partial<ClientOptions>,
+    connectTimeoutMs: number,
+  ) => {
+    const c = await ProbeConnection.open({
       ...options.client,
       protocolVersion: version,
       clientId: `${idBase}-${++ids}`,
@@ -109,6 +115,10 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
       connectTimeoutMs,
       ...extra,
     });
+    live.add(c);
+    c.client.once('close', () => live.delete(c));
+    return c;
+  };
   const open = (version: ProtocolVersion, extra: Partial<ClientOptions> = {}) =>
     connect(version, extra, bounded(5_000));
   /** Cleaning up is not bounded by the budget: a little past it beats leaving state behind. */
@@ -120,7 +130,10 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
   ) =>
     cleanups.push(async () => {
       const c = await connect(version, extra, 5_000);
-      await then?.(c).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise((resolve) => (timer = setTimeout(resolve, 3_000)));
+      await Promise.race([then?.(c).catch(() => undefined), bound]);
+      clearTimeout(timer);
       await c.close();
     });
 
@@ -184,13 +197,28 @@ export async function probeBroker(options: ProbeOptions): Promise<ProbeReport> {
   }
 
   const add = (key: string, text: string) => (found[key] = found[key] ? `${found[key]}; ${text}` : text);
+  // A broker that never answers a SUBSCRIBE or a PUBLISH must not hold the probe past its budget.
   const step = async (name: string, run: () => Promise<void>) => {
     options.log?.(`probing ${name}`);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await run();
+      await Promise.race([
+        run(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => {
+              for (const c of live) c.kill();
+              reject(new OutOfTime());
+            },
+            Math.max(0, left()),
+          );
+        }),
+      ]);
     } catch (err) {
       if (err instanceof OutOfTime) add(name, 'not tried: out of time');
       else add(name, `failed: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
   };
   /** QoS 1 where the broker allows it: an acknowledged publish, and one an offline session queues. */

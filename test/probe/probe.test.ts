@@ -4,6 +4,7 @@
  * one; and a probe of an in-process broker leaves no retained message and no session behind.
  */
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeBroker } from '../../src/probe/probe.js';
@@ -128,6 +129,35 @@ describe('mqx test', () => {
     const sessions = [...broker.broker.sessions.keys()];
     expect(sessions, JSON.stringify(report.found)).toEqual([]);
   }, 30_000);
+
+  it('keeps to its budget with a broker that accepts connections and then answers nothing', async () => {
+    // CONNACK for every CONNECT (read at the protocol level byte), silence after that.
+    const mute = net.createServer((socket) => {
+      socket.once('data', (connect: Buffer) => {
+        let at = 1;
+        while (connect[at]! & 0x80) at++;
+        const level = connect[at + 2 + connect.readUInt16BE(at + 1) + 1];
+        socket.write(Buffer.from(level === 5 ? [0x20, 3, 0, 0, 0] : [0x20, 2, 0, 0]));
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    try {
+      const started = Date.now();
+      const report = await probeBroker({
+        client: {
+          broker: { scheme: 'mqtt', host: '127.0.0.1', port: (mute.address() as net.AddressInfo).port },
+        },
+        budgetMs: 2_000,
+        payloadCap: 1024,
+      });
+      expect(Date.now() - started).toBeLessThan(2_000 + 1_500);
+      expect(report.protocols).toEqual({ '3.1': true, '3.1.1': true, '5.0': true });
+      expect(Object.values(report.found).some((how) => how.includes('out of time'))).toBe(true);
+    } finally {
+      mute.close();
+    }
+  });
 
   it('exit 3 when nothing answers', async () => {
     const port = await freePort();
