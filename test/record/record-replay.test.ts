@@ -29,10 +29,10 @@ interface Sent {
 
 const STREAM: Sent[] = [
   { gap: 0, topic: 'rec/text', payload: Buffer.from('temperature: 21.5'), options: { qos: 0 } },
-  { gap: 250, topic: 'rec/bin', payload: Buffer.from([0xff, 0, 0xfe, 0x80, 10]), options: { qos: 1 } },
-  { gap: 300, topic: 'rec/retained', payload: Buffer.from('kept'), options: { qos: 1, retain: true } },
+  { gap: 500, topic: 'rec/bin', payload: Buffer.from([0xff, 0, 0xfe, 0x80, 10]), options: { qos: 1 } },
+  { gap: 600, topic: 'rec/retained', payload: Buffer.from('kept'), options: { qos: 1, retain: true } },
   {
-    gap: 200,
+    gap: 400,
     topic: 'rec/props',
     payload: Buffer.from('{"v":1}'),
     options: {
@@ -46,9 +46,9 @@ const STREAM: Sent[] = [
       },
     },
   },
-  { gap: 400, topic: 'rec/bin', payload: Buffer.from([0xc3, 0x28]), options: { qos: 2, retain: true } },
-  { gap: 220, topic: 'rec/empty', payload: Buffer.alloc(0), options: { qos: 1 } },
-  { gap: 350, topic: 'rec/text', payload: Buffer.from('temperature: 22.0'), options: { qos: 0 } },
+  { gap: 800, topic: 'rec/bin', payload: Buffer.from([0xc3, 0x28]), options: { qos: 2, retain: true } },
+  { gap: 450, topic: 'rec/empty', payload: Buffer.alloc(0), options: { qos: 1 } },
+  { gap: 700, topic: 'rec/text', payload: Buffer.from('temperature: 22.0'), options: { qos: 0 } },
 ];
 
 interface Got {
