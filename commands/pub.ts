@@ -213,12 +213,12 @@ class Publisher {
 async function publishLines(publisher: Publisher, topics: string[], topicFromLine: boolean): Promise<void> {
   let rest = Buffer.alloc(0);
   let lineNumber = 0;
+  const split = topicFromLine ? (await import('../src/scripting/topic-line.js')).splitTopicLine : undefined;
   const emit = async (line: Buffer) => {
     lineNumber++;
     if (line.length === 0) return;
-    if (topicFromLine) {
-      const { splitTopicLine } = await import('../src/scripting/topic-line.js');
-      const { topic, payload } = splitTopicLine(line, lineNumber);
+    if (split) {
+      const { topic, payload } = split(line, lineNumber);
       return publisher.send(topic, payload);
     }
     for (const topic of topics) await publisher.send(topic, line);
