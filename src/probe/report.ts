@@ -1,5 +1,5 @@
 /** `mqx test`'s output: a table for people, or the report as one JSON object. */
-import type { LimitReport, ProbeReport } from './probe.js';
+import type { LimitReport, ProbeReport } from './context.js';
 
 function value(v: unknown): string {
   if (v === null || v === undefined) return 'unknown';
