@@ -9,7 +9,20 @@ import { UsageError } from '../src/errors.js';
 import { type CompletionCommand, completionScript, SHELLS, type Shell } from '../src/output/completion.js';
 
 /** Every command mqx ships; one that does not load yet (being written) is left out. */
-const NAMES = ['bench', 'bridge', 'broker', 'completion', 'explore', 'passwd', 'pub', 'sub'];
+const NAMES = [
+  'bench',
+  'bridge',
+  'broker',
+  'completion',
+  'explore',
+  'passwd',
+  'pub',
+  'record',
+  'replay',
+  'rr',
+  'sub',
+  'test',
+];
 
 async function describeCommand(name: string): Promise<CompletionCommand | undefined> {
   let module: CommandModule;

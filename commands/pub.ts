@@ -7,6 +7,8 @@ import type { Argv, CommandModule, Options } from 'yargs';
 import { Client } from '../src/client/client.js';
 import { UsageError } from '../src/errors.js';
 import type { Properties, QoS } from '../src/protocol/types.js';
+import type { Simulation } from '../src/simulate/run.js';
+import { isScenarioFile } from '../src/simulate/scenario.js';
 import { validateTopicName } from '../src/topics/validate.js';
 import { connectWithFeedback } from './shared/connect.js';
 import {
@@ -20,7 +22,6 @@ import {
 import type { CommandFlags } from './shared/fast-args.js';
 import { type Counter, counter, onInterrupt } from './shared/interrupt.js';
 import { checkProtoFlags, ENCODE_OPTIONS, type PayloadArgv } from './shared/payload-flags.js';
-import { Sensor, type SensorKind, seededRandom, sensorForTopic, sensorPayload } from './shared/simulate.js';
 
 type Encode = ((input: Buffer) => Buffer) | undefined;
 
@@ -31,6 +32,7 @@ interface PubArgv extends ConnectionArgv, PayloadArgv {
   file?: string;
   stdin?: boolean;
   lines?: boolean;
+  'topic-from-line'?: boolean;
   'null-message'?: boolean;
   qos?: number;
   retain?: boolean;
@@ -56,6 +58,10 @@ const PUB_OPTIONS = {
     type: 'boolean',
     describe: 'send each line of stdin as a message (blank lines skipped)',
   },
+  'topic-from-line': {
+    type: 'boolean',
+    describe: 'with -l: each line is "TOPIC PAYLOAD" (split at the first space)',
+  },
   'null-message': { alias: 'n', type: 'boolean', describe: 'send an empty message' },
   qos: { alias: 'q', type: 'number', describe: 'QoS 0, 1 or 2', default: 0 },
   retain: { alias: 'r', type: 'boolean', describe: 'retain the message' },
@@ -69,7 +75,7 @@ const PUB_OPTIONS = {
   simulate: {
     type: 'string',
     describe:
-      'publish sensor readings: temperature, humidity, auto (by topic name) or sparkplug (an edge node)',
+      'publish simulated readings: temperature, humidity, auto (by topic name), sparkplug (an edge node) or a scenario file',
   },
   count: {
     type: 'number',
@@ -109,14 +115,23 @@ function builder(y: Argv) {
     .example('$0 pub srv/temperature -m "temperature: 23"', 'one message')
     .example('$0 pub srv/temperature --qos 2 --simulate', 'a reading every second')
     .example('tail -f log | $0 pub logs -l -q 1', 'one message per line')
-    .example('$0 pub --simulate sparkplug --group G --edge E --devices 2', 'a Sparkplug B edge node');
+    .example('$0 pub --simulate sparkplug --group G --edge E --devices 2', 'a Sparkplug B edge node')
+    .example('printf "a/1 on\\nb/2 off\\n" | $0 pub -l --topic-from-line', 'a topic per line');
 }
 
 function listTopics(argv: PubArgv, urlTopic: string | undefined, extra: string[]): string[] {
   const flags = argv.topic === undefined ? [] : Array.isArray(argv.topic) ? argv.topic : [argv.topic];
   const topics = [...(argv.topics ?? []).map(String), ...extra, ...flags.map(String)];
+  if (argv['topic-from-line']) {
+    if (!argv.lines) throw new UsageError('--topic-from-line needs -l');
+    if (topics.length > 0) throw new UsageError('--topic-from-line takes the topics from stdin: drop -t');
+    return topics;
+  }
   if (topics.length === 0 && urlTopic !== undefined) topics.push(urlTopic);
-  if (topics.length === 0) throw new UsageError('no topic: give one as an argument or with -t');
+  // A scenario file may name its own topics.
+  const scenarioFile = argv.simulate !== undefined && isScenarioFile(argv.simulate);
+  if (topics.length === 0 && !scenarioFile)
+    throw new UsageError('no topic: give one as an argument or with -t');
   for (const topic of topics) {
     // %i is replaced per device; validate what will actually be sent.
     const problem = validateTopicName(topic.replace(/%i/g, '1'));
@@ -169,11 +184,16 @@ class Publisher {
     private readonly limit: number,
   ) {}
 
-  async send(topic: string, payload: Buffer | string): Promise<void> {
+  /** `options` overrides the publisher's QoS and retain flag for this message. */
+  async send(
+    topic: string,
+    payload: Buffer | string,
+    options?: { qos?: QoS; retain?: boolean },
+  ): Promise<void> {
     while (this.outstanding >= this.limit && !this.failure) await new Promise<void>((r) => (this.wake = r));
     if (this.failure) throw this.failure;
     this.outstanding++;
-    this.client.publish(topic, payload, this.options).then(
+    this.client.publish(topic, payload, options ? { ...this.options, ...options } : this.options).then(
       () => {
         this.sent.count++;
         this.settle();
@@ -200,10 +220,22 @@ class Publisher {
 }
 
 /** Splits stdin into lines as it streams; for-await gives backpressure (no read ahead of the publisher). */
-async function publishLines(publisher: Publisher, topics: string[], encode: Encode): Promise<void> {
+async function publishLines(
+  publisher: Publisher,
+  topics: string[],
+  topicFromLine: boolean,
+  encode: Encode,
+): Promise<void> {
   let rest = Buffer.alloc(0);
+  let lineNumber = 0;
+  const split = topicFromLine ? (await import('../src/scripting/topic-line.js')).splitTopicLine : undefined;
   const emit = async (line: Buffer) => {
+    lineNumber++;
     if (line.length === 0) return;
+    if (split) {
+      const { topic, payload } = split(line, lineNumber);
+      return publisher.send(topic, encode ? encode(payload) : payload);
+    }
     const payload = encode ? encode(line) : line;
     for (const topic of topics) await publisher.send(topic, payload);
   };
@@ -218,50 +250,6 @@ async function publishLines(publisher: Publisher, topics: string[], encode: Enco
     rest = Buffer.from(data);
   }
   await emit(rest);
-}
-
-interface Simulation {
-  sensors: Array<{ topic: string; sensor: Sensor }>;
-  count: number | undefined;
-  intervalMs: number;
-  format: 'text' | 'json';
-}
-
-/** Checks the --simulate flags and builds the sensors, before connecting: bad flags are exit 2. */
-function simulation(topics: string[], argv: PubArgv): Simulation {
-  const kindArg = argv.simulate || 'auto';
-  if (!['auto', 'temperature', 'humidity'].includes(kindArg)) {
-    throw new UsageError(`--simulate must be temperature, humidity, auto or sparkplug, got "${kindArg}"`);
-  }
-  const devices = argv.devices ?? 1;
-  if (!Number.isInteger(devices) || devices < 1) throw new UsageError('--devices must be a positive integer');
-  if (devices > 1 && !topics.every((t) => t.includes('%i'))) {
-    throw new UsageError('--devices needs %i in every topic (e.g. sensors/%i/temperature)');
-  }
-  const count = argv.count;
-  if (count !== undefined && (!Number.isInteger(count) || count < 1))
-    throw new UsageError('--count must be a positive integer');
-  const random = seededRandom(argv.seed ?? Math.floor(Math.random() * 2 ** 32));
-  const format = argv.format === 'json' ? 'json' : 'text';
-  const sensors = topics.flatMap((template) =>
-    Array.from({ length: devices }, (_, i) => {
-      const topic = template.replace(/%i/g, String(i + 1));
-      const kind: SensorKind = kindArg === 'auto' ? sensorForTopic(topic) : (kindArg as SensorKind);
-      return { topic, sensor: new Sensor(kind, random) };
-    }),
-  );
-  return { sensors, count, intervalMs: (argv.interval ?? 1) * 1000, format };
-}
-
-async function publishSimulated(publisher: Publisher, sim: Simulation, encode: Encode): Promise<void> {
-  for (let n = 0; sim.count === undefined || n < sim.count; n++) {
-    if (n > 0) await sleep(sim.intervalMs);
-    const now = new Date();
-    for (const { topic, sensor } of sim.sensors) {
-      const payload = sensorPayload(sensor.kind, sensor.next(), sensor.unit, sim.format, now);
-      await publisher.send(topic, encode ? encode(Buffer.from(payload)) : payload);
-    }
-  }
 }
 
 async function handler(argv: PubArgv): Promise<void> {
@@ -292,7 +280,13 @@ async function handler(argv: PubArgv): Promise<void> {
   else if (kind === 'file') payload = readPayloadFile(argv.file!);
   else if (kind === 'null') payload = Buffer.alloc(0);
   else if (kind === 'stdin') payload = await readStdin();
-  const sim = kind === 'simulate' ? simulation(topics, argv) : undefined;
+  const sim: Simulation | undefined =
+    kind === 'simulate'
+      ? (await import('../src/simulate/run.js')).prepareSimulation(topics, {
+          ...argv,
+          simulate: argv.simulate ?? '',
+        })
+      : undefined;
   const encode: Encode =
     argv.encode === undefined ? undefined : await (await import('./shared/payload.js')).payloadEncoder(argv);
   if (encode && payload !== undefined && kind !== 'null') payload = encode(payload);
@@ -316,9 +310,12 @@ async function handler(argv: PubArgv): Promise<void> {
   const publishAll = async () => {
     await connectWithFeedback(client, connection.debug);
     if (kind === 'lines') {
-      await publishLines(publisher, topics, encode);
+      await publishLines(publisher, topics, argv['topic-from-line'] ?? false, encode);
     } else if (sim) {
-      await publishSimulated(publisher, sim, encode);
+      const { runSimulation } = await import('../src/simulate/run.js');
+      await runSimulation(sim, (topic, payload, options) =>
+        publisher.send(topic, encode ? encode(Buffer.from(payload)) : payload, options),
+      );
     } else {
       for (let i = 0; i < repeat; i++) {
         if (i > 0 && argv.interval) await sleep(argv.interval * 1000);

@@ -4,16 +4,13 @@
  * to the others. (A filter that really ends in ':1' is written with an explicit QoS: 'x:1:0'.)
  */
 import { createWriteStream } from 'node:fs';
-import type { ChalkInstance } from 'chalk';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { Client } from '../src/client/client.js';
 import { topicMatches } from '../src/client/match.js';
 import { ConnectionError, type MqxError, RejectedError, TimeoutError, UsageError } from '../src/errors.js';
 import { loadColours } from '../src/output/colours.js';
-import { compileFormat } from '../src/output/format.js';
-import { messageJson } from '../src/output/json.js';
-import { nowNs, type ReceivedMessage } from '../src/output/message.js';
-import { textLine } from '../src/output/text.js';
+import { nowNs } from '../src/output/message.js';
+import { renderer } from '../src/output/render.js';
 import { reasonName } from '../src/protocol/reason-codes.js';
 import type { PublishPacket, QoS, SubscriptionRequest } from '../src/protocol/types.js';
 import { validateTopicFilter } from '../src/topics/validate.js';
@@ -51,6 +48,7 @@ interface SubArgv extends ConnectionArgv, PayloadArgv {
   'no-local'?: boolean;
   'retain-as-published'?: boolean;
   'retain-handling'?: number;
+  match?: string;
 }
 
 const SUB_OPTIONS = {
@@ -103,6 +101,11 @@ const SUB_OPTIONS = {
     describe: 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never',
   },
   ...DECODE_OPTIONS,
+  match: {
+    type: 'string',
+    describe:
+      "print only payloads matching re:REGEX, text:TEXT or json:PATH OP VALUE; exit at the first (or -C'th)",
+  },
 } satisfies Record<string, Options>;
 
 /** Read by the yargs builder below and by src/cli.ts's fast path. */
@@ -120,7 +123,8 @@ function builder(y: Argv) {
     .options(SUB_OPTIONS)
     .example("$0 sub 'srv/#' -v", 'print topic and payload')
     .example("$0 sub 'ci/done' -C 1 -W 5", 'wait at most 5 s for one message')
-    .example("$0 sub 'spBv1.0/#' --decode auto --json", 'Sparkplug B metrics by name, one JSON line each');
+    .example("$0 sub 'spBv1.0/#' --decode auto --json", 'Sparkplug B metrics by name, one JSON line each')
+    .example("$0 sub 'srv/temp' --match 'json:$.value > 30' -W 60", 'wait for a reading above 30');
 }
 
 function many(value: string | string[] | undefined): string[] {
@@ -163,22 +167,6 @@ function subscriptions(
   });
 }
 
-type Render = (msg: ReceivedMessage) => Buffer;
-
-function renderer(argv: SubArgv, chalk: ChalkInstance | undefined, warn: (line: string) => void): Render {
-  const eol = argv['no-eol'] ? '' : '\n';
-  const withEol = (b: Buffer | string) =>
-    eol ? Buffer.concat([typeof b === 'string' ? Buffer.from(b) : b, Buffer.from(eol)]) : Buffer.from(b);
-  if (argv.json) return (msg) => withEol(messageJson(msg, argv.pretty ?? false));
-  if (argv.format !== undefined) {
-    const format = compileFormat(argv.format);
-    const ctx = { pretty: argv.pretty ?? false, warn };
-    return (msg) => withEol(format(msg, ctx));
-  }
-  const verbose = argv.verbose ?? false;
-  return (msg) => withEol(textLine(msg, verbose, chalk));
-}
-
 async function handler(argv: SubArgv): Promise<void> {
   const connection = await resolveConnection(argv);
   const version = connection.options.protocolVersion ?? 4;
@@ -187,7 +175,8 @@ async function handler(argv: SubArgv): Promise<void> {
   filterOut.forEach(checkFilter);
   const unsubscribe = many(argv.unsubscribe);
   unsubscribe.forEach(checkFilter);
-  const count = argv.count;
+  // Waiting for a match means stopping at it: --match alone is -C 1.
+  const count = argv.count ?? (argv.match !== undefined ? 1 : undefined);
   if (count !== undefined && (!Number.isInteger(count) || count < 1))
     throw new UsageError('-C must be a positive integer');
   const timeout = argv.timeout;
@@ -196,6 +185,11 @@ async function handler(argv: SubArgv): Promise<void> {
   if (argv['no-retained'] && argv['retained-only'])
     throw new UsageError('-R and --retained-only contradict each other');
   checkProtoFlags(argv, 'decode');
+
+  const matches =
+    argv.match !== undefined
+      ? await (await import('../src/scripting/match.js')).compileMatch(String(argv.match))
+      : undefined;
 
   const out: NodeJS.WritableStream = argv.output
     ? createWriteStream(argv.output, { flags: 'a' })
@@ -244,6 +238,7 @@ async function handler(argv: SubArgv): Promise<void> {
       }
       if (argv['retained-only'] && !packet.retain) return done();
       if (argv['no-retained'] && packet.retain) return;
+      if (matches && !matches(packet.payload)) return;
       if (count !== undefined && received.count >= count) return;
       received.count++;
       out.write(

@@ -24,6 +24,10 @@ const ENTRIES = [
   'commands/passwd.js',
   'commands/completion.js',
   'commands/explore.js',
+  'commands/rr.js',
+  'commands/record.js',
+  'commands/replay.js',
+  'commands/test.js',
   // Only for --profile or a config file in the working directory; it brings cosmiconfig anyway.
   'src/config/native.js',
   // Only for pub --encode, sub --decode and --simulate sparkplug: they bring protobufjs, cbor-x, msgpack.

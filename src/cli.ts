@@ -24,6 +24,10 @@ const COMMANDS: Record<string, Loader> = {
   passwd: () => import('../commands/passwd.js'),
   bench: () => import('../commands/bench.js'),
   explore: () => import('../commands/explore.js'),
+  rr: () => import('../commands/rr.js'),
+  record: () => import('../commands/record.js'),
+  replay: () => import('../commands/replay.js'),
+  test: () => import('../commands/test.js'),
 };
 
 async function loadCommands(argv: string[]): Promise<CommandModule[]> {

@@ -7,7 +7,7 @@
  */
 import { decodeSparkplug } from '../../src/payload/sparkplug/decode.js';
 import { encodeSparkplug } from '../../src/payload/sparkplug/encode.js';
-import { Sensor, type SensorKind } from './simulate.js';
+import { Sensor, type SensorKind } from '../../src/simulate/sensors.js';
 
 export interface Outgoing {
   topic: string;

@@ -8,10 +8,10 @@ import { Client } from '../../src/client/client.js';
 import { RejectedError, UsageError } from '../../src/errors.js';
 import { loadSparkplug } from '../../src/payload/sparkplug/proto.js';
 import { reasonName } from '../../src/protocol/reason-codes.js';
+import { seededRandom } from '../../src/simulate/sensors.js';
 import { connectWithFeedback } from './connect.js';
 import type { ConnectionArgv, ResolvedConnection } from './connection-flags.js';
 import { counter, onInterrupt } from './interrupt.js';
-import { seededRandom } from './simulate.js';
 import { EdgeNode, type Outgoing } from './sparkplug-edge.js';
 
 export interface EdgeNodeArgv extends ConnectionArgv {

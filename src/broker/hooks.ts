@@ -121,8 +121,9 @@ export class Hooks {
     for (const event of EVENTS) {
       const fn = observer[event];
       if (typeof fn !== 'function') continue;
-      const list = (this.on[event] ??= []) as Listeners<typeof event>;
-      list.push({ owner: observer, fn: fn.bind(observer) as never });
+      // A new list, never a changed one: an emit() in progress goes on over the list it started with.
+      const list = (this.on[event] ?? []) as Listeners<typeof event>;
+      (this.on as Record<string, unknown>)[event] = [...list, { owner: observer, fn: fn.bind(observer) }];
     }
   }
 

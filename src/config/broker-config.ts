@@ -189,6 +189,8 @@ export interface BrokerConfig {
   /** Seconds between $SYS updates; 0 disables $SYS. */
   sysInterval: number;
   retainAvailable: boolean;
+  /** Highest QoS accepted and granted (mosquitto max_qos); 5.0 clients are told via Maximum QoS. */
+  maxQos: 0 | 1 | 2;
   /** Also queue QoS 0 messages for offline persistent sessions. */
   queueQos0Messages: boolean;
   /** Seconds after which a disconnected 3.1.1 persistent session is removed; undefined = never. */
@@ -221,6 +223,7 @@ export function defaultBrokerConfig(): BrokerConfig {
     maxTopicAlias: 10,
     sysInterval: 10,
     retainAvailable: true,
+    maxQos: 2,
     queueQos0Messages: false,
     allowZeroLengthClientId: true,
     autoIdPrefix: 'auto-',

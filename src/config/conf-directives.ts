@@ -194,7 +194,6 @@ export const UNSUPPORTED = [
   'plugin',
   'psk_file',
   'psk_hint',
-  'max_qos',
   'max_inflight_bytes',
   'memory_limit',
   'upgrade_outgoing_qos',
@@ -258,6 +257,9 @@ export const DIRECTIVES: Record<string, Handler> = {
   },
   flow_control_window: (s, l) => {
     s.cfg.flowControl.windowMs = int(l, s.warn, 1, 86_400) * 1000;
+  },
+  max_qos: (s, l) => {
+    s.cfg.maxQos = int(l, s.warn, 0, 2) as 0 | 1 | 2;
   },
   message_size_limit: (s, l) => {
     s.cfg.messageSizeLimit = int(l, s.warn, 0, MAX_PACKET);

@@ -139,6 +139,7 @@ export function formatEffectiveConfig(cfg: BrokerConfig): string {
     `max_topic_alias ${cfg.maxTopicAlias}`,
     `sys_interval ${cfg.sysInterval}`,
     `retain_available ${cfg.retainAvailable}`,
+    `max_qos ${cfg.maxQos}`,
     `queue_qos0_messages ${cfg.queueQos0Messages}`,
     expiration === undefined
       ? '# persistent_client_expiration not set: persistent sessions never expire'

@@ -190,6 +190,7 @@ const brokerSpec: Spec = {
     maxTopicAlias: int(0, U16),
     sysInterval: int(0, U32),
     retainAvailable: bool,
+    maxQos: int(0, 2),
     queueQos0Messages: bool,
     persistentClientExpiration: { t: 'duration' },
     cluster: {

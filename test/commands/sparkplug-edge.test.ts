@@ -1,8 +1,8 @@
 import sparkplugPayload from 'sparkplug-payload';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../commands/shared/simulate.js';
 import { EdgeNode, type Outgoing } from '../../commands/shared/sparkplug-edge.js';
 import { loadSparkplug } from '../../src/payload/sparkplug/proto.js';
+import { seededRandom } from '../../src/simulate/sensors.js';
 
 const tahu = sparkplugPayload.get('spBv1.0')!;
 

@@ -215,6 +215,7 @@ describe('general directives', () => {
       'max_topic_alias 3',
       'sys_interval 0',
       'retain_available false',
+      'max_qos 1',
       'queue_qos0_messages true',
       'persistent_client_expiration 2w',
       'persistence true',
@@ -246,14 +247,15 @@ describe('general directives', () => {
       maxTopicAlias: 3,
       sysInterval: 0,
       retainAvailable: false,
+      maxQos: 1,
       queueQos0Messages: true,
       persistentClientExpiration: 14 * 86400,
       persistence: { enabled: true, location: '/var/lib/mosquitto/', file: 'my.db', autosaveInterval: 60 },
       log: { timestamp: false, timestampFormat: '%Y-%m-%dT%H:%M:%S', connectionMessages: false },
     });
     expect(warnings).toEqual([
-      expect.stringMatching(/:29: 'user' is ignored/),
-      expect.stringMatching(/:30: 'pid_file' is ignored/),
+      expect.stringMatching(/:30: 'user' is ignored/),
+      expect.stringMatching(/:31: 'pid_file' is ignored/),
     ]);
   });
 

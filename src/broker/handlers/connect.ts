@@ -117,6 +117,10 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
     if (problem)
       throw new ProtocolError(`will topic: ${problem}`, ReasonCode.TopicNameInvalid, 'MQTT-3.1.3-11');
     checkResponseTopic(packet.will.properties?.responseTopic);
+    if (packet.will.qos > config.maxQos) {
+      refuse(conn, ReasonCode.QoSNotSupported, `will QoS ${packet.will.qos} over max_qos ${config.maxQos}`);
+      return;
+    }
     if (packet.will.retain && !config.retainAvailable && packet.protocolVersion === 5) {
       // CONNACK told the client retain is unavailable; a retained will cannot be honoured [MQTT-3.2.2-13].
       refuse(conn, ReasonCode.RetainNotSupported, 'retained will while retain is not available');
@@ -247,6 +251,7 @@ function accept(
     connackProps = {};
     if (config.maxPacketSize > 0) connackProps.maximumPacketSize = config.maxPacketSize;
     if (!config.retainAvailable) connackProps.retainAvailable = 0;
+    if (config.maxQos < 2) connackProps.maximumQoS = config.maxQos;
     connackProps.topicAliasMaximum = config.maxTopicAlias;
     const receiveMaximum = inboundReceiveMaximum(config.maxInflightMessages);
     if (receiveMaximum < 65535) connackProps.receiveMaximum = receiveMaximum;

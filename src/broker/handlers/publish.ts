@@ -63,6 +63,14 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   let topic = resolveTopic(conn, packet);
   checkResponseTopic(packet.properties?.responseTopic);
   if (conn.peer.mountPoint !== undefined) topic = conn.peer.mountPoint + topic;
+  if (packet.qos > config.maxQos) {
+    // 5.0: DISCONNECT with 0x9B [MQTT-3.2.2-11]; 3.1.1 has no way to say why, so just close.
+    conn.disconnectWith(
+      ReasonCode.QoSNotSupported,
+      `PUBLISH QoS ${packet.qos} over max_qos ${config.maxQos}`,
+    );
+    return;
+  }
   if (packet.retain && !config.retainAvailable) {
     if (conn.version === 5) {
       conn.disconnectWith(ReasonCode.RetainNotSupported, 'retained PUBLISH while retain is not available');

@@ -42,16 +42,18 @@ export function handleSubscribe(conn: Connection, packet: SubscribePacket): void
       codes.push(failure(conn, ReasonCode.NotAuthorized));
       continue;
     }
+    // max_qos: granted QoS is at most the broker's maximum [MQTT-3.9.3-3].
+    const qos = Math.min(req.qos, broker.config.maxQos) as typeof req.qos;
     const sub = Session.subscriptionFrom(
       session,
-      { ...req, topicFilter: filter },
+      { ...req, topicFilter: filter, qos },
       matchFilter,
       group,
       subscriptionId,
     );
     const isNew = broker.subscribe(session, sub);
-    codes.push(req.qos);
-    broker.log.subscribe(`${conn.clientId} ${req.qos} ${req.topicFilter}`);
+    codes.push(qos);
+    broker.log.subscribe(`${conn.clientId} ${qos} ${req.topicFilter}`);
     // Shared subscriptions get no retained messages [MQTT-3.8.4-?]; Retain Handling says the rest.
     if (group === '' && (sub.retainHandling === 0 || (sub.retainHandling === 1 && isNew)))
       retainedToSend.push(sub);

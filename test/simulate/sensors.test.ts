@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Sensor, seededRandom, sensorForTopic, sensorPayload } from '../../commands/shared/simulate.js';
+import { Sensor, seededRandom, sensorForTopic, sensorPayload } from '../../src/simulate/sensors.js';
 
 describe('simulated sensors', () => {
   it('are reproducible with a seed', () => {
