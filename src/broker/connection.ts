@@ -328,6 +328,21 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     }
   }
 
+  /** Buffers waiting for this turn's write: a position for writeAt(). */
+  get pendingWrites(): number {
+    return this.out.length;
+  }
+
+  /** Writes `buf` ahead of what was queued since `position` was read, in this same turn. */
+  writeAt(position: number, buf: Buffer): void {
+    if (position >= this.out.length || this.state === State.Closed) {
+      this.write(buf);
+      return;
+    }
+    this.out.splice(position, 0, buf);
+    this.outBytes += buf.length;
+  }
+
   flush(): void {
     this.queued = false;
     const out = this.out;

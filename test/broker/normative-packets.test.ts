@@ -400,4 +400,26 @@ describe('5.0 acknowledgements in their shortest form (5.0 3.4.2.1)', () => {
     expect(await c.nothing('publish')).toBe(true);
     c.end();
   });
+
+  it.each([1, 2] as const)(
+    '3.1.1 (4.6) QoS %i: the acknowledgement of a PUBLISH goes out before the copy it makes for its own publisher',
+    async (qos) => {
+      const topic = id('np/self');
+      const c = await client(4);
+      expect(await subscribe(c, topic, qos)).toEqual([qos]);
+      c.send({
+        type: 'publish',
+        topic,
+        payload: Buffer.from('x'),
+        qos,
+        packetId: 9,
+        retain: false,
+        dup: false,
+      });
+      const first = await c.next();
+      const second = await c.next();
+      expect([first.type, second.type]).toEqual([qos === 1 ? 'puback' : 'pubrec', 'publish']);
+      c.end();
+    },
+  );
 });

@@ -1,6 +1,7 @@
+import { encode } from '../../protocol/encoder.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
-import type { PublishPacket } from '../../protocol/types.js';
+import type { AckPacket, PublishPacket } from '../../protocol/types.js';
 import { isBrokerOnlyTopic } from '../auth/acl.js';
 import { type Connection, State } from '../connection.js';
 import { Message } from '../message.js';
@@ -41,13 +42,15 @@ export function inboundReceiveMaximum(maxInflightMessages: number): number {
   return maxInflightMessages === 0 ? 65535 : maxInflightMessages;
 }
 
-function ack(conn: Connection, packet: PublishPacket, reasonCode: number): void {
+/** PUBACK or PUBREC; at `position` of the connection's pending writes when given (see writeAt). */
+function ack(conn: Connection, packet: PublishPacket, reasonCode: number, position?: number): void {
   const type = packet.qos === 1 ? 'puback' : 'pubrec';
-  conn.send(
+  const reply: AckPacket =
     conn.version === 5 && reasonCode !== 0
       ? { type, packetId: packet.packetId!, reasonCode }
-      : { type, packetId: packet.packetId! },
-  );
+      : { type, packetId: packet.packetId! };
+  if (position === undefined) conn.send(reply);
+  else conn.writeAt(position, encode(reply, conn.version));
 }
 
 export function handlePublish(conn: Connection, packet: PublishPacket): void {
@@ -126,6 +129,8 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   const message = Message.fromPublish(packet, conn.clientId, conn.isBridge, topic);
   if (broker.hooks.on.messageAccepted !== undefined) broker.hooks.emit('messageAccepted', message, conn);
   broker.source = conn.flushingParked ? 'overflow' : conn;
+  // The acknowledgement goes ahead of the copies this PUBLISH makes for its own sender.
+  const ackAt = conn.pendingWrites;
   const delivered = broker.publish(message);
   broker.source = undefined;
   if (packet.qos === 0) return;
@@ -144,7 +149,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   const durable = broker.cluster?.takeDurable();
   const before = acksWaiting.get(conn);
   if (durable === undefined && before === undefined) {
-    ack(conn, packet, reasonCode);
+    ack(conn, packet, reasonCode, ackAt);
     return;
   }
   // A cluster acknowledges only what Redis holds, and acknowledgements keep the order of the
