@@ -137,11 +137,17 @@ export async function slowClient(
 const PAHO_SLOW = path.join(ROOT, 'test/helpers/paho-slow-sub.py');
 
 /** The paho subscriber of test/helpers/paho-slow-sub.py; resolves once it has subscribed. */
-export async function pahoSlowSub(port: number, topic: string, count: number, delaySeconds: number) {
+export async function pahoSlowSub(
+  port: number,
+  topic: string,
+  count: number,
+  delaySeconds: number,
+  timeoutSeconds = 120,
+) {
   const out = path.join(tempDir('mqx-paho-'), 'got');
   const proc = execa(
     PYTHON,
-    [PAHO_SLOW, String(port), topic, '1', String(count), String(delaySeconds), '120', out],
+    [PAHO_SLOW, String(port), topic, '1', String(count), String(delaySeconds), String(timeoutSeconds), out],
     { reject: false, buffer: false, stdin: 'ignore' },
   );
   await new Promise<void>((resolve, reject) => {
