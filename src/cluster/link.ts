@@ -27,13 +27,12 @@ export interface StreamEntry {
 /**
  * One node's I/O with the cluster's Redis: its connections, the streams that carry and keep
  * messages (entries are deleted once no session here needs them, see tracker.ts), retained
- * messages and control messages. Every message keeps one cluster-wide id wherever it goes, so
- * the node that adopts a session can tell its copies apart.
+ * messages and control messages. A message keeps the cluster-wide id it was given on the node
+ * that published it, wherever it goes (codec.ts).
  */
 export class ClusterLink {
   readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   readonly keys: ClusterKeys;
-  /** Commands. */
   readonly redis: Redis;
   /** Control channels: a subscribed connection can do nothing else. */
   readonly subscriber: Redis;
