@@ -1,13 +1,13 @@
 /**
  * `mqx bench conn|pub|sub|pubsub`: a load generator speaking raw MQTT through the shared codec.
- * Flags and the summary are declared here; the work is in src/bench.
+ * Flags and the summary are declared here; the work is in src/loadgen.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { runWithStatus } from '../src/bench/live.js';
-import { type BenchMode, LoadRun } from '../src/bench/load.js';
-import { failed, loadOptions } from '../src/bench/options.js';
-import { formatSummary } from '../src/bench/report.js';
 import { ExitCode } from '../src/errors.js';
+import { runWithStatus } from '../src/loadgen/live.js';
+import { type BenchMode, LoadRun } from '../src/loadgen/load.js';
+import { failed, loadOptions } from '../src/loadgen/options.js';
+import { formatSummary } from '../src/loadgen/report.js';
 import {
   type ConnectionArgv,
   connectionFlags,

@@ -3,7 +3,7 @@ import type { Outgoing, Session, Subscription } from '../broker/session.js';
 import type { Store, StoredState } from '../broker/store/store.js';
 import type { DeliveryTracker } from './tracker.js';
 
-/** What the cluster does when a persistent session changes; see ClusterNode. */
+/** What the cluster does when a persistent session changes; see handover.ts. */
 export interface SessionRecords {
   /** The session's record is to be (re)written, or removed when the session is not persistent. */
   write(session: Session, protocolVersion: number | undefined): void;

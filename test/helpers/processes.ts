@@ -92,12 +92,15 @@ export async function startMosquitto(extraConfig = ''): Promise<RunningBroker> {
   const port = await freePort();
   const dir = tempDir('mqx-mosquitto-');
   const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n${extraConfig}\n`);
+  const text = `listener ${port} 127.0.0.1\nallow_anonymous true\n${extraConfig}\n`;
+  writeFileSync(conf, text);
   const proc = execa(MOSQUITTO, ['-c', conf], { reject: false, buffer: false, stdin: 'ignore' });
   running.add(proc);
   const log: string[] = [];
   proc.stderr?.on('data', (c: Buffer) => log.push(...c.toString().split('\n').filter(Boolean)));
-  await waitForPort(port);
+  // Every listener, not only the first: mosquitto opens them one after another, and a test that
+  // dials an extra one (WebSocket, TLS) as soon as this returns would otherwise race it.
+  for (const m of text.matchAll(/^listener (\d+)/gm)) await waitForPort(Number(m[1]));
   return { port, log, proc, stop: () => stopProc(proc) };
 }
 

@@ -10,7 +10,7 @@
  *      when its header counts every message sent (a broker drops QoS 0 for a subscriber that
  *      falls behind).
  *
- *   npm run build && node dist/bench/explore.js
+ *   npm run build && node dist/benchmarks/explore.js
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

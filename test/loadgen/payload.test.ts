@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PublishTemplate } from '../../src/bench/packets.js';
-import { blankPayload, PAYLOAD_HEADER_SIZE, readStamp, stampPayload } from '../../src/bench/payload.js';
+import { PublishTemplate } from '../../src/loadgen/packets.js';
+import { blankPayload, PAYLOAD_HEADER_SIZE, readStamp, stampPayload } from '../../src/loadgen/payload.js';
 import { Decoder } from '../../src/protocol/decoder.js';
 import type { Packet, PublishPacket } from '../../src/protocol/types.js';
 

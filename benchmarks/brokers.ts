@@ -93,7 +93,7 @@ function command(name: BrokerName, port: number, o: StartOptions): string[] {
       ];
     }
     case 'aedes':
-      return [process.execPath, path.join(ROOT, 'dist/bench/aedes-server.js'), String(port)];
+      return [process.execPath, path.join(ROOT, 'dist/benchmarks/aedes-server.js'), String(port)];
   }
 }
 

@@ -3,7 +3,7 @@
  * mqx is than each other broker (> 1 is better, whichever direction the metric runs), and the
  * issue's target where there is one.
  */
-import { compact } from '../src/bench/report.js';
+import { compact } from '../src/loadgen/report.js';
 import type { BrokerName } from './brokers.js';
 import type { Metric } from './scenarios.js';
 import type { Target } from './targets.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root, from dist/bench/ or from bench/ alike. */
+/** The repository root, from dist/benchmarks/ or from benchmarks/ alike. */
 export const ROOT = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   import.meta.url.includes('/dist/') ? '../..' : '..',

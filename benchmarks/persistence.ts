@@ -10,7 +10,7 @@ import type { Packet } from '../src/protocol/types.js';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 /*
- * `node dist/bench/persistence.js`: QoS 1 throughput and latency through mqx without
+ * `node dist/benchmarks/persistence.js`: QoS 1 throughput and latency through mqx without
  * persistence, mqx with persistence (SQLite, group commit), and mosquitto with persistence, in
  * one run on the same load. Publishers keep a window of unacknowledged QoS 1 messages each; one
  * persistent subscriber (clean session off, so its deliveries are stored) acknowledges at once.

@@ -4,14 +4,14 @@
  * fails the whole run loudly, whatever the speed.
  */
 
-import { nowMs } from '../src/bench/clock.js';
-import { connectMany } from '../src/bench/connect.js';
-import { BenchConnection } from '../src/bench/connection.js';
-import { type BenchSummary, DEFAULT_LOAD_OPTIONS, type LoadOptions, LoadRun } from '../src/bench/load.js';
-import { PublishTemplate } from '../src/bench/packets.js';
-import { readStamp } from '../src/bench/payload.js';
-import { SequenceChecker } from '../src/bench/sequence.js';
 import type { ClientOptions } from '../src/client/options.js';
+import { nowMs } from '../src/loadgen/clock.js';
+import { connectMany } from '../src/loadgen/connect.js';
+import { BenchConnection } from '../src/loadgen/connection.js';
+import { type BenchSummary, DEFAULT_LOAD_OPTIONS, type LoadOptions, LoadRun } from '../src/loadgen/load.js';
+import { PublishTemplate } from '../src/loadgen/packets.js';
+import { readStamp } from '../src/loadgen/payload.js';
+import { SequenceChecker } from '../src/loadgen/sequence.js';
 import type { BrokerProcess } from './brokers.js';
 
 export type Size = 'quick' | 'full';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyHistogram } from '../../src/bench/histogram.js';
+import { LatencyHistogram } from '../../src/loadgen/histogram.js';
 
 describe('LatencyHistogram', () => {
   it('gives percentiles of recorded latencies within three significant digits', () => {

@@ -1,7 +1,7 @@
 /**
  * Top self-time functions of a V8 .cpuprofile (from `node --cpu-prof`): sample time is summed per
  * node from timeDeltas, then per function (name, file, line), and given as a share of all
- * non-idle samples. Usable alone: `node dist/bench/profile-summary.js FILE.cpuprofile [N]`.
+ * non-idle samples. Usable alone: `node dist/benchmarks/profile-summary.js FILE.cpuprofile [N]`.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

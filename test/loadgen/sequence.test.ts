@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SequenceChecker } from '../../src/bench/sequence.js';
+import { SequenceChecker } from '../../src/loadgen/sequence.js';
 
 function feed(seqs: Array<[number, number]>): SequenceChecker {
   const c = new SequenceChecker();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandTopic } from '../../src/bench/template.js';
+import { expandTopic } from '../../src/loadgen/template.js';
 
 describe('expandTopic', () => {
   it('replaces %i with the client index and %c with the client id', () => {

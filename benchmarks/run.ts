@@ -3,10 +3,10 @@
  * fresh per measurement on its own loopback port and pinned to CPU 1 while this process (the load
  * generator) runs on CPU 0. Brokers alternate within each round (mqx, mosquitto, aedes, mqx, ...),
  * so slow drift in machine load hits all of them alike; the table shows medians over rounds.
- * Results go to bench/results/<timestamp>.json. Any loss, duplication, reordering or error fails
+ * Results go to benchmarks/results/<timestamp>.json. Any loss, duplication, reordering or error fails
  * the run (exit 1) whatever the speed.
  *
- *   node dist/bench/run.js [--quick] [--rounds N] [--only id,id] [--brokers mqx,mosquitto,aedes]
+ *   node dist/benchmarks/run.js [--quick] [--rounds N] [--only id,id] [--brokers mqx,mosquitto,aedes]
  *                          [--profile] [--no-extras]
  *
  * --profile runs only mqx, under `node --cpu-prof`, and prints the top self-time functions of
@@ -53,7 +53,7 @@ const brokers = args.profile
   ? (['mqx'] as BrokerName[])
   : ((args.brokers?.split(',') ?? [...BROKERS]) as BrokerName[]).filter((b) => BROKERS.includes(b));
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const resultsDir = path.join(ROOT, 'bench/results');
+const resultsDir = path.join(ROOT, 'benchmarks/results');
 const work = mkdtempSync(path.join(os.tmpdir(), 'mqx-bench-'));
 
 function median(values: number[]): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { failed, loadOptions } from '../../src/bench/options.js';
 import type { ClientOptions } from '../../src/client/options.js';
 import { UsageError } from '../../src/errors.js';
+import { failed, loadOptions } from '../../src/loadgen/options.js';
 
 const conn: ClientOptions = { broker: { scheme: 'mqtt', host: '127.0.0.1', port: 1883 } };
 

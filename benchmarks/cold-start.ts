@@ -3,7 +3,7 @@
  * mosquitto_pub and MQTT.js's `mqtt pub`, all publishing to one local mosquitto. Runs are
  * interleaved so that machine load hits every tool alike. Target: mqx median < 150 ms.
  *
- *   npm run build && node dist/bench/cold-start.js [runs=21]
+ *   npm run build && node dist/benchmarks/cold-start.js [runs=21]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';

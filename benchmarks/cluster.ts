@@ -8,10 +8,10 @@ import { freePort, waitForPort } from '../test/helpers/ports.js';
 import { DEFAULTS, measure, type PersistenceBenchOptions } from './persistence.js';
 
 /*
- * `node dist/bench/cluster.js`: QoS 1 throughput and latency through one mqx broker, and through a
+ * `node dist/benchmarks/cluster.js`: QoS 1 throughput and latency through one mqx broker, and through a
  * three-node mqx cluster on Debian's redis-server with the publishers on one node and the
  * persistent subscriber on another, so every message crosses Redis. Also counts the commands
- * Redis executed per message delivered. The load is bench/persistence.ts's: publishers keeping a
+ * Redis executed per message delivered. The load is benchmarks/persistence.ts's: publishers keeping a
  * window of unacknowledged QoS 1 messages, one persistent subscriber acknowledging at once.
  */
 

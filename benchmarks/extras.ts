@@ -1,7 +1,7 @@
 /**
- * Benchmarks run after the scenarios: the cold start of one-shot publishers (bench/cold-start.ts,
- * a script), persistence on/off throughput (bench/persistence.ts) and one broker against a
- * three-node cluster (bench/cluster.ts). A broken one is reported, never fatal to the scenario
+ * Benchmarks run after the scenarios: the cold start of one-shot publishers (benchmarks/cold-start.ts,
+ * a script), persistence on/off throughput (benchmarks/persistence.ts) and one broker against a
+ * three-node cluster (benchmarks/cluster.ts). A broken one is reported, never fatal to the scenario
  * results.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,16 +18,16 @@ export interface ExtraResult {
   results?: unknown;
 }
 
-/** The part of bench/persistence.ts this run relies on. */
+/** The part of benchmarks/persistence.ts this run relies on. */
 interface PersistenceModule {
   runPersistenceBench(options: { seconds: number }): Promise<unknown[]>;
   formatPersistenceBench(results: unknown[]): string;
 }
 
 export function coldStart(runs: number): ExtraResult {
-  const script = path.join(ROOT, 'dist/bench/cold-start.js');
+  const script = path.join(ROOT, 'dist/benchmarks/cold-start.js');
   if (!existsSync(script))
-    return { name: 'cold-start', status: 'skipped', output: 'dist/bench/cold-start.js not built' };
+    return { name: 'cold-start', status: 'skipped', output: 'dist/benchmarks/cold-start.js not built' };
   const r = spawnSync(process.execPath, [script, String(runs)], { encoding: 'utf8', timeout: 300_000 });
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   // Exit code 1 means "over its target", still a measurement; anything else is a crash.
@@ -36,7 +36,7 @@ export function coldStart(runs: number): ExtraResult {
 }
 
 export async function persistence(seconds: number): Promise<ExtraResult> {
-  const file = path.join(ROOT, 'dist/bench/persistence.js');
+  const file = path.join(ROOT, 'dist/benchmarks/persistence.js');
   if (!existsSync(file))
     return { name: 'persistence', status: 'skipped', output: 'bench/persistence.ts not present' };
   const mod = (await import(file)) as Partial<PersistenceModule>;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import yargs from 'yargs';
-import type { BenchSummary } from '../../src/bench/load.js';
+import type { BenchSummary } from '../../src/loadgen/load.js';
 import { type RunningBroker, runMqx, startMqxBroker } from '../helpers/processes.js';
 
 async function benchInProcess(args: string[]): Promise<string> {

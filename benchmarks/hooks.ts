@@ -3,12 +3,12 @@
  * no-op observer on every event (bench/hooks-broker.ts), started the way the mqx launcher starts
  * it, alternating round by round so machine drift hits both alike. Medians of deliveries/s.
  *
- *   npm run build && node dist/bench/hooks.js [--rounds N]
+ *   npm run build && node dist/benchmarks/hooks.js [--rounds N]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_LOAD_OPTIONS, type LoadOptions, LoadRun } from '../src/bench/load.js';
+import { DEFAULT_LOAD_OPTIONS, type LoadOptions, LoadRun } from '../src/loadgen/load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 5;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hotFunctions } from '../../bench/profile-summary.js';
+import { hotFunctions } from '../../benchmarks/profile-summary.js';
 
 describe('hotFunctions', () => {
   it('sums self time per function from samples and time deltas, idle excluded', () => {

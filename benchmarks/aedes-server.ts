@@ -1,6 +1,6 @@
 /**
  * Aedes as a bench target, in its own process like the other brokers: `node
- * dist/bench/aedes-server.js PORT`. In-memory persistence (its default), TCP_NODELAY on, as
+ * dist/benchmarks/aedes-server.js PORT`. In-memory persistence (its default), TCP_NODELAY on, as
  * mosquitto's set_tcp_nodelay.
  */
 import net from 'node:net';
