@@ -7,6 +7,7 @@ import type { Packet, Properties, ProtocolVersion, PublishPacket, QoS, Will } fr
 import type { Broker } from './broker.js';
 import { dispatch } from './handlers/index.js';
 import type { Message } from './message.js';
+import { logReceived, logSent, logSentPublish } from './packet-log.js';
 import type { Outgoing, Session, SessionOutlet } from './session.js';
 import { writeBatch } from './write-batch.js';
 
@@ -160,6 +161,7 @@ export class Connection implements SessionOutlet, PacketSink {
         'MQTT-3.1.0-1',
       );
     }
+    if (this.broker.log.packets) logReceived(this.broker.log, this.name, packet, this.aliasesIn);
     dispatch(this, packet);
   }
 
@@ -222,6 +224,8 @@ export class Connection implements SessionOutlet, PacketSink {
   }
 
   send(packet: Packet): void {
+    if (this.broker.log.packets && this.state !== State.Closed)
+      logSent(this.broker.log, this.name, packet, this.will);
     this.write(encode(packet, this.version));
   }
 
@@ -270,6 +274,7 @@ export class Connection implements SessionOutlet, PacketSink {
       if (!topic.startsWith(mount)) return false;
       topic = topic.slice(mount.length);
     }
+    const logTopic = topic;
     let header: Buffer;
     const useAlias = this.clientTopicAliasMaximum > 0;
     /** A topic alias this packet introduces; it counts only once the packet is really sent. */
@@ -321,6 +326,18 @@ export class Connection implements SessionOutlet, PacketSink {
     if (qos > 0) {
       out!.sent = true;
       this.unacknowledged++;
+    }
+    if (this.broker.log.packets) {
+      const dup = (header[0]! & 0x08) !== 0;
+      const packetId = qos > 0 ? out!.packetId : undefined;
+      logSentPublish(this.broker.log, this.name, {
+        dup,
+        qos,
+        retain,
+        packetId,
+        topic: logTopic,
+        bytes: message.payload.length,
+      });
     }
     this.write(header);
     if (message.payload.length > 0) this.write(message.payload);

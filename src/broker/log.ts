@@ -61,6 +61,8 @@ export function strftime(format: string, date: Date): string {
 export class BrokerLog {
   private enabled: Set<Level>;
   private files: number[] = [];
+  /** The -v packet log (debug type) is on: read on every packet, so a field, not a set lookup. */
+  packets = false;
   /** Set by the broker when log_dest topic is used. */
   topicSink: ((topic: string, line: string) => void) | undefined;
 
@@ -80,6 +82,7 @@ export class BrokerLog {
     if (silent) this.enabled = new Set();
     else if (settings.verbose || settings.types.includes('all')) this.enabled = new Set(levels);
     else this.enabled = new Set(settings.types.filter((t): t is Level => t !== 'none' && t !== 'all'));
+    this.packets = this.enabled.has('debug');
     for (const dest of settings.destinations) {
       if (dest.kind === 'file') {
         appendFileSync(dest.path, '');

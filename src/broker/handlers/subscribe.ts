@@ -3,6 +3,7 @@ import { ReasonCode } from '../../protocol/reason-codes.js';
 import type { SubscribePacket, UnsubscribePacket } from '../../protocol/types.js';
 import { validateTopicFilter } from '../../topics/validate.js';
 import type { Connection } from '../connection.js';
+import { subscribeFilterLine, unsubscribeFilterLine } from '../packet-log.js';
 import { Session, type Subscription } from '../session.js';
 
 /** 3.1.1 knows one failure code in SUBACK; 5.0 says why [MQTT-3.9.3-2]. */
@@ -18,6 +19,7 @@ export function handleSubscribe(conn: Connection, packet: SubscribePacket): void
   const codes: number[] = [];
   const retainedToSend: Subscription[] = [];
   for (const req of packet.subscriptions) {
+    if (broker.log.packets) broker.log.debug(subscribeFilterLine(req.topicFilter, req.qos));
     let filter = req.topicFilter;
     if (validateTopicFilter(filter) !== undefined) {
       codes.push(failure(conn, ReasonCode.TopicFilterInvalid));
@@ -56,6 +58,7 @@ export function handleUnsubscribe(conn: Connection, packet: UnsubscribePacket): 
   const broker = conn.broker;
   const codes: number[] = [];
   for (const raw of packet.topicFilters) {
+    if (broker.log.packets) broker.log.debug(unsubscribeFilterLine(raw));
     const mount = conn.peer.mountPoint;
     let filter = raw;
     if (mount !== undefined) {
