@@ -122,7 +122,7 @@ export class Client extends EventEmitter<ClientEvents> {
       idle: () => this.checkIdle(),
     };
     this.flows = new OutgoingFlows(this.session, wire, clampWindow(options.maxInflight, 0xffff));
-    this.reconnection = new Reconnection(options.reconnect);
+    this.reconnection = new Reconnection(() => this.options.reconnect);
     this.keepalive = new Keepalive(
       () => {
         if (this.state !== 'connected') return false;

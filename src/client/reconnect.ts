@@ -11,7 +11,12 @@ export class Reconnection {
   /** Failed attempts since the last accepted CONNACK. */
   attempts = 0;
 
-  constructor(private readonly options: ReconnectOptions | false | undefined) {}
+  /** Read at each decision: a caller may turn reconnecting on once the first connection is up. */
+  constructor(private readonly current: () => ReconnectOptions | false | undefined) {}
+
+  private get options(): ReconnectOptions | false | undefined {
+    return this.current();
+  }
 
   get enabled(): boolean {
     return this.options !== undefined && this.options !== false;

@@ -52,14 +52,14 @@ describe('exit codes against a scripted broker', () => {
     }
   });
 
-  it('a connection dropped under sub exits 3 instead of waiting forever', async () => {
+  it('a connection dropped under sub --no-reconnect exits 3 instead of waiting forever', async () => {
     const p = await fake({
       onPacket: (packet, conn) => {
         defaultResponder(packet, conn);
         if (packet.type === 'subscribe') setTimeout(() => conn.socket.destroy(), 100);
       },
     });
-    const r = await runMqx(['sub', ...p, '-t', 'a']);
+    const r = await runMqx(['sub', ...p, '-t', 'a', '--no-reconnect']);
     expect(r.exitCode).toBe(3);
     expect(stderr(r).trim().split('\n')).toHaveLength(1);
   });
