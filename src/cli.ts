@@ -38,6 +38,17 @@ function fail(message: string, exitCode: number): never {
   process.exit(exitCode);
 }
 
+/**
+ * An error no command expected: a short line, and the stack only when asked for (--debug, or
+ * MQX_DEBUG=1 for the commands that have no --debug), so no user meets a trace by surprise.
+ */
+function failUnexpected(err: unknown): never {
+  const debug = process.argv.includes('--debug') || process.env.MQX_DEBUG === '1';
+  if (debug && err instanceof Error && err.stack) fail(err.stack, ExitCode.Failure);
+  const message = err instanceof Error ? err.message : String(err);
+  fail(`internal error: ${message} (run again with --debug or MQX_DEBUG=1 for details)`, ExitCode.Failure);
+}
+
 /** `argv` is the command line after `mqx`, as yargs's hideBin gives it without importing yargs. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const first = argv[0];
@@ -53,7 +64,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   await yargsProgram(argv, await loadCommands(argv))
     .fail((msg, err) => {
       if (isMqxError(err)) fail(err.message, err.exitCode);
-      if (err) fail(err.stack ?? String(err), ExitCode.Failure);
+      if (err) failUnexpected(err);
       fail(`${msg}\nRun 'mqx --help' for usage.`, ExitCode.Usage);
     })
     .parseAsync();
@@ -61,5 +72,5 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 
 main().catch((err: unknown) => {
   if (isMqxError(err)) fail(err.message, err.exitCode);
-  fail(err instanceof Error ? (err.stack ?? err.message) : String(err), ExitCode.Failure);
+  failUnexpected(err);
 });

@@ -7,6 +7,7 @@ import type tls from 'node:tls';
 import type { ListenerConfig, TlsSettings } from '../config/broker-config.js';
 import type { Peer } from './connection.js';
 import type { BrokerLog } from './log.js';
+import { fileError, listenError } from './startup-errors.js';
 
 export interface Listener {
   readonly port: number;
@@ -23,11 +24,20 @@ const TLS_VERSIONS: Record<string, tls.SecureVersion> = {
   'tlsv1.3': 'TLSv1.3',
 };
 
+/** A certificate or key file named by `directive`; one line naming both when it cannot be read. */
+function readTlsFile(directive: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw fileError(directive, file, err);
+  }
+}
+
 /** Node TLS context options from mosquitto's listener TLS settings. */
 function tlsContextOptions(settings: TlsSettings): tls.SecureContextOptions & tls.TlsOptions {
   const options: tls.SecureContextOptions & tls.TlsOptions = {
-    cert: settings.certfile ? readFileSync(settings.certfile) : undefined,
-    key: settings.keyfile ? readFileSync(settings.keyfile) : undefined,
+    cert: settings.certfile ? readTlsFile('certfile', settings.certfile) : undefined,
+    key: settings.keyfile ? readTlsFile('keyfile', settings.keyfile) : undefined,
     passphrase: settings.keyPassword,
     requestCert:
       settings.requireCertificate || settings.useIdentityAsUsername || settings.useSubjectAsUsername,
@@ -36,20 +46,24 @@ function tlsContextOptions(settings: TlsSettings): tls.SecureContextOptions & tl
     ciphers: settings.ciphers,
   };
   const ca: Buffer[] = [];
-  if (settings.cafile) ca.push(readFileSync(settings.cafile));
+  if (settings.cafile) ca.push(readTlsFile('cafile', settings.cafile));
   if (settings.capath) {
-    for (const name of readdirCerts(settings.capath)) ca.push(readFileSync(name));
+    for (const name of readdirCerts(settings.capath)) ca.push(readTlsFile('capath', name));
   }
   if (ca.length > 0) options.ca = ca;
-  if (settings.crlfile) options.crl = readFileSync(settings.crlfile);
+  if (settings.crlfile) options.crl = readTlsFile('crlfile', settings.crlfile);
   return options;
 }
 
 /** capath holds CA certificates one per file, as OpenSSL's c_rehash leaves them. */
 function readdirCerts(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((n) => /\.(pem|crt|\d+)$/.test(n))
-    .map((n) => path.join(dir, n));
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw fileError('capath', dir, err);
+  }
+  return names.filter((n) => /\.(pem|crt|\d+)$/.test(n)).map((n) => path.join(dir, n));
 }
 
 /** The username a verified client certificate stands for (use_identity_as_username / use_subject_as_username). */
@@ -165,7 +179,7 @@ export async function openListener(
   server.on('tlsClientError', (err) => log.notice(`OpenSSL Error on connection: ${err.message}`));
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError(err, config) ?? err));
     if (config.unixSocketPath) {
       rmSync(config.unixSocketPath, { force: true });
       server.listen(config.unixSocketPath, () => resolve());

@@ -2,7 +2,7 @@ import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSy
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { PersistenceSettings } from '../../config/broker-config.js';
-import { MqxError } from '../../errors.js';
+import { ExitCode, MqxError } from '../../errors.js';
 import { migrate } from './schema.js';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -50,7 +50,10 @@ export function openDatabase(settings: PersistenceSettings): Database.Database {
     if (err instanceof MqxError) throw err;
     const code = (err as { code?: string }).code;
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
-      throw new MqxError(`persistence file ${file} is locked: another broker is using it`);
+      throw new MqxError(
+        `persistence file ${file} is locked: another broker is using it; give each broker its own persistence_location (or --persistence DIR)`,
+        ExitCode.Usage,
+      );
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
       throw new MqxError(`persistence file ${file} is corrupt: ${reason(err)}; restore it or move it away`);
     throw new MqxError(`cannot open persistence file ${file}: ${reason(err)}`);
