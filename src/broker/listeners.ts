@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
@@ -116,6 +117,50 @@ class SocketPeer implements Peer {
   }
 }
 
+function listen(
+  server: net.Server,
+  where: string | net.ListenOptions,
+  config: ListenerConfig,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(listenError(err, config) ?? err));
+    server.listen(where, () => resolve());
+  });
+}
+
+/** Whether this machine has an IPv6 loopback address to listen on. */
+function hasIpv6Loopback(): boolean {
+  return Object.values(os.networkInterfaces()).some((addresses) =>
+    addresses?.some((a) => a.family === 'IPv6' && a.internal && a.address === '::1'),
+  );
+}
+
+/**
+ * The ::1 half of the local-only default listener, on the port the 127.0.0.1 half got. A machine
+ * without IPv6 just has no such half; a port someone holds on ::1 alone is worth a warning, not
+ * a broker that does not start.
+ */
+async function listenIpv6Loopback(
+  port: number,
+  onTcp: (socket: net.Socket) => void,
+  log: BrokerLog,
+): Promise<net.Server | undefined> {
+  if (!hasIpv6Loopback()) return undefined;
+  const server = net.createServer(onTcp);
+  try {
+    await listen(
+      server,
+      { port, host: '::1', ipv6Only: true },
+      { port, host: '::1', protocol: 'mqtt', maxConnections: 0 },
+    );
+  } catch (err) {
+    log.warning(`Not listening on [::1]:${port}: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+  log.notice(`Opening ipv6 listen socket on port ${port}.`);
+  return server;
+}
+
 /** Opens one listener of any kind: TCP, TLS, WebSocket (ws or wss) or a unix socket. */
 export async function openListener(
   config: ListenerConfig,
@@ -178,15 +223,12 @@ export async function openListener(
   }
   server.on('tlsClientError', (err) => log.notice(`OpenSSL Error on connection: ${err.message}`));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(listenError(err, config) ?? err));
-    if (config.unixSocketPath) {
-      rmSync(config.unixSocketPath, { force: true });
-      server.listen(config.unixSocketPath, () => resolve());
-    } else {
-      server.listen({ port: config.port, host: config.host, ipv6Only: false }, () => resolve());
-    }
-  });
+  if (config.unixSocketPath) rmSync(config.unixSocketPath, { force: true });
+  await listen(
+    server,
+    config.unixSocketPath ?? { port: config.port, host: config.host, ipv6Only: false },
+    config,
+  );
   server.on('error', (err) => log.error(`Listener on port ${boundPort}: ${err.message}`));
 
   const address = server.address();
@@ -196,12 +238,17 @@ export async function openListener(
   else if (config.protocol === 'websockets')
     log.notice(`Opening websockets listen socket on port ${boundPort}.`);
   else log.notice(`Opening ${family} listen socket on port ${boundPort}.`);
+  const loopback6 =
+    config.ipv6Loopback && !secure && config.protocol !== 'websockets'
+      ? await listenIpv6Loopback(boundPort, onTcp, log)
+      : undefined;
 
   return {
     port: boundPort,
     close: () =>
       new Promise<void>((resolve) => {
         wsClose?.();
+        loopback6?.close();
         server.close(() => resolve());
       }),
     reloadTls: () => {

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import mqtt from 'mqtt';
@@ -7,6 +8,10 @@ import { formatEntry } from '../../src/broker/auth/password-file.js';
 import { runInNetns } from '../helpers/netns.js';
 import { peers } from '../helpers/peers.js';
 import { ROOT, runMqx, startMqxBroker, tempDir } from '../helpers/processes.js';
+
+function hasIpv6Loopback(): boolean {
+  return Object.values(os.networkInterfaces()).some((a) => a?.some((i) => i.address === '::1'));
+}
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/config');
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
@@ -33,6 +38,26 @@ describe('mqx broker', () => {
       await b.stop();
     }
   });
+
+  it.skipIf(!hasIpv6Loopback())(
+    'local-only mode listens on ::1 as well as 127.0.0.1, on the same port',
+    async () => {
+      const b = await startMqxBroker();
+      try {
+        // The ::1 half opens once the 127.0.0.1 half has its port, so its line comes after.
+        const line = `Opening ipv6 listen socket on port ${b.port}.`;
+        for (let i = 0; i < 100 && !b.log.some((l) => l.endsWith(line)); i++)
+          await new Promise((r) => setTimeout(r, 20));
+        expect(b.log.join('\n')).toContain(line);
+        for (const host of ['127.0.0.1', '::1']) {
+          const r = await runMqx(['pub', '-h', host, '-p', String(b.port), '-t', 'x', '-m', 'y', '-q', '1']);
+          expect([host, r.exitCode]).toEqual([host, 0]);
+        }
+      } finally {
+        await b.stop();
+      }
+    },
+  );
 
   it('-v logs connections in mosquitto style, and SIGTERM shuts down cleanly with exit 0', async () => {
     const b = await startMqxBroker(['-v']);
