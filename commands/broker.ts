@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { loadBrokerConfig } from '../src/broker/load-config.js';
-import { UsageError } from '../src/errors.js';
+import { ConfigError, UsageError } from '../src/errors.js';
 import type { CommandFlags } from './shared/fast-args.js';
 
 interface BrokerArgs {
@@ -36,7 +36,8 @@ const BROKER_OPTIONS = {
   check: {
     type: 'boolean',
     default: false,
-    describe: 'Validate the configuration, print it, and exit',
+    describe:
+      'Validate the configuration, print it, check the files, directories and ports it names, and exit (0: it would start)',
   },
   persistence: {
     type: 'string',
@@ -79,8 +80,15 @@ const command: CommandModule<object, BrokerArgs> = {
     };
     const config = await loadBrokerConfig(request);
     if (argv.check) {
-      const { formatEffectiveConfig } = await import('../src/config/describe.js');
+      const [{ formatEffectiveConfig }, { preflight }] = await Promise.all([
+        import('../src/config/describe.js'),
+        import('../src/broker/preflight.js'),
+      ]);
       process.stdout.write(formatEffectiveConfig(config));
+      const { problems, warnings } = await preflight(config);
+      for (const warning of warnings) process.stderr.write(`mqx: warning: ${warning}\n`);
+      // One `mqx: ` line per problem: the last through the error, so that the exit code is 2.
+      if (problems.length > 0) throw new ConfigError(problems.join('\nmqx: '));
       return;
     }
     if (argv.daemon) {
