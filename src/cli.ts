@@ -65,7 +65,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     .fail((msg, err) => {
       if (isMqxError(err)) fail(err.message, err.exitCode);
       if (err) failUnexpected(err);
-      fail(`${msg}\nRun 'mqx --help' for usage.`, ExitCode.Usage);
+      const help = load ? `mqx ${first} --help` : 'mqx --help';
+      fail(`${msg}\nRun '${help}' for usage.`, ExitCode.Usage);
     })
     .parseAsync();
 }

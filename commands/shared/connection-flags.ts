@@ -14,6 +14,7 @@ import type { ProtocolVersion, QoS } from '../../src/protocol/types.js';
 import type { TlsOptions } from '../../src/transport/dial.js';
 import { DEFAULT_PORTS, parseBrokerUrl, type Scheme } from '../../src/transport/url.js';
 import { type CommandProperties, parseProperties } from './properties.js';
+import { typedValue } from './typed-value.js';
 
 const GROUP = 'Connection:';
 
@@ -264,7 +265,9 @@ function num(value: unknown, flag: string, min: number, max: number): number | u
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max || (typeof value === 'string' && value.trim() === '')) {
-    throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${value}"`);
+    const alias = (CONNECTION_OPTIONS as Record<string, Options>)[flag]?.alias;
+    const typed = Number.isNaN(value) ? typedValue([flag, ...[alias ?? []].flat()]) : undefined;
+    throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${typed ?? value}"`);
   }
   return n;
 }
