@@ -7,7 +7,7 @@ import { runWithStatus } from '../src/bench/live.js';
 import { type BenchMode, LoadRun } from '../src/bench/load.js';
 import { failed, loadOptions } from '../src/bench/options.js';
 import { formatSummary } from '../src/bench/report.js';
-import { ConnectionError, ExitCode } from '../src/errors.js';
+import { ConnectionError, ExitCode, isMqxError } from '../src/errors.js';
 import {
   type ConnectionArgv,
   connectionFlags,
@@ -208,9 +208,9 @@ const command: CommandModule<object, BenchArgv> = {
     process.off('SIGINT', onSigint);
     if (interrupted) process.exitCode = ExitCode.Interrupted;
     else if (summary.connections.requested > 0 && summary.connections.connected === 0) {
-      // Nothing was measured: the broker is not there, which README's exit code 3 is for.
-      const why = summary.errorMessages[0]?.replace(/^connect: /, '');
-      throw new ConnectionError(why ?? `cannot connect to ${summary.broker}`);
+      // Nothing was measured: the first failure (unreachable 3, refused 4, timeout 5) is the answer.
+      if (isMqxError(run.connectError)) throw run.connectError;
+      throw new ConnectionError(`cannot connect to ${summary.broker}`);
     }
     process.stdout.write(argv.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
     if (!interrupted && failed(summary)) process.exitCode = ExitCode.Failure;
