@@ -11,7 +11,11 @@ interface BrokerArgs {
   check: boolean;
   persistence?: string;
   cluster?: string;
+  timestamps?: 'epoch' | 'iso';
 }
+
+/** The ISO 8601 form `mqx bridge` logs and `mqx sub -F %I` prints, as a log_timestamp_format. */
+const ISO_TIMESTAMP_FORMAT = '%Y-%m-%dT%H:%M:%S%z';
 
 const BROKER_OPTIONS = {
   port: {
@@ -42,6 +46,12 @@ const BROKER_OPTIONS = {
   persistence: {
     type: 'string',
     describe: 'Keep sessions, queues and retained messages in DIR',
+  },
+  timestamps: {
+    type: 'string',
+    choices: ['epoch', 'iso'],
+    describe:
+      "Log time stamps as mosquitto's seconds since 1970 (epoch, the default) or ISO 8601 local time, as mqx bridge logs (iso)",
   },
   cluster: {
     type: 'string',
@@ -79,6 +89,8 @@ const command: CommandModule<object, BrokerArgs> = {
       pathPrefix: process.env.MQX_PATH_PREFIX,
     };
     const config = await loadBrokerConfig(request);
+    if (argv.timestamps === 'iso')
+      config.log = { ...config.log, timestamp: true, timestampFormat: ISO_TIMESTAMP_FORMAT };
     if (argv.check) {
       const [{ formatEffectiveConfig }, { preflight }] = await Promise.all([
         import('../src/config/describe.js'),

@@ -30,6 +30,7 @@ complete -c mqx -n '__fish_seen_subcommand_from bench' -l key -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l limit -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l message-interval -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l no-clean -r -F
+complete -c mqx -n '__fish_seen_subcommand_from bench' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l password -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l password-file -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l port -r -F
@@ -99,6 +100,7 @@ complete -c mqx -n '__fish_seen_subcommand_from broker' -l config -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l daemon -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l persistence -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l port -r -F
+complete -c mqx -n '__fish_seen_subcommand_from broker' -l timestamps -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l verbose -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -s c -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -s d -r -F
@@ -131,6 +133,7 @@ complete -c mqx -n '__fish_seen_subcommand_from pub' -l key -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l lines -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l message -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l no-clean -r -F
+complete -c mqx -n '__fish_seen_subcommand_from pub' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l null-message -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l password -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l password-file -r -F
@@ -198,6 +201,7 @@ complete -c mqx -n '__fish_seen_subcommand_from sub' -l key -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l no-clean -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l no-eol -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l no-local -r -F
+complete -c mqx -n '__fish_seen_subcommand_from sub' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l no-retained -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l output -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l password -r -F

@@ -59,6 +59,17 @@ describe('mqx broker', () => {
     },
   );
 
+  it('--timestamps iso logs ISO 8601 local time, the form mqx bridge logs; epoch stays the default', async () => {
+    const iso = await startMqxBroker(['--timestamps', 'iso']);
+    const epoch = await startMqxBroker();
+    try {
+      expect(iso.log[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}: mqx version /);
+      expect(epoch.log[0]).toMatch(/^\d{10}: mqx version /);
+    } finally {
+      await Promise.all([iso.stop(), epoch.stop()]);
+    }
+  });
+
   it('-v logs connections in mosquitto style, and SIGTERM shuts down cleanly with exit 0', async () => {
     const b = await startMqxBroker(['-v']);
     const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.port}`, {
