@@ -468,7 +468,7 @@ export class Client extends EventEmitter<ClientEvents> {
   /** The --debug trace shows only what is really written: nothing once the sending side is closed. */
   private send(packet: Packet): void {
     const transport = this.transport;
-    if (!transport || !transport.writable) return;
+    if (!transport?.writable) return;
     this.options.trace?.('out', packet);
     this.keepalive.sent();
     transport.write(encode(packet, this.protocolVersion));
@@ -477,7 +477,7 @@ export class Client extends EventEmitter<ClientEvents> {
   /** Header and payload as two writes in one batch: the payload is never copied. */
   private sendPublish(stored: PublishPacket, done?: (err?: Error | null) => void): void {
     const transport = this.transport;
-    if (!transport || !transport.writable) {
+    if (!transport?.writable) {
       done?.(new Error('connection is closed'));
       return;
     }
