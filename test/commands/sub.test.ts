@@ -52,12 +52,12 @@ describe.skipIf(!peers.mosquitto() || !peers.mosquittoClients())('mqx sub agains
   });
 
   it('-q 1 -C 1 -c run twice against two queued messages prints one each time, none lost', async () => {
-    const m = await broker(startMosquitto());
+    const m = await broker(startMosquitto('log_type all'));
     const port = String(m.port);
     const args = ['sub', '-p', port, '-t', 'q/#', '-q', '1', '-C', '1', '-c', '-i', 'keeper', '-W', '10'];
     // The first run creates the persistent session; it ends at -C 1 after one message.
     const first = runMqx(args);
-    await new Promise((r) => setTimeout(r, 500));
+    await waitForLine(m.log, 'Sending SUBACK to keeper');
     await execa('mosquitto_pub', ['-p', port, '-t', 'q/0', '-m', 'm0', '-q', '1']);
     expect(text((await first).stdout)).toBe('m0');
     for (const n of [1, 2])
