@@ -3,7 +3,7 @@
  * Flags and the summary are declared here; the work is in src/loadgen.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { ExitCode } from '../src/errors.js';
+import { ConnectionError, ExitCode, isMqxError } from '../src/errors.js';
 import { runWithStatus } from '../src/loadgen/live.js';
 import { type BenchMode, LoadRun } from '../src/loadgen/load.js';
 import { failed, loadOptions } from '../src/loadgen/options.js';
@@ -59,6 +59,22 @@ function withoutShortClean<T>(y: Argv<T>): Argv<T> {
   return proxy;
 }
 
+/**
+ * Short flags that mean something else in pub and sub (-n null message, -s stdin, -m message):
+ * they still work, with a note, and the long names are the ones to use.
+ */
+const DEPRECATED_SHORT: Record<string, string> = {
+  '-n': '--subscribers',
+  '-s': '--size',
+  '-m': '--message-interval',
+};
+
+function deprecationNotes(words: readonly string[]): string[] {
+  return words
+    .filter((w) => Object.hasOwn(DEPRECATED_SHORT, w))
+    .map((w) => `mqx: bench ${w} is deprecated (in pub it means something else): use ${DEPRECATED_SHORT[w]}`);
+}
+
 function builder(y: Argv) {
   return connectionFlags(withoutShortClean(y))
     .usage('$0 bench <conn|pub|sub|pubsub> [options]\n\nGenerate MQTT load and measure the broker.')
@@ -74,7 +90,7 @@ function builder(y: Argv) {
       alias: 'n',
       type: 'number',
       group: LOAD,
-      describe: 'pubsub: subscribing connections',
+      describe: 'pubsub: subscribing connections (-n is deprecated)',
       default: 1,
     })
     .option('connect-interval', {
@@ -121,14 +137,14 @@ function builder(y: Argv) {
       alias: 's',
       type: 'number',
       group: LOAD,
-      describe: 'payload bytes (at least 20: sequence and time stamp)',
+      describe: 'payload bytes (at least 20: sequence and time stamp; -s is deprecated)',
       default: 64,
     })
     .option('message-interval', {
       alias: 'm',
       type: 'number',
       group: LOAD,
-      describe: 'ms between messages of each publisher',
+      describe: 'ms between messages of each publisher (-m is deprecated)',
     })
     .option('rate', {
       type: 'number',
@@ -171,6 +187,7 @@ const command: CommandModule<object, BenchArgv> = {
   describe: 'Load-test a broker: connections, publish, subscribe, end-to-end latency',
   builder: builder as unknown as (y: Argv) => Argv<BenchArgv>,
   handler: async (argv) => {
+    for (const note of deprecationNotes(process.argv.slice(2))) process.stderr.write(`${note}\n`);
     const { options: connection } = await resolveConnection(argv);
     const options = loadOptions(
       argv.mode,
@@ -206,9 +223,14 @@ const command: CommandModule<object, BenchArgv> = {
     process.once('SIGINT', onSigint);
     const summary = await runWithStatus(run);
     process.off('SIGINT', onSigint);
-    process.stdout.write(argv.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
     if (interrupted) process.exitCode = ExitCode.Interrupted;
-    else if (failed(summary)) process.exitCode = ExitCode.Failure;
+    else if (summary.connections.requested > 0 && summary.connections.connected === 0) {
+      // Nothing was measured: the first failure (unreachable 3, refused 4, timeout 5) is the answer.
+      if (isMqxError(run.connectError)) throw run.connectError;
+      throw new ConnectionError(`cannot connect to ${summary.broker}`);
+    }
+    process.stdout.write(argv.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+    if (!interrupted && failed(summary)) process.exitCode = ExitCode.Failure;
   },
 };
 

@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import type { BridgeConfig } from '../src/config/broker-config.js';
 import { UsageError } from '../src/errors.js';
+import { isoLocal } from '../src/output/time.js';
 import type { DialOptions } from '../src/transport/dial.js';
 import { parseBrokerUrl } from '../src/transport/url.js';
 import type { CommandFlags } from './shared/fast-args.js';
@@ -170,7 +171,9 @@ const command: CommandModule<object, BridgeArgs> = {
   builder: (y: Argv) =>
     y
       .options(BRIDGE_OPTIONS)
-      .example(`$0 bridge --remote mqtt://central:1884 --topic 'srv/# out 2'`, 'the course bridge')
+      // Short flags: yargs wraps an example's command at half the width, and a rule broken inside its
+      // quotes cannot be pasted.
+      .example(`$0 bridge -r mqtt://central:1884 -t 'srv/# out 2'`, 'the course bridge')
       .example(
         '$0 bridge -c bridges.conf',
         'run the connection blocks of a mosquitto.conf',
@@ -189,7 +192,7 @@ const command: CommandModule<object, BridgeArgs> = {
     }
     const local = target(argv.local);
     const { StandaloneBridge } = await import('../src/bridge/standalone.js');
-    const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+    const log = (message: string) => process.stderr.write(`${isoLocal(new Date())} ${message}\n`);
     const tty = process.stderr.isTTY === true;
     const bridges = configs.map((config) => {
       const withLocal = { ...config };

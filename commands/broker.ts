@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { loadBrokerConfig } from '../src/broker/load-config.js';
-import { UsageError } from '../src/errors.js';
+import { ConfigError, UsageError } from '../src/errors.js';
 import type { CommandFlags } from './shared/fast-args.js';
 
 interface BrokerArgs {
@@ -11,7 +11,11 @@ interface BrokerArgs {
   check: boolean;
   persistence?: string;
   cluster?: string;
+  timestamps?: 'epoch' | 'iso';
 }
+
+/** The ISO 8601 form `mqx bridge` logs and `mqx sub -F %I` prints, as a log_timestamp_format. */
+const ISO_TIMESTAMP_FORMAT = '%Y-%m-%dT%H:%M:%S%z';
 
 const BROKER_OPTIONS = {
   port: {
@@ -36,11 +40,18 @@ const BROKER_OPTIONS = {
   check: {
     type: 'boolean',
     default: false,
-    describe: 'Validate the configuration, print it, and exit',
+    describe:
+      'Validate the configuration, print it, check the files, directories and ports it names, and exit (0: it would start)',
   },
   persistence: {
     type: 'string',
     describe: 'Keep sessions, queues and retained messages in DIR',
+  },
+  timestamps: {
+    type: 'string',
+    choices: ['epoch', 'iso'],
+    describe:
+      "Log time stamps as mosquitto's seconds since 1970 (epoch, the default) or ISO 8601 local time, as mqx bridge logs (iso)",
   },
   cluster: {
     type: 'string',
@@ -78,9 +89,18 @@ const command: CommandModule<object, BrokerArgs> = {
       pathPrefix: process.env.MQX_PATH_PREFIX,
     };
     const config = await loadBrokerConfig(request);
+    if (argv.timestamps === 'iso')
+      config.log = { ...config.log, timestamp: true, timestampFormat: ISO_TIMESTAMP_FORMAT };
     if (argv.check) {
-      const { formatEffectiveConfig } = await import('../src/config/describe.js');
+      const [{ formatEffectiveConfig }, { preflight }] = await Promise.all([
+        import('../src/config/describe.js'),
+        import('../src/broker/preflight.js'),
+      ]);
       process.stdout.write(formatEffectiveConfig(config));
+      const { problems, warnings } = await preflight(config);
+      for (const warning of warnings) process.stderr.write(`mqx: warning: ${warning}\n`);
+      // One `mqx: ` line per problem: the last through the error, so that the exit code is 2.
+      if (problems.length > 0) throw new ConfigError(problems.join('\nmqx: '));
       return;
     }
     if (argv.daemon) {

@@ -51,6 +51,16 @@ interface SubArgv extends ConnectionArgv, PayloadArgv {
   match?: string;
 }
 
+/**
+ * --retained-only: a broker sends a subscription's retained messages right after its SUBACK, and
+ * MQTT (5.0 included) does not say how many; so the set is complete at the first message that is
+ * not retained, or when none has come for this long since SUBACK or the last retained one.
+ */
+const RETAINED_QUIET_MS = 500;
+
+/** How long an ending subscriber waits for the PUBREL of QoS 2 messages it printed. */
+const END_WAIT_MS = 2_000;
+
 const SUB_OPTIONS = {
   topic: { alias: 't', type: 'string', describe: 'topic filter; repeatable' },
   qos: { alias: 'q', type: 'number', describe: 'QoS for filters without :QOS', default: 0 },
@@ -68,7 +78,7 @@ const SUB_OPTIONS = {
   'no-retained': { alias: 'R', type: 'boolean', describe: 'do not print retained messages' },
   'retained-only': {
     type: 'boolean',
-    describe: 'print retained messages only; exit at the first live one',
+    describe: `print the retained messages and exit 0: at the first live one, or ${RETAINED_QUIET_MS} ms after the last`,
   },
   'remove-retained': {
     type: 'boolean',
@@ -125,6 +135,10 @@ function builder(y: Argv) {
     .example("$0 sub 'ci/done' -C 1 -W 5", 'wait at most 5 s for one message')
     .example("$0 sub 'spBv1.0/#' --decode auto --json", 'Sparkplug B metrics by name, one JSON line each')
     .example("$0 sub 'srv/temp' --match 'json:$.value > 30' -W 60", 'wait for a reading above 30');
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function many(value: string | string[] | undefined): string[] {
@@ -213,33 +227,47 @@ async function handler(argv: SubArgv): Promise<void> {
     ...connection.options,
     // -W bounds the whole run, connecting included.
     connectTimeoutMs: timeout !== undefined ? Math.min(connectTimeoutMs, timeout * 1000) : connectTimeoutMs,
+    // A message is acknowledged once printed: one never printed stays with the broker (-c).
+    manualAck: true,
   });
-  const interrupt = onInterrupt(received, 'received', () => client.end({ timeoutMs: 200 }));
+  // Ctrl-C exits 500 ms later whatever happens: most of that goes to finishing QoS 2 flows.
+  const interrupt = onInterrupt(received, 'received', () => client.end({ timeoutMs: 400 }));
 
   let timer: NodeJS.Timeout | undefined;
+  let quiet: NodeJS.Timeout | undefined;
+  let over = false;
+  let settle: (err?: MqxError) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
     const done = (err?: MqxError) => {
+      over = true;
       clearTimeout(timer);
+      clearTimeout(quiet);
       if (err) reject(err);
       else resolve();
     };
+    settle = done;
     if (deadline !== undefined) {
       timer = setTimeout(
-        () => done(new TimeoutError(`timed out after ${timeout} s (${received.count} messages)`)),
+        () => done(new TimeoutError(`timed out after ${timeout} s (${plural(received.count, 'message')})`)),
         deadline - Date.now(),
       );
     }
     client.on('close', (err) => done(err ?? new ConnectionError('connection closed')));
     // Listening before connect(): a kept session (-c) delivers queued messages right after CONNACK.
-    client.on('message', (packet: PublishPacket) => {
-      if (filterOut.some((f) => topicMatches(f, packet.topic))) return;
+    client.on('message', (packet: PublishPacket, ack) => {
+      // After the last message (-C, --retained-only) nothing more is printed, so nothing acknowledged.
+      if (over) return;
+      if (filterOut.some((f) => topicMatches(f, packet.topic))) return ack();
       if (argv['remove-retained'] && packet.retain && packet.payload.length > 0) {
         client.publish(packet.topic, Buffer.alloc(0), { retain: true }).catch(() => undefined);
       }
-      if (argv['retained-only'] && !packet.retain) return done();
-      if (argv['no-retained'] && packet.retain) return;
-      if (matches && !matches(packet.payload)) return;
-      if (count !== undefined && received.count >= count) return;
+      if (argv['retained-only']) {
+        if (!packet.retain) return done();
+        clearTimeout(quiet);
+        quiet = setTimeout(done, RETAINED_QUIET_MS);
+      }
+      if (argv['no-retained'] && packet.retain) return ack();
+      if (matches && !matches(packet.payload)) return ack();
       received.count++;
       out.write(
         render({
@@ -253,6 +281,7 @@ async function handler(argv: SubArgv): Promise<void> {
           ...(decode ? { decoded: decode(packet.topic, packet.payload) } : {}),
         }),
       );
+      ack();
       if (count !== undefined && received.count >= count) done();
     });
   });
@@ -260,8 +289,10 @@ async function handler(argv: SubArgv): Promise<void> {
   finished.catch(() => undefined);
 
   try {
-    await interrupt.guard(connectWithFeedback(client, connection.debug));
+    await interrupt.guard(connectWithFeedback(client, connection.debug, connection.reconnectOnceConnected));
     const codes = await interrupt.guard(client.subscribe(requests, connection.properties.subscribe));
+    if (argv['retained-only'] && quiet === undefined && !over)
+      quiet = setTimeout(() => settle(), RETAINED_QUIET_MS);
     const refused = codes
       .map((code, i) => ({ code, filter: requests[i]!.topicFilter }))
       .filter((c) => c.code >= 0x80);
@@ -285,12 +316,15 @@ async function handler(argv: SubArgv): Promise<void> {
         client.subscribe(requests, connection.properties.subscribe).catch(() => undefined);
     });
     if (!argv['exit-on-subscribe']) await interrupt.guard(finished);
-    await client.end({ timeoutMs: 2_000 });
+    await client.end({ timeoutMs: END_WAIT_MS });
   } catch (err) {
-    client.destroy();
+    // -W, a refused subscription...: what was printed is still acknowledged completely.
+    over = true;
+    await client.end({ timeoutMs: END_WAIT_MS }).catch(() => undefined);
     throw err;
   } finally {
     clearTimeout(timer);
+    clearTimeout(quiet);
     interrupt.dispose();
     if (out !== process.stdout) await new Promise<void>((resolve) => out.end(resolve));
   }

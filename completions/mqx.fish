@@ -35,6 +35,7 @@ complete -c mqx -n '__fish_seen_subcommand_from bench' -l key -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l limit -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l message-interval -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l no-clean -r -F
+complete -c mqx -n '__fish_seen_subcommand_from bench' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l password -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l password-file -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l port -r -F
@@ -104,6 +105,7 @@ complete -c mqx -n '__fish_seen_subcommand_from broker' -l config -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l daemon -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l persistence -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l port -r -F
+complete -c mqx -n '__fish_seen_subcommand_from broker' -l timestamps -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l verbose -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -s c -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -s d -r -F
@@ -121,6 +123,7 @@ complete -c mqx -n '__fish_seen_subcommand_from explore' -l insecure -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l keepalive -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l key -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l no-clean -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l password -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l password-file -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l port -r -F
@@ -185,6 +188,7 @@ complete -c mqx -n '__fish_seen_subcommand_from pub' -l key -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l lines -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l message -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l no-clean -r -F
+complete -c mqx -n '__fish_seen_subcommand_from pub' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l null-message -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l password -r -F
 complete -c mqx -n '__fish_seen_subcommand_from pub' -l password-file -r -F
@@ -250,6 +254,7 @@ complete -c mqx -n '__fish_seen_subcommand_from record' -l insecure -r -F
 complete -c mqx -n '__fish_seen_subcommand_from record' -l keepalive -r -F
 complete -c mqx -n '__fish_seen_subcommand_from record' -l key -r -F
 complete -c mqx -n '__fish_seen_subcommand_from record' -l no-clean -r -F
+complete -c mqx -n '__fish_seen_subcommand_from record' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from record' -l output -r -F
 complete -c mqx -n '__fish_seen_subcommand_from record' -l password -r -F
 complete -c mqx -n '__fish_seen_subcommand_from record' -l password-file -r -F
@@ -301,6 +306,7 @@ complete -c mqx -n '__fish_seen_subcommand_from replay' -l keepalive -r -F
 complete -c mqx -n '__fish_seen_subcommand_from replay' -l key -r -F
 complete -c mqx -n '__fish_seen_subcommand_from replay' -l loop -r -F
 complete -c mqx -n '__fish_seen_subcommand_from replay' -l no-clean -r -F
+complete -c mqx -n '__fish_seen_subcommand_from replay' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from replay' -l password -r -F
 complete -c mqx -n '__fish_seen_subcommand_from replay' -l password-file -r -F
 complete -c mqx -n '__fish_seen_subcommand_from replay' -l port -r -F
@@ -352,6 +358,7 @@ complete -c mqx -n '__fish_seen_subcommand_from rr' -l latency -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l message -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l no-clean -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l no-eol -r -F
+complete -c mqx -n '__fish_seen_subcommand_from rr' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l null-message -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l password -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l password-file -r -F
@@ -422,6 +429,7 @@ complete -c mqx -n '__fish_seen_subcommand_from sub' -l match -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l no-clean -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l no-eol -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l no-local -r -F
+complete -c mqx -n '__fish_seen_subcommand_from sub' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l no-retained -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l output -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -l password -r -F
@@ -491,6 +499,7 @@ complete -c mqx -n '__fish_seen_subcommand_from test' -l keepalive -r -F
 complete -c mqx -n '__fish_seen_subcommand_from test' -l key -r -F
 complete -c mqx -n '__fish_seen_subcommand_from test' -l max-payload -r -F
 complete -c mqx -n '__fish_seen_subcommand_from test' -l no-clean -r -F
+complete -c mqx -n '__fish_seen_subcommand_from test' -l no-reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from test' -l password -r -F
 complete -c mqx -n '__fish_seen_subcommand_from test' -l password-file -r -F
 complete -c mqx -n '__fish_seen_subcommand_from test' -l port -r -F

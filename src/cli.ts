@@ -43,6 +43,17 @@ function fail(message: string, exitCode: number): never {
   process.exit(exitCode);
 }
 
+/**
+ * An error no command expected: a short line, and the stack only when asked for (--debug, or
+ * MQX_DEBUG=1 for the commands that have no --debug), so no user meets a trace by surprise.
+ */
+function failUnexpected(err: unknown): never {
+  const debug = process.argv.includes('--debug') || process.env.MQX_DEBUG === '1';
+  if (debug && err instanceof Error && err.stack) fail(err.stack, ExitCode.Failure);
+  const message = err instanceof Error ? err.message : String(err);
+  fail(`internal error: ${message} (run again with --debug or MQX_DEBUG=1 for details)`, ExitCode.Failure);
+}
+
 /** `argv` is the command line after `mqx`, as yargs's hideBin gives it without importing yargs. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const first = argv[0];
@@ -58,13 +69,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   await yargsProgram(argv, await loadCommands(argv))
     .fail((msg, err) => {
       if (isMqxError(err)) fail(err.message, err.exitCode);
-      if (err) fail(err.stack ?? String(err), ExitCode.Failure);
-      fail(`${msg}\nRun 'mqx --help' for usage.`, ExitCode.Usage);
+      if (err) failUnexpected(err);
+      const help = load ? `mqx ${first} --help` : 'mqx --help';
+      fail(`${msg}\nRun '${help}' for usage.`, ExitCode.Usage);
     })
     .parseAsync();
 }
 
 main().catch((err: unknown) => {
   if (isMqxError(err)) fail(err.message, err.exitCode);
-  fail(err instanceof Error ? (err.stack ?? err.message) : String(err), ExitCode.Failure);
+  failUnexpected(err);
 });

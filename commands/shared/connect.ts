@@ -4,6 +4,7 @@
  * and comes back. Scripts (no TTY) see only the stderr lines.
  */
 import type { Client } from '../../src/client/client.js';
+import type { ReconnectOptions } from '../../src/client/options.js';
 import { createLogger } from '../../src/output/logger.js';
 import { type Spinner, startSpinner } from '../../src/output/spinner.js';
 
@@ -13,7 +14,15 @@ import { type Spinner, startSpinner } from '../../src/output/spinner.js';
  */
 const SPINNER_DELAY_MS = 150;
 
-export async function connectWithFeedback(client: Client, debug: boolean): Promise<void> {
+/**
+ * `reconnectLater`: reconnect with this backoff once the first connection is accepted, so that a
+ * broker that is not there fails the command at once but a broker restart does not end it.
+ */
+export async function connectWithFeedback(
+  client: Client,
+  debug: boolean,
+  reconnectLater?: ReconnectOptions,
+): Promise<void> {
   const { host, port } = client.options.broker;
   let connecting = true;
   let spinner: Spinner | undefined;
@@ -36,6 +45,7 @@ export async function connectWithFeedback(client: Client, debug: boolean): Promi
     clearTimeout(timer);
     spinner?.stop();
   }
+  if (reconnectLater) client.options.reconnect = reconnectLater;
   if (client.options.reconnect) {
     const log = createLogger();
     client.on('offline', (err, delayMs) =>

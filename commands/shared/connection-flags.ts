@@ -7,13 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv, Options } from 'yargs';
-import type { ClientOptions, TraceHook } from '../../src/client/options.js';
+import type { ClientOptions, ReconnectOptions, TraceHook } from '../../src/client/options.js';
 import { hasConfigFile } from '../../src/config/search-places.js';
 import { UsageError } from '../../src/errors.js';
 import type { ProtocolVersion, QoS } from '../../src/protocol/types.js';
 import type { TlsOptions } from '../../src/transport/dial.js';
 import { DEFAULT_PORTS, parseBrokerUrl, type Scheme } from '../../src/transport/url.js';
 import { type CommandProperties, parseProperties } from './properties.js';
+import { typedValue } from './typed-value.js';
 
 const GROUP = 'Connection:';
 
@@ -134,6 +135,11 @@ export const CONNECTION_OPTIONS = {
     group: GROUP,
     describe: 'reconnect with backoff when the connection drops',
   },
+  'no-reconnect': {
+    type: 'boolean',
+    group: GROUP,
+    describe: 'exit 3 when the connection drops (sub reconnects by default once connected)',
+  },
   'reconnect-max-delay': {
     type: 'number',
     group: GROUP,
@@ -188,6 +194,7 @@ const KEYS = [
   'tls-alpn',
   'connect-timeout',
   'reconnect',
+  'no-reconnect',
   'reconnect-max-delay',
   'debug',
 ] as const;
@@ -210,6 +217,11 @@ export interface ResolvedConnection {
   /** Tokens after the last -D that belong to no property: positionals the greedy -D swallowed. */
   extraPositionals: string[];
   debug: boolean;
+  /**
+   * Neither --reconnect nor --no-reconnect: the backoff for a command that reconnects by default
+   * once its first connection was accepted (a first connection that fails still fails at once).
+   */
+  reconnectOnceConnected?: ReconnectOptions;
 }
 
 function camel(key: string): string {
@@ -253,7 +265,9 @@ function num(value: unknown, flag: string, min: number, max: number): number | u
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max || (typeof value === 'string' && value.trim() === '')) {
-    throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${value}"`);
+    const alias = (CONNECTION_OPTIONS as Record<string, Options>)[flag]?.alias;
+    const typed = Number.isNaN(value) ? typedValue([flag, ...[alias ?? []].flat()]) : undefined;
+    throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${typed ?? value}"`);
   }
   return n;
 }
@@ -409,12 +423,14 @@ export async function resolveConnection(
   } else if (raw['will-payload'] !== undefined) {
     throw new UsageError('--will-payload needs --will-topic');
   }
-  if (bool(raw.reconnect)) {
-    options.reconnect = {
-      minDelayMs: 250,
-      maxDelayMs: (num(raw['reconnect-max-delay'], 'reconnect-max-delay', 0.001, 86_400) ?? 30) * 1000,
-    };
-  }
+  const reconnect: ReconnectOptions = {
+    minDelayMs: 250,
+    maxDelayMs: (num(raw['reconnect-max-delay'], 'reconnect-max-delay', 0.001, 86_400) ?? 30) * 1000,
+  };
+  const on = bool(raw.reconnect);
+  const off = bool(raw['no-reconnect']);
+  if (on && off) throw new UsageError('--reconnect and --no-reconnect contradict each other');
+  if (on) options.reconnect = reconnect;
   const debug = bool(raw.debug) ?? false;
   if (debug) options.trace = debugTrace();
   return {
@@ -423,5 +439,6 @@ export async function resolveConnection(
     properties,
     extraPositionals: rest,
     debug,
+    ...(on || off ? {} : { reconnectOnceConnected: reconnect }),
   };
 }

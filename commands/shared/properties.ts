@@ -5,6 +5,7 @@
  * the arity of each identifier and hands back tokens that belong to no -D (a positional that
  * followed the last one).
  */
+import { suggestion } from '../../src/config/values.js';
 import { UsageError } from '../../src/errors.js';
 import type { Properties } from '../../src/protocol/types.js';
 
@@ -75,7 +76,10 @@ export function parseProperties(tokens: string[]): { properties: CommandProperti
     const identifier = tokens[i + 1];
     if (identifier === undefined) throw new UsageError(`-D ${command}: missing property identifier`);
     const spec = SPECS[identifier];
-    if (!spec) throw new UsageError(`-D ${command}: unknown property "${identifier}"`);
+    if (!spec)
+      throw new UsageError(
+        `-D ${command}: unknown property "${identifier}"${suggestion(identifier, Object.keys(SPECS))}`,
+      );
     if (!spec.commands.includes(command as PropertyCommand)) {
       throw new UsageError(`-D: property "${identifier}" is not allowed on ${command}`);
     }

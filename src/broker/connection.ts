@@ -10,6 +10,7 @@ import type { FlowSource } from './flow-control.js';
 import { dispatch } from './handlers/index.js';
 import { handlePublish } from './handlers/publish.js';
 import type { Message } from './message.js';
+import { logReceived, logSent, logSentPublish } from './packet-log.js';
 import type { Outgoing, Session, SessionOutlet } from './session.js';
 import { writeBatch } from './write-batch.js';
 
@@ -190,6 +191,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
         'MQTT-3.1.0-1',
       );
     }
+    if (this.broker.log.packets) logReceived(this.broker.log, this.name, packet, this.aliasesIn);
     dispatch(this, packet);
   }
 
@@ -311,6 +313,8 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   send(packet: Packet): void {
+    if (this.broker.log.packets && this.state !== State.Closed)
+      logSent(this.broker.log, this.name, packet, this.will);
     this.write(encode(packet, this.version));
   }
 
@@ -374,6 +378,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
       if (!topic.startsWith(mount)) return false;
       topic = topic.slice(mount.length);
     }
+    const logTopic = topic;
     let header: Buffer;
     const useAlias = this.clientTopicAliasMaximum > 0;
     /** A topic alias this packet introduces; it counts only once the packet is really sent. */
@@ -428,6 +433,18 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     if (qos > 0) {
       out!.sent = true;
       this.unacknowledged++;
+    }
+    if (this.broker.log.packets) {
+      const dup = (header[0]! & 0x08) !== 0;
+      const packetId = qos > 0 ? out!.packetId : undefined;
+      logSentPublish(this.broker.log, this.name, {
+        dup,
+        qos,
+        retain,
+        packetId,
+        topic: logTopic,
+        bytes: message.payload.length,
+      });
     }
     this.write(header);
     if (message.payload.length > 0) this.write(message.payload);

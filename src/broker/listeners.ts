@@ -1,12 +1,14 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import type { ListenerConfig, TlsSettings } from '../config/broker-config.js';
 import type { Peer } from './connection.js';
 import type { BrokerLog } from './log.js';
+import { fileError, listenError } from './startup-errors.js';
 
 export interface Listener {
   readonly port: number;
@@ -23,11 +25,20 @@ const TLS_VERSIONS: Record<string, tls.SecureVersion> = {
   'tlsv1.3': 'TLSv1.3',
 };
 
+/** A certificate or key file named by `directive`; one line naming both when it cannot be read. */
+function readTlsFile(directive: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw fileError(directive, file, err);
+  }
+}
+
 /** Node TLS context options from mosquitto's listener TLS settings. */
 function tlsContextOptions(settings: TlsSettings): tls.SecureContextOptions & tls.TlsOptions {
   const options: tls.SecureContextOptions & tls.TlsOptions = {
-    cert: settings.certfile ? readFileSync(settings.certfile) : undefined,
-    key: settings.keyfile ? readFileSync(settings.keyfile) : undefined,
+    cert: settings.certfile ? readTlsFile('certfile', settings.certfile) : undefined,
+    key: settings.keyfile ? readTlsFile('keyfile', settings.keyfile) : undefined,
     passphrase: settings.keyPassword,
     requestCert:
       settings.requireCertificate || settings.useIdentityAsUsername || settings.useSubjectAsUsername,
@@ -36,20 +47,24 @@ function tlsContextOptions(settings: TlsSettings): tls.SecureContextOptions & tl
     ciphers: settings.ciphers,
   };
   const ca: Buffer[] = [];
-  if (settings.cafile) ca.push(readFileSync(settings.cafile));
+  if (settings.cafile) ca.push(readTlsFile('cafile', settings.cafile));
   if (settings.capath) {
-    for (const name of readdirCerts(settings.capath)) ca.push(readFileSync(name));
+    for (const name of readdirCerts(settings.capath)) ca.push(readTlsFile('capath', name));
   }
   if (ca.length > 0) options.ca = ca;
-  if (settings.crlfile) options.crl = readFileSync(settings.crlfile);
+  if (settings.crlfile) options.crl = readTlsFile('crlfile', settings.crlfile);
   return options;
 }
 
 /** capath holds CA certificates one per file, as OpenSSL's c_rehash leaves them. */
 function readdirCerts(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((n) => /\.(pem|crt|\d+)$/.test(n))
-    .map((n) => path.join(dir, n));
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw fileError('capath', dir, err);
+  }
+  return names.filter((n) => /\.(pem|crt|\d+)$/.test(n)).map((n) => path.join(dir, n));
 }
 
 /** The username a verified client certificate stands for (use_identity_as_username / use_subject_as_username). */
@@ -100,6 +115,50 @@ class SocketPeer implements Peer {
     };
     return this.remote;
   }
+}
+
+function listen(
+  server: net.Server,
+  where: string | net.ListenOptions,
+  config: ListenerConfig,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(listenError(err, config) ?? err));
+    server.listen(where, () => resolve());
+  });
+}
+
+/** Whether this machine has an IPv6 loopback address to listen on. */
+function hasIpv6Loopback(): boolean {
+  return Object.values(os.networkInterfaces()).some((addresses) =>
+    addresses?.some((a) => a.family === 'IPv6' && a.internal && a.address === '::1'),
+  );
+}
+
+/**
+ * The ::1 half of the local-only default listener, on the port the 127.0.0.1 half got. A machine
+ * without IPv6 just has no such half; a port someone holds on ::1 alone is worth a warning, not
+ * a broker that does not start.
+ */
+async function listenIpv6Loopback(
+  port: number,
+  onTcp: (socket: net.Socket) => void,
+  log: BrokerLog,
+): Promise<net.Server | undefined> {
+  if (!hasIpv6Loopback()) return undefined;
+  const server = net.createServer(onTcp);
+  try {
+    await listen(
+      server,
+      { port, host: '::1', ipv6Only: true },
+      { port, host: '::1', protocol: 'mqtt', maxConnections: 0 },
+    );
+  } catch (err) {
+    log.warning(`Not listening on [::1]:${port}: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+  log.notice(`Opening ipv6 listen socket on port ${port}.`);
+  return server;
 }
 
 /** Opens one listener of any kind: TCP, TLS, WebSocket (ws or wss) or a unix socket. */
@@ -164,15 +223,12 @@ export async function openListener(
   }
   server.on('tlsClientError', (err) => log.notice(`OpenSSL Error on connection: ${err.message}`));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    if (config.unixSocketPath) {
-      rmSync(config.unixSocketPath, { force: true });
-      server.listen(config.unixSocketPath, () => resolve());
-    } else {
-      server.listen({ port: config.port, host: config.host, ipv6Only: false }, () => resolve());
-    }
-  });
+  if (config.unixSocketPath) rmSync(config.unixSocketPath, { force: true });
+  await listen(
+    server,
+    config.unixSocketPath ?? { port: config.port, host: config.host, ipv6Only: false },
+    config,
+  );
   server.on('error', (err) => log.error(`Listener on port ${boundPort}: ${err.message}`));
 
   const address = server.address();
@@ -182,12 +238,17 @@ export async function openListener(
   else if (config.protocol === 'websockets')
     log.notice(`Opening websockets listen socket on port ${boundPort}.`);
   else log.notice(`Opening ${family} listen socket on port ${boundPort}.`);
+  const loopback6 =
+    config.ipv6Loopback && !secure && config.protocol !== 'websockets'
+      ? await listenIpv6Loopback(boundPort, onTcp, log)
+      : undefined;
 
   return {
     port: boundPort,
     close: () =>
       new Promise<void>((resolve) => {
         wsClose?.();
+        loopback6?.close();
         server.close(() => resolve());
       }),
     reloadTls: () => {

@@ -45,10 +45,12 @@ export async function loadBrokerConfig(req: BrokerConfigRequest): Promise<Broker
   config ??= defaultBrokerConfig();
   if (req.ports.length > 0) {
     // As mosquitto: -p replaces the default listener; without a config file it stays on loopback.
-    const host = req.configFile === undefined ? '127.0.0.1' : undefined;
+    const local = req.configFile === undefined;
     config.listeners = [
       ...config.listeners.filter((l) => l.origin !== undefined),
-      ...req.ports.map((port) => ({ ...defaultListener(port), host })),
+      ...req.ports.map((port) =>
+        local ? defaultListener(port) : { ...defaultListener(port), host: undefined, ipv6Loopback: false },
+      ),
     ];
   }
   if (config.listeners.length === 0) config.listeners = [defaultListener()];

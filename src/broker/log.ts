@@ -1,5 +1,8 @@
-import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { LOG_TYPES, type LogSettings, type LogType } from '../config/broker-config.js';
+import { ConfigError } from '../errors.js';
+import { fileProblem } from './startup-errors.js';
 
 type Level = Exclude<LogType, 'none' | 'all'>;
 
@@ -54,6 +57,16 @@ export function strftime(format: string, date: Date): string {
   });
 }
 
+/** Opens a log file for appending, creating its directory as the persistence directory is created. */
+export function openLogFile(file: string): number {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    return openSync(file, 'a');
+  } catch (err) {
+    throw new ConfigError(`cannot open log file ${file}: ${fileProblem(err)}`);
+  }
+}
+
 /**
  * The broker's log, in mosquitto's format and with its destinations and types, so scripts that
  * read mosquitto's log read mqx's. Writes are synchronous: a log line must not be lost on a crash.
@@ -61,6 +74,8 @@ export function strftime(format: string, date: Date): string {
 export class BrokerLog {
   private enabled: Set<Level>;
   private files: number[] = [];
+  /** The -v packet log (debug type) is on: read on every packet, so a field, not a set lookup. */
+  packets = false;
   /** Set by the broker when log_dest topic is used. */
   topicSink: ((topic: string, line: string) => void) | undefined;
 
@@ -80,11 +95,9 @@ export class BrokerLog {
     if (silent) this.enabled = new Set();
     else if (settings.verbose || settings.types.includes('all')) this.enabled = new Set(levels);
     else this.enabled = new Set(settings.types.filter((t): t is Level => t !== 'none' && t !== 'all'));
+    this.packets = this.enabled.has('debug');
     for (const dest of settings.destinations) {
-      if (dest.kind === 'file') {
-        appendFileSync(dest.path, '');
-        this.files.push(openSync(dest.path, 'a'));
-      }
+      if (dest.kind === 'file') this.files.push(openLogFile(dest.path));
     }
   }
 

@@ -1,7 +1,9 @@
 /**
  * The MQTT client that pub, sub, bridge and bench share: MQTT 3.1, 3.1.1 and 5.0 over any
  * Transport. One connection at a time; QoS 1/2 flows with an inflight window; keep alive; resend
- * with DUP after a reconnect; optional reconnect with backoff and an offline queue.
+ * with DUP after a reconnect; optional reconnect with backoff and an offline queue. This file is
+ * the connection's state machine; the QoS flows are in outgoing.ts (what we owe the broker) and
+ * session.ts (what we keep of a session), reconnection policy in reconnect.ts, pings in keepalive.ts.
  *
  *   const client = await Client.connect({ broker: { scheme: 'mqtt', host: 'localhost', port: 1883 } });
  *   client.on('message', (p) => console.log(p.topic, p.payload.toString()));
@@ -10,7 +12,7 @@
  *   await client.end();                                          // waits for inflight, DISCONNECT
  */
 import { EventEmitter } from 'node:events';
-import { ConnectionError, MqxError, RefusedError, RejectedError, TimeoutError } from '../errors.js';
+import { ConnectionError, MqxError, RefusedError, TimeoutError } from '../errors.js';
 import { Decoder } from '../protocol/decoder.js';
 import { encode, encodePublishHeader } from '../protocol/encoder.js';
 import { ProtocolError } from '../protocol/errors.js';
@@ -18,7 +20,6 @@ import { connackReturnName, ReasonCode, reasonName } from '../protocol/reason-co
 import type {
   AckPacket,
   ConnackPacket,
-  ConnectPacket,
   DisconnectPacket,
   Packet,
   Properties,
@@ -29,10 +30,12 @@ import type {
 } from '../protocol/types.js';
 import { dial } from '../transport/dial.js';
 import type { Transport } from '../transport/transport.js';
-import { backoffDelay } from './backoff.js';
+import { connectPacket, defaultClientId } from './connect-packet.js';
+import { Keepalive } from './keepalive.js';
 import type { ClientOptions } from './options.js';
-import type { PacketIds } from './packet-ids.js';
-import { ClientSession, type Deferred, type OutgoingFlow, type PublishResult } from './session.js';
+import { OutgoingFlows, type Request, type Wire } from './outgoing.js';
+import { Reconnection } from './reconnect.js';
+import { ClientSession, type PublishResult } from './session.js';
 import { OutboundAliases } from './topic-aliases.js';
 
 export interface PublishOptions {
@@ -77,26 +80,11 @@ export interface ClientEvents {
 
 type State = 'connecting' | 'connected' | 'reconnecting' | 'ending' | 'closed';
 
-interface Queued extends Deferred<PublishResult> {
-  packet: PublishPacket;
-  /** PublishOptions.released: PUBREL, not the PUBLISH, goes once it leaves the queue. */
-  released: boolean;
-  onPubrec: (() => void) | undefined;
-}
-
-interface Request extends Deferred<number[]> {
-  packet: Extract<Packet, { type: 'subscribe' | 'unsubscribe' }>;
-}
-
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
-function defaultClientId(): string {
-  // ≤ 23 characters so that MQTT 3.1 brokers accept it.
-  return `mqx-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
-}
-
-function protocolName(version: ProtocolVersion): string {
-  return version === 3 ? 'MQIsdp' : 'MQTT';
+/** The inflight window: our own cap, lowered by the broker's Receive Maximum, at least 1. */
+function clampWindow(maxInflight: number | undefined, receiveMaximum: number): number {
+  return Math.max(1, Math.min(maxInflight ?? 0xffff, receiveMaximum));
 }
 
 export class Client extends EventEmitter<ClientEvents> {
@@ -110,20 +98,14 @@ export class Client extends EventEmitter<ClientEvents> {
   private transport: Transport | undefined;
   /** Publishes in flight and inbound acknowledgements due: options.session, or the client's own. */
   private readonly session: ClientSession;
-  private readonly queue: Queued[] = [];
-  private readonly requests = new Map<number, Request>();
+  private readonly flows: OutgoingFlows;
+  private readonly reconnection: Reconnection;
+  private readonly keepalive: Keepalive;
   private readonly sendAck = (packet: AckPacket) => this.send(packet);
   private readonly topicAliases = new Map<number, string>();
   private readonly outboundAliases = new OutboundAliases();
-  private window = 0xffff;
   /** pauseReading() holds, across reconnects, until resumeReading(). */
   private readingPaused = false;
-  private serverMaxPacket = Infinity;
-  private keepaliveMs = 0;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
-  private pingDeadline: NodeJS.Timeout | undefined;
-  private lastSent = 0;
-  private attempts = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lostReason: MqxError | undefined;
   private readonly idleWaiters: Array<() => void> = [];
@@ -134,16 +116,26 @@ export class Client extends EventEmitter<ClientEvents> {
     this.options = options;
     this.protocolVersion = options.protocolVersion ?? 4;
     this.clientId = options.clientId || defaultClientId();
-    this.window = Math.max(1, Math.min(options.maxInflight ?? 0xffff, 0xffff));
     this.session = options.session ?? new ClientSession();
-  }
-
-  private get ids(): PacketIds {
-    return this.session.ids;
-  }
-
-  private get outgoing(): Map<number, OutgoingFlow> {
-    return this.session.outgoing;
+    const wire: Wire = {
+      connected: () => this.state === 'connected',
+      send: (packet) => this.send(packet),
+      sendPublish: (packet, done) => this.sendPublish(packet, done),
+      idle: () => this.checkIdle(),
+    };
+    this.flows = new OutgoingFlows(this.session, wire, clampWindow(options.maxInflight, 0xffff));
+    this.reconnection = new Reconnection(() => this.options.reconnect);
+    this.keepalive = new Keepalive(
+      () => {
+        if (this.state !== 'connected') return false;
+        this.send({ type: 'pingreq' });
+        return true;
+      },
+      () => {
+        this.lostReason = new ConnectionError('no PINGRESP from the broker: connection is dead');
+        this.transport?.destroy();
+      },
+    );
   }
 
   /** Shorthand for `new Client(options)` then connect(). */
@@ -159,13 +151,13 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** Unacknowledged QoS 1/2 publishes plus those waiting for a window slot. */
   get pending(): number {
-    return this.outgoing.size + this.queue.length;
+    return this.flows.pending;
   }
 
   /** How many more QoS 1/2 publishes would go on the wire at once rather than wait in the queue. */
   get sendQuota(): number {
     if (this.state !== 'connected') return 0;
-    return Math.max(0, this.window - this.outgoing.size - this.queue.length);
+    return Math.max(0, this.flows.window - this.flows.pending);
   }
 
   /**
@@ -186,24 +178,26 @@ export class Client extends EventEmitter<ClientEvents> {
     return new Promise<PublishResult>((resolve, reject) => {
       const refusal = this.refuseWork();
       if (refusal) return reject(refusal);
-      if (this.state !== 'connected' && this.queue.length >= (this.options.offlineQueueLimit ?? 10_000)) {
+      if (
+        this.state !== 'connected' &&
+        this.flows.queue.length >= (this.options.offlineQueueLimit ?? 10_000)
+      ) {
         return reject(new ConnectionError('offline queue is full while reconnecting'));
       }
       if (options.packetId !== undefined) {
-        if (packet.qos === 0 || !this.ids.claim(options.packetId))
+        if (packet.qos === 0 || !this.session.ids.claim(options.packetId))
           return reject(
             new Error(`packet id ${options.packetId} is not free for a QoS ${packet.qos} publish`),
           );
         packet.packetId = options.packetId;
       }
-      this.queue.push({
+      this.flows.enqueue({
         packet,
         released: options.released === true && packet.qos === 2,
         onPubrec: options.onPubrec,
         resolve,
         reject,
       });
-      this.pump();
     });
   }
 
@@ -228,14 +222,15 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Ends cleanly: waits up to `timeoutMs` (default 10 s) for queued and inflight publishes, sends
-   * DISCONNECT and closes. Publishes still unacknowledged then are rejected.
+   * Ends cleanly: waits up to `timeoutMs` (default 10 s) for queued and inflight publishes and for
+   * the PUBREL of every QoS 2 message acknowledged with PUBREC (so its PUBCOMP goes before
+   * DISCONNECT), sends DISCONNECT and closes. Publishes still unacknowledged then are rejected.
    */
   async end(
     options: { reasonCode?: number; properties?: Properties; timeoutMs?: number } = {},
   ): Promise<void> {
     if (this.state === 'closed') return;
-    if (this.state === 'connected' && this.pending > 0) {
+    if (this.state === 'connected' && !this.isIdle()) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, options.timeoutMs ?? 10_000);
         this.idleWaiters.push(() => {
@@ -300,15 +295,8 @@ export class Client extends EventEmitter<ClientEvents> {
         const error = err instanceof MqxError ? err : new ConnectionError(String(err));
         // end() or destroy() while retrying: stop here.
         if ((this.state as State) === 'closed') throw error;
-        const reconnect = this.options.reconnect;
-        // A refusal (RefusedError) or a timeout is an answer, not a network hiccup: never retried.
-        const retryable = reconnect && error instanceof ConnectionError;
-        const delay = reconnect
-          ? backoffDelay(this.attempts++, { minMs: reconnect.minDelayMs, maxMs: reconnect.maxDelayMs })
-          : 0;
-        const exhausted =
-          reconnect && reconnect.maxAttempts !== undefined && this.attempts >= reconnect.maxAttempts;
-        if (!retryable || exhausted) {
+        const delay = this.reconnection.afterFailedConnect(error);
+        if (delay === undefined) {
           this.finish(error);
           throw error;
         }
@@ -390,42 +378,18 @@ export class Client extends EventEmitter<ClientEvents> {
         this.lostReason ??= new ConnectionError(`connection lost: ${err.message}`);
       });
       this.transport = transport;
-      this.send(this.connectPacket());
+      this.send(connectPacket(this.options, this.protocolVersion, this.clientId));
     });
-  }
-
-  private connectPacket(): ConnectPacket {
-    const o = this.options;
-    const packet: ConnectPacket = {
-      type: 'connect',
-      protocolName: protocolName(this.protocolVersion),
-      protocolVersion: this.protocolVersion,
-      bridge: (o.bridge ?? false) && this.protocolVersion < 5,
-      clean: o.clean ?? true,
-      keepalive: o.keepalive ?? 60,
-      clientId: this.clientId,
-    };
-    if (o.will) packet.will = o.will;
-    if (o.username !== undefined) packet.username = o.username;
-    if (o.password !== undefined)
-      packet.password = typeof o.password === 'string' ? Buffer.from(o.password) : o.password;
-    if (this.protocolVersion === 5) {
-      const properties: Properties = { ...o.properties };
-      if (o.sessionExpiry !== undefined) properties.sessionExpiryInterval = o.sessionExpiry;
-      if (Object.keys(properties).length > 0) packet.properties = properties;
-    }
-    return packet;
   }
 
   private onConnected(transport: Transport, connack: ConnackPacket): void {
     this.connack = connack;
-    this.attempts = 0;
+    this.reconnection.succeeded();
     this.lostReason = undefined;
     this.state = 'connected';
     const props = connack.properties ?? {};
-    this.window = Math.max(1, Math.min(this.options.maxInflight ?? 0xffff, props.receiveMaximum ?? 0xffff));
-    this.serverMaxPacket = props.maximumPacketSize ?? Infinity;
-    this.keepaliveMs = (props.serverKeepAlive ?? this.options.keepalive ?? 60) * 1000;
+    this.flows.window = clampWindow(this.options.maxInflight, props.receiveMaximum ?? 0xffff);
+    this.flows.serverMaxPacket = props.maximumPacketSize ?? Infinity;
     this.topicAliases.clear();
     this.outboundAliases.reset(
       this.options.topicAliases && this.protocolVersion === 5 ? (props.topicAliasMaximum ?? 0) : 0,
@@ -433,10 +397,10 @@ export class Client extends EventEmitter<ClientEvents> {
     this.session.connected(connack.sessionPresent, this.sendAck);
     transport.once('close', () => this.onClose(transport));
     if (this.readingPaused) transport.pause();
-    this.scheduleKeepalive();
-    this.resend(connack.sessionPresent);
+    this.keepalive.start((props.serverKeepAlive ?? this.options.keepalive ?? 60) * 1000);
+    this.flows.resend(connack.sessionPresent);
     this.emit('connect', connack);
-    this.pump();
+    this.flows.pump();
   }
 
   /** Stops reading what the broker sends, so that it waits (TCP flow control), until resumeReading(). */
@@ -450,27 +414,13 @@ export class Client extends EventEmitter<ClientEvents> {
     this.transport?.resume();
   }
 
-  /** After a reconnect: unacknowledged publishes go again (DUP when the broker kept the session), PUBRELs too. */
-  private resend(sessionPresent: boolean): void {
-    for (const entry of this.outgoing.values()) {
-      if (entry.waiting === 'comp' && sessionPresent) {
-        this.send({ type: 'pubrel', packetId: entry.packet.packetId! });
-      } else {
-        entry.waiting = 'ack';
-        this.sendPublish({ ...entry.packet, dup: sessionPresent });
-      }
-    }
-    for (const request of this.requests.values()) this.send(request.packet);
-  }
-
   private onClose(transport: Transport): void {
     if (transport !== this.transport) return;
-    this.stopKeepalive();
+    this.keepalive.stop();
     this.session.disconnected(this.sendAck);
     if (this.state === 'ending' || this.state === 'closed') return;
     const reason = this.lostReason ?? new ConnectionError('connection closed by the broker');
-    const reconnect = this.options.reconnect;
-    if (!reconnect) {
+    if (!this.reconnection.enabled) {
       this.finish(reason);
       return;
     }
@@ -479,15 +429,15 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   private scheduleReconnect(reason: MqxError): void {
-    const reconnect = this.options.reconnect;
-    if (!reconnect) return;
-    if (reconnect.maxAttempts !== undefined && this.attempts >= reconnect.maxAttempts) {
+    const delay = this.reconnection.beforeReconnect();
+    if (delay === undefined) {
       this.finish(
-        new ConnectionError(`gave up after ${this.attempts} reconnect attempts: ${reason.message}`),
+        new ConnectionError(
+          `gave up after ${this.reconnection.attempts} reconnect attempts: ${reason.message}`,
+        ),
       );
       return;
     }
-    const delay = backoffDelay(this.attempts++, { minMs: reconnect.minDelayMs, maxMs: reconnect.maxDelayMs });
     this.emit('offline', reason, delay);
     this.reconnectTimer = setTimeout(() => {
       const deadline = Date.now() + (this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
@@ -512,25 +462,11 @@ export class Client extends EventEmitter<ClientEvents> {
   private finish(error: MqxError | undefined): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.stopKeepalive();
+    this.keepalive.stop();
     clearTimeout(this.reconnectTimer);
     this.session.disconnected(this.sendAck);
-    const failure = error ?? new ConnectionError('client closed');
     // A session handed in outlives this client: the next Client with it completes these flows.
-    if (this.options.session === undefined) {
-      for (const entry of this.outgoing.values()) entry.reject(failure);
-      this.outgoing.clear();
-    }
-    for (const entry of this.queue) {
-      if (entry.packet.packetId !== undefined) this.ids.release(entry.packet.packetId);
-      entry.reject(failure);
-    }
-    for (const [id, request] of this.requests) {
-      this.ids.release(id);
-      request.reject(failure);
-    }
-    this.queue.length = 0;
-    this.requests.clear();
+    this.flows.failAll(error ?? new ConnectionError('client closed'), this.options.session !== undefined);
     this.notifyIdle();
     this.emit('close', error);
   }
@@ -543,134 +479,58 @@ export class Client extends EventEmitter<ClientEvents> {
 
   // ---- sending ----
 
+  /** The --debug trace shows only what is really written: nothing once the sending side is closed. */
   private send(packet: Packet): void {
     const transport = this.transport;
-    if (!transport || transport.closed) return;
+    if (!transport?.writable) return;
     this.options.trace?.('out', packet);
-    this.lastSent = Date.now();
+    this.keepalive.sent();
     transport.write(encode(packet, this.protocolVersion));
   }
 
   /** Header and payload as two writes in one batch: the payload is never copied. */
   private sendPublish(stored: PublishPacket, done?: (err?: Error | null) => void): void {
     const transport = this.transport;
-    if (!transport || transport.closed) {
+    if (!transport?.writable) {
       done?.(new Error('connection is closed'));
       return;
     }
     // What is kept for a resend names its topic: aliases do not outlive the connection.
     const packet = this.outboundAliases.apply(stored);
     this.options.trace?.('out', packet);
-    this.lastSent = Date.now();
+    this.keepalive.sent();
     const { header } = encodePublishHeader(packet, this.protocolVersion);
     transport.write(header);
     transport.write(packet.payload, done);
-  }
-
-  /** Moves queued publishes onto the wire while the window has room. */
-  private pump(): void {
-    while (this.state === 'connected' && this.queue.length > 0) {
-      const next = this.queue[0]!;
-      const { packet } = next;
-      if (packet.qos > 0 && this.outgoing.size >= this.window) return;
-      this.queue.shift();
-      if (!next.released && !this.fits(next)) continue;
-      if (packet.qos === 0) {
-        this.sendPublish(packet, (err) =>
-          err
-            ? next.reject(new ConnectionError(`publish not sent: ${err.message}`))
-            : next.resolve({ reasonCode: 0 }),
-        );
-        continue;
-      }
-      const id = packet.packetId ?? this.ids.take();
-      if (id === undefined) {
-        this.queue.unshift(next);
-        return;
-      }
-      packet.packetId = id;
-      const { resolve, reject, onPubrec } = next;
-      if (next.released) {
-        this.outgoing.set(id, { packet, resolve, reject, onPubrec, waiting: 'comp' });
-        this.send({ type: 'pubrel', packetId: id });
-        continue;
-      }
-      this.outgoing.set(id, { packet, resolve, reject, onPubrec, waiting: 'ack' });
-      this.sendPublish(packet);
-    }
-    if (this.queue.length === 0 && this.outgoing.size === 0) this.notifyIdle();
-  }
-
-  /** A PUBLISH larger than the broker's Maximum Packet Size would get us disconnected; refuse it here. */
-  private fits(entry: Queued): boolean {
-    if (this.serverMaxPacket === Infinity) return true;
-    const size = entry.packet.payload.length + Buffer.byteLength(entry.packet.topic) + 16;
-    if (size <= this.serverMaxPacket) return true;
-    if (entry.packet.packetId !== undefined) this.ids.release(entry.packet.packetId);
-    entry.reject(
-      new RejectedError(
-        `publish to '${entry.packet.topic}' exceeds the broker's maximum packet size ${this.serverMaxPacket}`,
-        ReasonCode.PacketTooLarge,
-      ),
-    );
-    return false;
   }
 
   private request(packet: Request['packet']): Promise<number[]> {
     return new Promise<number[]>((resolve, reject) => {
       const refusal = this.refuseWork();
       if (refusal) return reject(refusal);
-      const id = this.ids.take();
-      if (id === undefined) return reject(new ConnectionError('no free packet identifier'));
-      packet.packetId = id;
-      this.requests.set(id, { packet, resolve, reject });
-      // While reconnecting it waits in `requests` and goes out in resend().
-      if (this.state === 'connected') this.send(packet);
+      // While reconnecting it waits with the flows and goes out in their resend().
+      this.flows.request(packet, { resolve, reject });
     });
+  }
+
+  /** Nothing queued, nothing unacknowledged either way: end() may send DISCONNECT. */
+  private isIdle(): boolean {
+    return this.flows.pending === 0 && this.session.awaitingRelease === 0;
+  }
+
+  private checkIdle(): void {
+    if (this.isIdle()) this.notifyIdle();
   }
 
   private notifyIdle(): void {
     for (const waiter of this.idleWaiters.splice(0)) waiter();
   }
 
-  // ---- keep alive ----
-
-  private scheduleKeepalive(): void {
-    clearTimeout(this.keepaliveTimer);
-    if (this.keepaliveMs <= 0) return;
-    const wait = Math.max(0, this.lastSent + this.keepaliveMs - Date.now());
-    this.keepaliveTimer = setTimeout(() => {
-      if (this.state !== 'connected') return;
-      if (Date.now() - this.lastSent >= this.keepaliveMs - 10) {
-        this.send({ type: 'pingreq' });
-        // A broker that does not answer within half a period (at least 1 s) is gone.
-        this.pingDeadline ??= setTimeout(
-          () => {
-            this.lostReason = new ConnectionError('no PINGRESP from the broker: connection is dead');
-            this.transport?.destroy();
-          },
-          Math.max(1000, this.keepaliveMs / 2),
-        );
-      }
-      this.scheduleKeepalive();
-    }, wait);
-    this.keepaliveTimer.unref();
-  }
-
-  private stopKeepalive(): void {
-    clearTimeout(this.keepaliveTimer);
-    clearTimeout(this.pingDeadline);
-    this.keepaliveTimer = undefined;
-    this.pingDeadline = undefined;
-  }
-
   // ---- receiving ----
 
   private onPacket(packet: Packet): void {
     this.options.trace?.('in', packet);
-    // Any packet proves the broker alive.
-    clearTimeout(this.pingDeadline);
-    this.pingDeadline = undefined;
+    this.keepalive.heard();
     switch (packet.type) {
       case 'publish':
         this.onPublish(packet);
@@ -678,16 +538,16 @@ export class Client extends EventEmitter<ClientEvents> {
       case 'puback':
       case 'pubrec':
       case 'pubcomp':
-        this.onAck(packet);
+        this.flows.onAck(packet);
         return;
       case 'pubrel':
         this.onPubrel(packet);
         return;
       case 'suback':
-        this.settleRequest(packet.packetId, 'subscribe', packet.reasonCodes);
+        this.flows.settleRequest(packet.packetId, 'subscribe', packet.reasonCodes);
         return;
       case 'unsuback':
-        this.settleRequest(packet.packetId, 'unsubscribe', packet.reasonCodes);
+        this.flows.settleRequest(packet.packetId, 'unsubscribe', packet.reasonCodes);
         return;
       case 'pingresp':
         return;
@@ -734,49 +594,6 @@ export class Client extends EventEmitter<ClientEvents> {
     const ack: AckPacket = { type: 'pubcomp', packetId: packet.packetId };
     if (!known && this.protocolVersion === 5) ack.reasonCode = ReasonCode.PacketIdentifierNotFound;
     this.send(ack);
-  }
-
-  private onAck(packet: AckPacket): void {
-    const entry = this.outgoing.get(packet.packetId);
-    if (!entry) return; // a late duplicate after a resend; nothing waits for it
-    const code = packet.reasonCode ?? 0;
-    const expected = entry.packet.qos === 1 ? 'puback' : entry.waiting === 'ack' ? 'pubrec' : 'pubcomp';
-    if (packet.type !== expected) {
-      // A PUBREC retransmitted after our PUBREL is answered with PUBREL again (MQTT 4.3.3).
-      if (packet.type === 'pubrec' && expected === 'pubcomp')
-        this.send({ type: 'pubrel', packetId: packet.packetId });
-      return;
-    }
-    if (packet.type === 'pubrec' && code < 0x80) {
-      entry.waiting = 'comp';
-      entry.onPubrec?.();
-      this.send({ type: 'pubrel', packetId: packet.packetId });
-      return;
-    }
-    this.outgoing.delete(packet.packetId);
-    this.ids.release(packet.packetId);
-    if (code >= 0x80) {
-      const text = packet.properties?.reasonString ? `: ${packet.properties.reasonString}` : '';
-      entry.reject(
-        new RejectedError(`publish to '${entry.packet.topic}' rejected: ${reasonName(code)}${text}`, code),
-      );
-    } else {
-      entry.resolve({ reasonCode: code, ...(packet.properties ? { properties: packet.properties } : {}) });
-    }
-    this.pump();
-  }
-
-  private settleRequest(
-    packetId: number,
-    kind: Request['packet']['type'],
-    codes: number[] | undefined,
-  ): void {
-    const request = this.requests.get(packetId);
-    if (!request || request.packet.type !== kind) return;
-    this.requests.delete(packetId);
-    this.ids.release(packetId);
-    // 3.1.x UNSUBACK carries no codes: every filter counts as removed.
-    const filters = request.packet.type === 'unsubscribe' ? request.packet.topicFilters : [];
-    request.resolve(codes ?? filters.map(() => 0));
+    this.checkIdle();
   }
 }

@@ -102,6 +102,13 @@ export class ClientSession {
     };
   }
 
+  /** Inbound QoS 2 messages acknowledged with PUBREC whose PUBREL has not come yet. */
+  get awaitingRelease(): number {
+    let n = 0;
+    for (const state of this.inboundQos2.values()) if (state === 'received') n++;
+    return n;
+  }
+
   /** PUBREL: the inbound QoS 2 flow is over and its id free again. False for an unknown id. */
   released(packetId: number): boolean {
     return this.inboundQos2.delete(packetId);

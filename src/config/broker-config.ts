@@ -51,6 +51,8 @@ export interface ListenerConfig {
   httpPath?: string;
   /** Where the listener came from, for error messages: "file:line". */
   origin?: string;
+  /** With host 127.0.0.1: listen on ::1 too, on the same port, where the machine has IPv6 (as mosquitto). */
+  ipv6Loopback?: boolean;
 }
 
 export type LogDestination =
@@ -252,5 +254,5 @@ export function defaultClusterSettings(url: string): ClusterSettings {
 
 /** The listener mosquitto 2.0 opens when no config names one: 1883 (or -p), loopback only. */
 export function defaultListener(port = 1883): ListenerConfig {
-  return { port, host: '127.0.0.1', protocol: 'mqtt', maxConnections: 0 };
+  return { port, host: '127.0.0.1', ipv6Loopback: true, protocol: 'mqtt', maxConnections: 0 };
 }

@@ -22,6 +22,8 @@ export interface ConnectOutcome {
   failed: number;
   /** The first few distinct failure messages. */
   failures: string[];
+  /** The first failure itself, for the exit code of a run where nothing connected. */
+  firstError?: unknown;
   /** From the first dial to the last CONNACK. */
   seconds: number;
 }
@@ -42,6 +44,7 @@ export async function connectMany(
   const start = nowMs();
   let next = 0;
   let failed = 0;
+  let firstError: unknown;
   const openOne = async (index: number) => {
     try {
       connections[index] = await BenchConnection.open(options, plan.clientId(index), plan.timeoutMs);
@@ -49,6 +52,7 @@ export async function connectMany(
     } catch (err) {
       progress.failed++;
       failed++;
+      firstError ??= err;
       if (failures.size < 5) failures.add((err as Error).message);
     }
   };
@@ -71,6 +75,7 @@ export async function connectMany(
     connected,
     failed,
     failures: [...failures],
+    ...(firstError !== undefined ? { firstError } : {}),
     seconds: (nowMs() - start) / 1000,
   };
 }

@@ -4,8 +4,10 @@
  * received chunk calls for leaves in one write after the chunk is decoded.
  */
 import type { ClientOptions } from '../client/options.js';
+import { ConnectionError, RefusedError, TimeoutError } from '../errors.js';
 import { Decoder } from '../protocol/decoder.js';
 import { encode } from '../protocol/encoder.js';
+import { connackReturnName, reasonName } from '../protocol/reason-codes.js';
 import type { Packet, ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
 import { dial } from '../transport/dial.js';
 import type { Transport } from '../transport/transport.js';
@@ -60,7 +62,11 @@ export class BenchConnection {
         transport.write(connectPacket(options, clientId));
       });
       if (connack.type !== 'connack') throw new Error(`expected CONNACK, got ${connack.type.toUpperCase()}`);
-      if (connack.reasonCode !== 0) throw new Error(`CONNACK refused with code ${connack.reasonCode}`);
+      if (connack.reasonCode !== 0) {
+        const code = connack.reasonCode;
+        const name = version === 5 ? reasonName(code) : connackReturnName(code);
+        throw new RefusedError(`connection refused: ${name}`, code);
+      }
       conn.receiveMaximum = connack.properties?.receiveMaximum ?? 0xffff;
       return conn;
     } catch (err) {
@@ -137,8 +143,11 @@ export class BenchConnection {
     send: (resolve: (p: Packet) => void) => void,
   ): Promise<Packet> {
     return new Promise<Packet>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
-      const onClose = () => reject(new Error(`connection closed before ${what}`));
+      const timer = setTimeout(
+        () => reject(new TimeoutError(`no ${what} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const onClose = () => reject(new ConnectionError(`connection closed before ${what}`));
       this.transport.once('close', onClose);
       send((packet) => {
         clearTimeout(timer);

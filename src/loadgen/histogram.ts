@@ -43,13 +43,15 @@ export class LatencyHistogram {
   summary(): LatencySummary {
     const h = this.histogram;
     const ms = (us: number) => us / 1000;
+    // A percentile is the top of its bucket, which can lie above the largest value recorded.
+    const at = (percentile: number) => ms(Math.min(h.getValueAtPercentile(percentile), h.maxValue));
     return {
       count: h.totalCount,
       mean: ms(h.totalCount === 0 ? 0 : h.mean),
-      p50: ms(h.getValueAtPercentile(50)),
-      p90: ms(h.getValueAtPercentile(90)),
-      p99: ms(h.getValueAtPercentile(99)),
-      p999: ms(h.getValueAtPercentile(99.9)),
+      p50: at(50),
+      p90: at(90),
+      p99: at(99),
+      p999: at(99.9),
       max: ms(h.maxValue),
     };
   }

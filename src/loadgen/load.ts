@@ -132,6 +132,8 @@ function until(
 }
 
 export class LoadRun {
+  /** The first connection failure of the run, if any. */
+  connectError: unknown;
   readonly live: LiveCounters = {
     phase: 'connecting',
     connect: { connected: 0, failed: 0 },
@@ -236,6 +238,7 @@ export class LoadRun {
     this.connections.push(...pubOutcome.connections);
     const connectSeconds = (nowMs() - connectStart) / 1000;
     const failures = [...subOutcome.failures, ...pubOutcome.failures];
+    this.connectError = subOutcome.firstError ?? pubOutcome.firstError;
     const attempted = subCount + (o.mode === 'conn' ? o.clients : pubCount);
     const connected = subOutcome.connected + pubOutcome.connected;
     errors.push(...failures.map((f) => `connect: ${f}`));

@@ -26,6 +26,8 @@ export interface Transport extends EventEmitter<TransportEvents> {
   pause(): void;
   resume(): void;
   readonly closed: boolean;
+  /** Bytes written now would still be sent: not closed, and end() not called. */
+  readonly writable: boolean;
 }
 
 /** A Transport over any Node Duplex stream: net.Socket, tls.TLSSocket, or a WebSocket stream. */
@@ -45,8 +47,12 @@ export class StreamTransport extends EventEmitter<TransportEvents> implements Tr
     });
   }
 
+  get writable(): boolean {
+    return !this.closed && !this.stream.destroyed && !this.stream.writableEnded;
+  }
+
   write(chunk: Buffer, done?: (err?: Error | null) => void): boolean {
-    if (this.closed || this.stream.destroyed) {
+    if (!this.writable) {
       done?.(new Error('connection is closed'));
       return false;
     }

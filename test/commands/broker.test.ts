@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import mqtt from 'mqtt';
@@ -9,6 +10,9 @@ import { runInNetns } from '../helpers/netns.js';
 import { peers } from '../helpers/peers.js';
 import { runMqx, startMqxBroker, tempDir } from '../helpers/processes.js';
 
+function hasIpv6Loopback(): boolean {
+  return Object.values(os.networkInterfaces()).some((a) => a?.some((i) => i.address === '::1'));
+}
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
 
 describe('mqx broker', () => {
@@ -23,6 +27,37 @@ describe('mqx broker', () => {
       await c.endAsync();
     } finally {
       await b.stop();
+    }
+  });
+
+  it.skipIf(!hasIpv6Loopback())(
+    'local-only mode listens on ::1 as well as 127.0.0.1, on the same port',
+    async () => {
+      const b = await startMqxBroker();
+      try {
+        // The ::1 half opens once the 127.0.0.1 half has its port, so its line comes after.
+        const line = `Opening ipv6 listen socket on port ${b.port}.`;
+        for (let i = 0; i < 100 && !b.log.some((l) => l.endsWith(line)); i++)
+          await new Promise((r) => setTimeout(r, 20));
+        expect(b.log.join('\n')).toContain(line);
+        for (const host of ['127.0.0.1', '::1']) {
+          const r = await runMqx(['pub', '-h', host, '-p', String(b.port), '-t', 'x', '-m', 'y', '-q', '1']);
+          expect([host, r.exitCode]).toEqual([host, 0]);
+        }
+      } finally {
+        await b.stop();
+      }
+    },
+  );
+
+  it('--timestamps iso logs ISO 8601 local time, the form mqx bridge logs; epoch stays the default', async () => {
+    const iso = await startMqxBroker(['--timestamps', 'iso']);
+    const epoch = await startMqxBroker();
+    try {
+      expect(iso.log[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}: mqx version /);
+      expect(epoch.log[0]).toMatch(/^\d{10}: mqx version /);
+    } finally {
+      await Promise.all([iso.stop(), epoch.stop()]);
     }
   });
 
@@ -56,27 +91,34 @@ describe('mqx broker', () => {
     'challenge-bridge3.conf': 1886,
   };
   for (const name of COURSE_CONFIGS) {
-    it(`--check accepts the course's ${name} as written, its paths redirected`, async () => {
-      const prefix = coursePrefix();
-      const file = path.join(COURSE, name);
-      const r = await runMqx(['broker', '--check', '-c', file], { env: { MQX_PATH_PREFIX: prefix } });
-      expect(r.exitCode, text(r.stderr)).toBe(0);
-      expect(text(r.stderr)).toBe('');
-      const out = text(r.stdout);
-      expect(out).toContain(`# read from ${file}`);
-      expect(out).toMatch(new RegExp(`^listener ${coursePorts[name]}$`, 'm'));
-      expect(out).toMatch(/^allow_anonymous true$/m);
-      expect(out).toContain(`log_dest file ${prefix}/var/log/mosquitto/mosquitto.log`);
-      expect(out).toContain(`persistence_location ${prefix}/var/lib/mosquitto/`);
-      const warnings = out.split('\n').filter((l) => l.startsWith('# warning: '));
-      expect(warnings).toEqual(
-        name === 'bridge.conf'
-          ? [
-              `# warning: ${file}:11: 'connection bridge central': bridge names cannot contain spaces; mosquitto uses the first word, so this bridge is named 'bridge' (ignoring 'central')`,
-            ]
-          : [],
-      );
-    });
+    // --check tries the config's ports (1883...): in a network namespace of its own, never this machine's.
+    it.runIf(peers.netns())(
+      `--check accepts the course's ${name} as written, its paths redirected`,
+      async () => {
+        const prefix = coursePrefix();
+        const file = path.join(COURSE, name);
+        const r = await runInNetns(
+          `MQX_PATH_PREFIX=${prefix} $MQX broker --check -c ${file} > "$OUT/out" 2> "$OUT/err"; echo $? > "$OUT/rc"`,
+        );
+        const read = (f: string) => readFileSync(path.join(r.out, f), 'utf8');
+        expect(read('rc').trim(), read('err')).toBe('0');
+        expect(read('err')).toBe('');
+        const out = read('out');
+        expect(out).toContain(`# read from ${file}`);
+        expect(out).toMatch(new RegExp(`^listener ${coursePorts[name]}$`, 'm'));
+        expect(out).toMatch(/^allow_anonymous true$/m);
+        expect(out).toContain(`log_dest file ${prefix}/var/log/mosquitto/mosquitto.log`);
+        expect(out).toContain(`persistence_location ${prefix}/var/lib/mosquitto/`);
+        const warnings = out.split('\n').filter((l) => l.startsWith('# warning: '));
+        expect(warnings).toEqual(
+          name === 'bridge.conf'
+            ? [
+                `# warning: ${file}:11: 'connection bridge central': bridge names cannot contain spaces; mosquitto uses the first word, so this bridge is named 'bridge' (ignoring 'central')`,
+              ]
+            : [],
+        );
+      },
+    );
   }
 
   it('a broker logs its config warnings at start, once', async () => {

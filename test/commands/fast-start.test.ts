@@ -160,7 +160,7 @@ describe('yargs only when needed', () => {
     const bad = await runMqx(['pub', '-t', 't', '--bogus']);
     expect(bad.exitCode).toBe(2);
     expect(Buffer.from(bad.stderr).toString()).toBe(
-      "mqx: Unknown argument: bogus\nRun 'mqx --help' for usage.",
+      "mqx: Unknown argument: bogus\nRun 'mqx pub --help' for usage.",
     );
   });
 });

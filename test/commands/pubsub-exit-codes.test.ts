@@ -52,14 +52,14 @@ describe('exit codes against a scripted broker', () => {
     }
   });
 
-  it('a connection dropped under sub exits 3 instead of waiting forever', async () => {
+  it('a connection dropped under sub --no-reconnect exits 3 instead of waiting forever', async () => {
     const p = await fake({
       onPacket: (packet, conn) => {
         defaultResponder(packet, conn);
         if (packet.type === 'subscribe') setTimeout(() => conn.socket.destroy(), 100);
       },
     });
-    const r = await runMqx(['sub', ...p, '-t', 'a']);
+    const r = await runMqx(['sub', ...p, '-t', 'a', '--no-reconnect']);
     expect(r.exitCode).toBe(3);
     expect(stderr(r).trim().split('\n')).toHaveLength(1);
   });
@@ -73,4 +73,42 @@ describe('exit codes against a scripted broker', () => {
     const r = await runMqx(['pub', ...p, '-t', 'a', '-m', 'x', '-q', '1']);
     expect(r.exitCode).toBe(3);
   });
+});
+
+describe('mqx pub and acknowledgements with a failure reason code', () => {
+  const refusing = (type: 'puback' | 'pubrec' | 'pubcomp', reasonCode: number) =>
+    fake({
+      onPacket: (packet, conn) => {
+        if (packet.type === 'publish' && packet.qos > 0) {
+          const ack = packet.qos === 1 ? 'puback' : 'pubrec';
+          // Only the last of the repeated publishes is refused: one failure among successes is enough.
+          const last = packet.payload.toString() === 'last';
+          conn.send({
+            type: ack,
+            packetId: packet.packetId!,
+            ...(ack === type && last ? { reasonCode } : {}),
+          });
+        } else if (packet.type === 'pubrel') {
+          conn.send({
+            type: 'pubcomp',
+            packetId: packet.packetId,
+            ...(type === 'pubcomp' ? { reasonCode } : {}),
+          });
+        } else defaultResponder(packet, conn);
+      },
+    });
+
+  for (const [type, qos, code, name] of [
+    ['puback', '1', 0x87, 'NotAuthorized (0x87)'],
+    ['pubrec', '2', 0x97, 'QuotaExceeded (0x97)'],
+    ['pubcomp', '2', 0x92, 'PacketIdentifierNotFound (0x92)'],
+  ] as const) {
+    it(`a ${type.toUpperCase()} with ${name} exits 6`, async () => {
+      const p = await refusing(type, code);
+      const input = 'first\nsecond\nlast\n';
+      const r = await runMqx(['pub', ...p, '-V', '5', '-t', 'a', '-q', qos, '-l'], { input });
+      expect(stderr(r)).toBe(`mqx: publish to 'a' rejected: ${name}`);
+      expect(r.exitCode).toBe(6);
+    });
+  }
 });

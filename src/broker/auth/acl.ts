@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../errors.js';
 import { filterCovers, filtersOverlap } from '../../topics/overlap.js';
+import { fileProblem } from '../startup-errors.js';
 
 /**
  * mosquitto's acl_file, with the semantics observed on mosquitto 2.0.11 (test/broker/auth/acl-cases.ts
@@ -260,7 +261,7 @@ export async function loadAclFile(path: string): Promise<Acl> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`${path}: cannot read the ACL file: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new ConfigError(`${path}: cannot read the ACL file: ${fileProblem(err)}`);
   }
   return parseAcl(text, path);
 }

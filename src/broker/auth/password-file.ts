@@ -2,6 +2,7 @@ import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'no
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { ConfigError, UsageError } from '../../errors.js';
+import { fileProblem } from '../startup-errors.js';
 
 /**
  * mosquitto password files: one `user:$6$salt$hash` or `user:$7$iterations$salt$hash` line per user,
@@ -96,9 +97,7 @@ export async function loadPasswordFile(path: string): Promise<PasswordFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(
-      `${path}: cannot read the password file: ${(err as NodeJS.ErrnoException).code ?? err}`,
-    );
+    throw new ConfigError(`${path}: cannot read the password file: ${fileProblem(err)}`);
   }
   return parsePasswordFile(text, path);
 }

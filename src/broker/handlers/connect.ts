@@ -261,16 +261,16 @@ function accept(
     if (props?.requestResponseInformation === 1)
       connackProps.responseInformation = `mqx/response/${clientId}`;
   }
-  conn.send({ type: 'connack', sessionPresent, reasonCode: 0, properties: connackProps });
-  session.outlet = conn;
-  if (broker.hooks.on.sessionConnected !== undefined)
-    broker.hooks.emit('sessionConnected', session, conn, sessionPresent);
-
+  // Logged before the CONNACK goes, so that -v reads in mosquitto's order.
   if (broker.log.connectionMessages) {
     const who = username !== undefined ? `, u'${username}'` : '';
     broker.log.notice(
       `New client connected from ${conn.peer.address}:${conn.peer.port} as ${clientId} (${PROTOCOL_LABEL[packet.protocolVersion]}, c${packet.clean ? 1 : 0}, k${keepalive}${who}).`,
     );
   }
+  conn.send({ type: 'connack', sessionPresent, reasonCode: 0, properties: connackProps });
+  session.outlet = conn;
+  if (broker.hooks.on.sessionConnected !== undefined)
+    broker.hooks.emit('sessionConnected', session, conn, sessionPresent);
   if (sessionPresent) broker.resume(session);
 }

@@ -80,12 +80,6 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
       return;
     }
   }
-  if (broker.log.isEnabled('debug')) {
-    broker.log.debug(
-      `Received PUBLISH from ${conn.clientId} (d${packet.dup ? 1 : 0}, q${packet.qos}, r${packet.retain ? 1 : 0}, m${packet.packetId ?? 0}, '${topic}', ... (${packet.payload.length} bytes))`,
-    );
-  }
-
   if (packet.qos === 2 && session.inboundQos2.has(packet.packetId!)) {
     // A resent QoS 2 PUBLISH we already own: acknowledge again, never deliver twice [MQTT-4.3.3-10].
     ack(conn, packet, 0);

@@ -3,6 +3,7 @@ import { ReasonCode } from '../../protocol/reason-codes.js';
 import type { SubscribePacket, UnsubscribePacket } from '../../protocol/types.js';
 import { validateTopicFilter } from '../../topics/validate.js';
 import type { Connection } from '../connection.js';
+import { subscribeFilterLine, unsubscribeFilterLine } from '../packet-log.js';
 import { Session, type Subscription } from '../session.js';
 import { checkControlCharacters } from './control-characters.js';
 
@@ -20,6 +21,7 @@ export function handleSubscribe(conn: Connection, packet: SubscribePacket): void
   const retainedToSend: Subscription[] = [];
   for (const req of packet.subscriptions) checkControlCharacters(req.topicFilter, 'filter');
   for (const req of packet.subscriptions) {
+    if (broker.log.packets) broker.log.debug(subscribeFilterLine(req.topicFilter, req.qos));
     let filter = req.topicFilter;
     if (validateTopicFilter(filter) !== undefined) {
       codes.push(failure(conn, ReasonCode.TopicFilterInvalid));
@@ -67,6 +69,7 @@ export function handleUnsubscribe(conn: Connection, packet: UnsubscribePacket): 
   const codes: number[] = [];
   for (const raw of packet.topicFilters) checkControlCharacters(raw, 'filter');
   for (const raw of packet.topicFilters) {
+    if (broker.log.packets) broker.log.debug(unsubscribeFilterLine(raw));
     const mount = conn.peer.mountPoint;
     let filter = raw;
     if (mount !== undefined) {

@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { PersistenceSettings } from '../../config/broker-config.js';
-import { MqxError } from '../../errors.js';
+import { ExitCode, MqxError } from '../../errors.js';
 import { openDatabase, StoreLockedError } from './open.js';
 
 /** The store of a broker without a config file, and the one older mqx versions always used. */
@@ -74,6 +74,7 @@ export function chooseStore(settings: PersistenceSettings, owner: string | undef
     if (err instanceof StoreLockedError)
       throw new MqxError(
         `persistence file ${own} is locked: another broker runs the same config (${owner}); stop it first`,
+        ExitCode.Usage,
       );
     throw err;
   }

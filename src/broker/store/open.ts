@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { MqxError } from '../../errors.js';
+import { ExitCode, MqxError } from '../../errors.js';
 import { migrate } from './schema.js';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -11,7 +11,10 @@ const MOSQUITTO_MAGIC = Buffer.from('mosquitto db', 'latin1');
 /** Another process holds the store (see the exclusive locking in openDatabase). */
 export class StoreLockedError extends MqxError {
   constructor(readonly file: string) {
-    super(`persistence file ${file} is locked: another broker is using it`);
+    super(
+      `persistence file ${file} is locked: another broker is using it; give each broker its own persistence_location (or --persistence DIR)`,
+      ExitCode.Usage,
+    );
   }
 }
 

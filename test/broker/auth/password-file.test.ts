@@ -91,7 +91,7 @@ describe('parsing', () => {
 
   it('names the file it cannot read', async () => {
     await expect(loadPasswordFile('/nonexistent/passwd')).rejects.toThrow(
-      '/nonexistent/passwd: cannot read the password file: ENOENT',
+      '/nonexistent/passwd: cannot read the password file: no such file or directory',
     );
   });
 });
