@@ -59,7 +59,7 @@ function lines(node: TopicNode, c: Controller, info: FrameInfo, width: number, h
     ]);
   }
   const kind = shownAs(last, c.state.payloadMode);
-  const shown = kind === 'decoded' ? `decoded ${sanitize(last.decoded!.format!)}` : kind;
+  const shown = kind === 'decoded' ? sanitize(last.decoded!.format!) : kind;
   const cut = last.size > last.payload.length ? `, first ${bytes(last.payload.length)}` : '';
   out.push(dim(`── payload: ${shown} (f), ${bytes(last.size)}${cut} ${'─'.repeat(width)}`));
   if (last.decoded?.warning) out.push([{ text: sanitize(last.decoded.warning), colour: '33' }]);
