@@ -83,6 +83,30 @@ describe('mqx explore off a terminal', () => {
   });
 });
 
+describe.runIf(peers.tmux())('mqx explore --decode protobuf with a .proto it cannot read', () => {
+  it('says so and exits 2 before connecting', async () => {
+    const args = [
+      'explore',
+      '-p',
+      '1',
+      '--decode',
+      'protobuf',
+      '--proto',
+      '/nonexistent.proto',
+      '--type',
+      'a.B',
+    ];
+    const t = new Tmux(['node', MQX_BIN, ...args], 100, 10, { NO_COLOR: '1' });
+    try {
+      await t.waitFor(() => t.exitStatus() !== undefined, 'the end');
+      expect(t.exitStatus()).toBe(2);
+      expect(t.screen()).toContain('cannot read /nonexistent.proto');
+    } finally {
+      t.kill();
+    }
+  });
+});
+
 describe.runIf(ready).each([
   ['mqx', () => startMqxBroker()],
   ['mosquitto', () => startMosquitto()],
