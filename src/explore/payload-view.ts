@@ -127,10 +127,21 @@ export function payloadPreview(m: Shown): string {
 /**
  * A Sparkplug B message (its --json form) in one line: its metrics as name=value, which is what a
  * tree row has room for; the message type, node and seq are in the topic and the detail pane.
- * Metrics a BIRTH did not name go by their alias (#7).
+ * Metrics a BIRTH did not name go by their alias (#7). A host's STATE: online=... and since when.
  */
 export function sparkplugLine(json: unknown): string | undefined {
-  const metrics = (json as { metrics?: unknown } | null)?.metrics;
+  const doc = json as {
+    messageType?: unknown;
+    metrics?: unknown;
+    online?: unknown;
+    timestamp?: unknown;
+  } | null;
+  if (doc?.messageType === 'STATE' && doc.online !== undefined) {
+    const since = typeof doc.timestamp === 'number' ? new Date(doc.timestamp) : undefined;
+    const valid = since !== undefined && !Number.isNaN(since.getTime());
+    return `online=${JSON.stringify(doc.online)}${valid ? `  timestamp=${since.toISOString()}` : ''}`;
+  }
+  const metrics = doc?.metrics;
   if (!Array.isArray(metrics) || metrics.length === 0) return undefined;
   return metrics
     .map((m: Record<string, unknown>) => {

@@ -141,7 +141,10 @@ describe('Controller', () => {
     press(c, 'g');
     expect(c.state.selected?.path).toBe('m');
     expect(press(c, 'y')).toEqual([{ type: 'copy', what: 'decoded payload', text: '{"a": 1}' }]);
-    const modes = [...Array(4)].map(() => (press(c, 'f'), c.state.payloadMode));
+    const modes = [...Array(4)].map(() => {
+      press(c, 'f');
+      return c.state.payloadMode;
+    });
     expect(modes).toEqual(['text', 'json', 'hex', 'decoded']);
     // On a topic no codec read, the decoded view is auto's place in the cycle.
     press(c, 'j');

@@ -101,9 +101,16 @@ describe('explore --decode auto', () => {
       ['spBv1.0/plant/NDATA/edge1', Buffer.from('not protobuf')],
     ]);
     expect(loads.count).toBe(1);
-    expect(payloadPreview(tree.find('spBv1.0/STATE/scada')!.last!)).toBe(
-      '{ "messageType": "STATE", "hostId": "scada", "online": true, "timestamp": "2023-11-14T22:13:20.000Z" }',
-    );
+    const state = tree.find('spBv1.0/STATE/scada')!.last!;
+    expect(payloadPreview(state)).toBe('online=true  timestamp=2023-11-14T22:13:20.000Z');
+    expect(payloadLines(state, 'auto', 60)).toEqual([
+      '{',
+      '  "messageType": "STATE",',
+      '  "hostId": "scada",',
+      '  "online": true,',
+      '  "timestamp": "2023-11-14T22:13:20.000Z"',
+      '}',
+    ]);
     // Not Sparkplug after all: shown as explore shows any payload, with the decoder's reason.
     const bad = tree.find('spBv1.0/plant/NDATA/edge1')!.last!;
     expect(bad.decoded?.text).toBeUndefined();
