@@ -1,13 +1,15 @@
 /**
  * `mqx explore [FILTER...]`: a live topic tree in the terminal (src/explore/). Every connection
- * flag of `mqx sub`; filters default to '#'. A terminal is required on both ends: explore never
- * writes its screen into a pipe.
+ * flag of `mqx sub` and its --decode (default auto); filters default to '#'. A terminal is
+ * required on both ends: explore never writes its screen into a pipe.
  */
 import type { Argv, CommandModule, Options } from 'yargs';
 import { Client } from '../src/client/client.js';
 import { ExitCode, UsageError } from '../src/errors.js';
 import { explore } from '../src/explore/app.js';
+import { PayloadDecoding } from '../src/explore/decoding.js';
 import { wantsColour } from '../src/output/colours.js';
+import type { DecodeFormat } from '../src/payload/formats.js';
 import type { QoS, SubscriptionRequest } from '../src/protocol/types.js';
 import { validateTopicFilter } from '../src/topics/validate.js';
 import {
@@ -19,8 +21,9 @@ import {
   resolveConnection,
 } from './shared/connection-flags.js';
 import type { CommandFlags } from './shared/fast-args.js';
+import { checkProtoFlags, DECODE_OPTIONS, type PayloadArgv } from './shared/payload-flags.js';
 
-interface ExploreArgv extends ConnectionArgv {
+interface ExploreArgv extends ConnectionArgv, PayloadArgv {
   filters?: string[];
   topic?: string | string[];
   qos?: number;
@@ -32,7 +35,7 @@ const EXPLORE_OPTIONS = {
 } satisfies Record<string, Options>;
 
 export const flags: CommandFlags = {
-  options: { ...CONNECTION_OPTIONS, ...EXPLORE_OPTIONS },
+  options: { ...CONNECTION_OPTIONS, ...EXPLORE_OPTIONS, ...DECODE_OPTIONS },
   parserConfiguration: CONNECTION_PARSER,
 };
 
@@ -44,9 +47,10 @@ function builder(y: Argv) {
       '$0 explore [filter..] [options]\n\nBrowse the topics of a broker in the terminal (? lists the keys).',
     )
     .positional('filters', { type: 'string', array: true, describe: "topic filters (default '#')" })
-    .options(EXPLORE_OPTIONS)
-    .example('$0 explore', 'every topic on localhost')
-    .example("$0 explore 'sensors/#' -h broker.lan -V 5", 'one subtree, MQTT 5 properties shown');
+    .options({ ...EXPLORE_OPTIONS, ...DECODE_OPTIONS })
+    .example('$0 explore', 'every topic on localhost, Sparkplug B decoded on spBv1.0/')
+    .example("$0 explore 'sensors/#' -h broker.lan -V 5", 'one subtree, MQTT 5 properties shown')
+    .example("$0 explore 'meters/#' --decode cbor", 'CBOR payloads shown as JSON');
 }
 
 function many(value: string | string[] | undefined): string[] {
@@ -67,6 +71,12 @@ async function handler(argv: ExploreArgv): Promise<void> {
     const problem = validateTopicFilter(f);
     if (problem) throw new UsageError(problem);
   }
+  checkProtoFlags(argv, 'decode');
+  const format = (argv.decode ?? 'auto') as DecodeFormat;
+  // The codec bundle (and protobufjs) loads only for a format asked for, or the first spBv1.0/ message.
+  const decoding = new PayloadDecoding(format, async (warn) =>
+    (await import('./shared/payload.js')).payloadDecoder({ ...argv, decode: format }, true, warn),
+  );
   const requests: SubscriptionRequest[] = filters.map((topicFilter) => ({
     topicFilter,
     qos,
@@ -85,6 +95,7 @@ async function handler(argv: ExploreArgv): Promise<void> {
       title: `${host}:${port}  ${filters.join(' ')}`,
       colour: wantsColour(process.stdout),
       retainAsPublished: version === 5,
+      decoding,
     });
     if (result.error) throw result.error;
     await client.end({ timeoutMs: 1_000 });

@@ -116,6 +116,7 @@ complete -c mqx -n '__fish_seen_subcommand_from explore' -l capath -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l cert -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l connect-timeout -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l debug -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l decode -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l host -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l id -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l id-prefix -r -F
@@ -129,6 +130,7 @@ complete -c mqx -n '__fish_seen_subcommand_from explore' -l password-file -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l port -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l profile -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l property -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l proto -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l protocol-version -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l qos -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l reconnect -r -F
@@ -137,6 +139,7 @@ complete -c mqx -n '__fish_seen_subcommand_from explore' -l session-expiry -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l tls-alpn -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l tls-version -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l topic -r -F
+complete -c mqx -n '__fish_seen_subcommand_from explore' -l type -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l url -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l username -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l will-payload -r -F

@@ -9,7 +9,8 @@ import type { Client } from '../client/client.js';
 import { ConnectionError, ExitCode, type MqxError, RejectedError } from '../errors.js';
 import { reasonName } from '../protocol/reason-codes.js';
 import type { Properties, PublishPacket, SubscriptionRequest } from '../protocol/types.js';
-import { Controller, type Effect, type Key } from './controller.js';
+import { Controller, type Effect, initialState, type Key } from './controller.js';
+import type { PayloadDecoding } from './decoding.js';
 import { TopicTree } from './model.js';
 import { layout, render } from './render.js';
 import { Screen } from './terminal.js';
@@ -30,6 +31,8 @@ export interface ExploreOptions {
   subscribeProperties?: Properties;
   /** With MQTT 5 the subscriptions keep the retain flag as published, so it tells live retained. */
   retainAsPublished: boolean;
+  /** The payload codecs (--decode); a codec asked for by name is loaded before connecting. */
+  decoding: PayloadDecoding;
 }
 
 export interface ExploreResult {
@@ -46,12 +49,16 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const tree = new TopicTree();
   let subscribedAt = Number.POSITIVE_INFINITY;
   const onMessage = (p: PublishPacket) => {
-    const live = o.retainAsPublished && p.retain && Date.now() - subscribedAt > REPLAY_MS;
-    tree.insert(p, Date.now(), live);
-    changed();
+    const at = Date.now();
+    const live = o.retainAsPublished && p.retain && at - subscribedAt > REPLAY_MS;
+    o.decoding.take(p.topic, p.payload, (decoded) => {
+      tree.insert(decoded ? { ...p, decoded } : p, at, live);
+      changed();
+    });
   };
   // Messages before the screen opens only fill the tree; the first frame shows them.
   let changed = (): void => undefined;
+  if (o.decoding.eager) await o.decoding.ready();
   o.client.on('message', onMessage);
   try {
     await o.client.connect();
@@ -78,7 +85,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
 
 /** The screen's side: `changed` asks for a frame soon, `result` settles when explore ends. */
 function run(o: ExploreOptions, tree: TopicTree): { changed: () => void; result: Promise<ExploreResult> } {
-  const controller = new Controller(tree);
+  const controller = new Controller(tree, initialState(o.decoding.initialMode));
   let offline: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let finish: (result: ExploreResult) => void = () => undefined;

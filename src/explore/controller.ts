@@ -5,7 +5,7 @@
  */
 import type { QoS } from '../protocol/types.js';
 import { compileSearch, type TopicNode, type TopicTree } from './model.js';
-import { PAYLOAD_MODES, type PayloadMode } from './payload-view.js';
+import { nextMode, type PayloadMode, shownAs } from './payload-view.js';
 
 /** A keypress as node:readline reports it. */
 export interface Key {
@@ -47,12 +47,12 @@ export type Effect =
   | { type: 'copy'; what: string; text: string }
   | { type: 'sys'; on: boolean };
 
-export function initialState(): ViewState {
+export function initialState(payloadMode: PayloadMode = 'auto'): ViewState {
   return {
     selected: undefined,
     top: 0,
     overlay: undefined,
-    payloadMode: 'auto',
+    payloadMode,
     status: undefined,
     sys: false,
   };
@@ -68,7 +68,7 @@ export const KEYS: Array<[string, string]> = [
   ['/', 'search: MQTT filter (a/+/c, a/#) or regex'],
   ['n  N', 'next, previous match'],
   ['Esc', 'end the search, close a dialog'],
-  ['f', 'payload view: auto, text, JSON, hex'],
+  ['f', 'payload view: auto (or decoded), text, JSON, hex'],
   ['p', 'publish (topic, payload, QoS, retain)'],
   ['d', 'clear the retained message here'],
   ['D', 'clear every retained message in the subtree'],
@@ -222,11 +222,9 @@ export class Controller {
       case 'escape':
         this.tree.setSearch(undefined);
         break;
-      case 'f': {
-        const i = PAYLOAD_MODES.indexOf(this.state.payloadMode);
-        this.state.payloadMode = PAYLOAD_MODES[(i + 1) % PAYLOAD_MODES.length]!;
+      case 'f':
+        this.state.payloadMode = nextMode(this.state.payloadMode, node?.last);
         break;
-      }
       case '?':
         this.state.overlay = { kind: 'help' };
         break;
@@ -257,9 +255,14 @@ export class Controller {
       case 'c':
         if (node) return [{ type: 'copy', what: 'topic', text: node.path }];
         break;
-      case 'y':
-        if (node?.last) return [{ type: 'copy', what: 'payload', text: node.last.payload.toString('utf8') }];
-        break;
+      case 'y': {
+        const last = node?.last;
+        if (!last) break;
+        // What the pane shows: a Sparkplug payload's bytes would make a poor clipboard.
+        if (shownAs(last, this.state.payloadMode) === 'decoded')
+          return [{ type: 'copy', what: 'decoded payload', text: last.decoded!.text! }];
+        return [{ type: 'copy', what: 'payload', text: last.payload.toString('utf8') }];
+      }
     }
     return [];
   }

@@ -3,13 +3,15 @@
  * the last message, a bounded history and the retained state. Pure: time comes in as arguments,
  * nothing here does I/O, so tests drive it with made-up clocks.
  *
- * Memory is bounded per topic: the last payload is kept up to LAST_BYTES, the HISTORY messages
- * before it up to HISTORY_BYTES each, and SPARK numbers for the sparkline. Payloads are copied:
- * the client's buffers can be views into a whole socket read, which a kept slice would pin.
+ * Memory is bounded per topic: the last payload (and its decoded text) is kept up to LAST_BYTES,
+ * the HISTORY messages before it up to HISTORY_BYTES each, and SPARK numbers for the sparkline.
+ * Payloads are copied: the client's buffers can be views into a whole socket read, which a kept
+ * slice would pin.
  */
 import { topicMatches } from '../client/match.js';
 import type { Properties, QoS } from '../protocol/types.js';
 import { validateTopicFilter } from '../topics/validate.js';
+import type { Decoded } from './decoding.js';
 import { numericValue } from './payload-view.js';
 
 export const LAST_BYTES = 16 * 1024;
@@ -28,6 +30,8 @@ export interface TopicMessage {
   properties?: Properties;
   /** Arrival, ms since the epoch. */
   at: number;
+  /** What a codec made of the whole payload (its text cut to the same bound as the payload). */
+  decoded?: Decoded;
 }
 
 export interface Incoming {
@@ -36,6 +40,7 @@ export interface Incoming {
   qos: QoS;
   retain: boolean;
   properties?: Properties;
+  decoded?: Decoded;
 }
 
 export class TopicNode {
@@ -136,6 +141,29 @@ function copy(payload: Buffer, bound: number): Buffer {
   return Buffer.from(payload.subarray(0, bound));
 }
 
+function cut(decoded: Decoded, bound: number): Decoded {
+  const { text, line } = decoded;
+  if ((text?.length ?? 0) <= bound && (line?.length ?? 0) <= bound) return decoded;
+  return {
+    ...decoded,
+    ...(text === undefined ? {} : { text: text.slice(0, bound) }),
+    ...(line === undefined ? {} : { line: line.slice(0, bound) }),
+  };
+}
+
+const decodedLength = (d: Decoded | undefined) => Math.max(d?.text?.length ?? 0, d?.line?.length ?? 0);
+
+/** A message moving into the history keeps only what a one-line preview reads. */
+function historic(m: TopicMessage): TopicMessage {
+  const long = m.size > HISTORY_BYTES || decodedLength(m.decoded) > HISTORY_BYTES;
+  if (!long) return m;
+  return {
+    ...m,
+    payload: copy(m.payload, HISTORY_BYTES),
+    ...(m.decoded ? { decoded: cut(m.decoded, HISTORY_BYTES) } : {}),
+  };
+}
+
 export class TopicTree {
   readonly root = new TopicNode('', '', undefined, -1);
   topics = 0;
@@ -168,12 +196,10 @@ export class TopicTree {
       retain: msg.retain,
       at: now,
       ...(msg.properties ? { properties: msg.properties } : {}),
+      ...(msg.decoded ? { decoded: cut(msg.decoded, LAST_BYTES) } : {}),
     };
     if (node.last) {
-      const old = node.last;
-      node.history.push(
-        old.size > HISTORY_BYTES ? { ...old, payload: copy(old.payload, HISTORY_BYTES) } : old,
-      );
+      node.history.push(historic(node.last));
       if (node.history.length > HISTORY) node.history.shift();
     }
     node.last = message;

@@ -1,16 +1,36 @@
 /**
- * How explore shows a payload: as text, pretty JSON or a hex dump. `classify` is the one place
- * that decides what a payload is; when the codecs of src/payload/ exist (CBOR, MessagePack,
- * Sparkplug...) it is where they plug in, and the tree's one-line values and the detail pane
- * follow. Everything returned is sanitized (src/explore/text.ts): safe to write to a terminal.
+ * How explore shows a payload: decoded by a codec (src/explore/decoding.ts: Sparkplug, CBOR...),
+ * as text, pretty JSON or a hex dump. A message a codec decoded shows that form unless a raw view
+ * is forced; otherwise `classify` decides what the payload is. The tree's one-line values and the
+ * detail pane follow the same rules. Everything returned is sanitized (src/explore/text.ts): safe
+ * to write to a terminal.
  */
+import type { Decoded } from './decoding.js';
 import { sanitize } from './text.js';
 
 export type PayloadKind = 'text' | 'json' | 'hex';
-/** 'auto' shows each payload as `classify` judges it; the others force one view. */
-export type PayloadMode = 'auto' | PayloadKind;
+/**
+ * 'auto' shows each payload decoded where a codec read it, else as `classify` judges it; the raw
+ * views force one form. 'decoded' shows what auto does: it is the name of that view in the `f`
+ * cycle of a message a codec read, where "auto" would say less.
+ */
+export type PayloadMode = 'auto' | 'decoded' | PayloadKind;
 
-export const PAYLOAD_MODES: PayloadMode[] = ['auto', 'text', 'json', 'hex'];
+const RAW_VIEWS: PayloadKind[] = ['text', 'json', 'hex'];
+
+/** The view after `mode` (the `f` key), for the selected message. */
+export function nextMode(mode: PayloadMode, m: Shown | undefined): PayloadMode {
+  const first: PayloadMode = m?.decoded?.text === undefined ? 'auto' : 'decoded';
+  const cycle = [first, ...RAW_VIEWS];
+  const at = mode === 'auto' || mode === 'decoded' ? 0 : cycle.indexOf(mode);
+  return cycle[(at + 1) % cycle.length]!;
+}
+
+/** A message as the views see it: the (maybe cut) payload and what a codec made of the whole. */
+export interface Shown {
+  payload: Buffer;
+  decoded?: Decoded;
+}
 
 /** The tree's one-line value reads only this much of a payload: a 1 MB payload costs no more. */
 const PREVIEW_BYTES = 256;
@@ -69,10 +89,18 @@ export function hexDump(payload: Buffer, width: number, maxRows = Number.POSITIV
   return lines;
 }
 
+/** What a message is shown as in `mode`: 'decoded' or one of the raw views. */
+export function shownAs(m: Shown, mode: PayloadMode): PayloadKind | 'decoded' {
+  if (mode !== 'auto' && mode !== 'decoded') return mode;
+  return m.decoded?.text === undefined ? classify(m.payload) : 'decoded';
+}
+
 /** The detail pane's payload lines for a pane `width` cells wide. */
-export function payloadLines(payload: Buffer, mode: PayloadMode, width: number, maxRows = 200): string[] {
+export function payloadLines(m: Shown, mode: PayloadMode, width: number, maxRows = 200): string[] {
+  const { payload } = m;
+  const kind = shownAs(m, mode);
+  if (kind === 'decoded') return m.decoded!.text!.split('\n', maxRows).map(sanitize);
   if (payload.length === 0) return ['(empty)'];
-  const kind = mode === 'auto' ? classify(payload) : mode;
   if (kind === 'hex') return hexDump(payload, width, maxRows);
   const text = asText(payload) ?? payload.toString('latin1');
   const json = kind === 'json' ? parseJson(text) : undefined;
@@ -80,15 +108,49 @@ export function payloadLines(payload: Buffer, mode: PayloadMode, width: number, 
   return shown.split('\n', maxRows).map(sanitize);
 }
 
-/** A payload in one line for the tree: JSON compacted, binary as hex bytes. */
-export function payloadPreview(payload: Buffer): string {
+const oneLine = (text: string) => sanitize(text.replace(/\s*\n\s*/g, ' '));
+
+/** A payload in one line for the tree: decoded where a codec read it, JSON compacted, binary as hex bytes. */
+export function payloadPreview(m: Shown): string {
+  const decoded = m.decoded?.line ?? m.decoded?.text;
+  if (decoded !== undefined) return oneLine(decoded.slice(0, PREVIEW_BYTES));
+  const { payload } = m;
   if (payload.length === 0) return '';
   const head = payload.subarray(0, PREVIEW_BYTES);
   const text = asText(payload.length > PREVIEW_BYTES ? trimUtf8(head) : head);
   if (text === undefined || looksBinary(text)) {
     return `0x${head.subarray(0, 32).toString('hex')}${payload.length > 32 ? '…' : ''}`;
   }
-  return sanitize(text.replace(/\s*\n\s*/g, ' '));
+  return oneLine(text);
+}
+
+/**
+ * A Sparkplug B message (its --json form) in one line: its metrics as name=value, which is what a
+ * tree row has room for; the message type, node and seq are in the topic and the detail pane.
+ * Metrics a BIRTH did not name go by their alias (#7). A host's STATE: online=... and since when.
+ */
+export function sparkplugLine(json: unknown): string | undefined {
+  const doc = json as {
+    messageType?: unknown;
+    metrics?: unknown;
+    online?: unknown;
+    timestamp?: unknown;
+  } | null;
+  if (doc?.messageType === 'STATE' && doc.online !== undefined) {
+    const since = typeof doc.timestamp === 'number' ? new Date(doc.timestamp) : undefined;
+    const valid = since !== undefined && !Number.isNaN(since.getTime());
+    return `online=${JSON.stringify(doc.online)}${valid ? `  timestamp=${since.toISOString()}` : ''}`;
+  }
+  const metrics = doc?.metrics;
+  if (!Array.isArray(metrics) || metrics.length === 0) return undefined;
+  return metrics
+    .map((m: Record<string, unknown>) => {
+      const name = typeof m.name === 'string' ? m.name : `#${String(m.alias)}`;
+      // 64-bit values come as strings of digits in the JSON form: they read as numbers.
+      const digits = typeof m.value === 'string' && /Int64|DateTime/.test(String(m.datatype));
+      return `${name}=${m.value === undefined ? 'null' : digits ? m.value : JSON.stringify(m.value)}`;
+    })
+    .join('  ');
 }
 
 /** A cut through the middle of a UTF-8 sequence is not a binary payload. */

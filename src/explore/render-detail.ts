@@ -1,14 +1,14 @@
 /**
  * The detail pane: everything about the selected topic that fits: QoS, retain and age, counts,
- * MQTT 5 properties, the payload (text, pretty JSON or hex), a sparkline of numeric values and
- * the last messages with their times.
+ * MQTT 5 properties, the payload (decoded, text, pretty JSON or hex) with what its decoder warned
+ * of, a sparkline of numeric values and the last messages with their times.
  */
 
 import type { Properties } from '../protocol/types.js';
 import type { Controller } from './controller.js';
 import { bytes, clock, compactAge, compactRate, sparkline } from './format.js';
 import type { TopicNode } from './model.js';
-import { classify, payloadLines, payloadPreview } from './payload-view.js';
+import { payloadLines, payloadPreview, shownAs } from './payload-view.js';
 import type { FrameInfo } from './render.js';
 import { line, type Span, sanitize } from './text.js';
 
@@ -58,21 +58,23 @@ function lines(node: TopicNode, c: Controller, info: FrameInfo, width: number, h
       ...dim(` ${min} … ${max}`),
     ]);
   }
-  const shown = c.state.payloadMode === 'auto' ? classify(last.payload) : c.state.payloadMode;
+  const kind = shownAs(last, c.state.payloadMode);
+  const shown = kind === 'decoded' ? sanitize(last.decoded!.format!) : kind;
   const cut = last.size > last.payload.length ? `, first ${bytes(last.payload.length)}` : '';
   out.push(dim(`── payload: ${shown} (f), ${bytes(last.size)}${cut} ${'─'.repeat(width)}`));
+  if (last.decoded?.warning) out.push([{ text: sanitize(last.decoded.warning), colour: '33' }]);
   // The payload first, leaving the earlier messages a few rows; they take whatever is left.
   const history = node.history;
   const reserve = Math.min(history.length === 0 ? 0 : history.length + 1, 4);
   const payloadRows = Math.max(1, height - out.length - reserve);
-  const payload = payloadLines(last.payload, c.state.payloadMode, width, payloadRows + 1);
+  const payload = payloadLines(last, c.state.payloadMode, width, payloadRows + 1);
   for (const text of payload.slice(0, payloadRows)) out.push([{ text }]);
   if (payload.length > payloadRows) out[out.length - 1] = dim('…');
   const historyRows = Math.min(history.length, height - out.length - 1);
   if (historyRows > 0) {
     out.push(dim(`── earlier ${'─'.repeat(width)}`));
     for (const m of history.slice(-historyRows).reverse()) {
-      out.push([...dim(`${clock(m.at)} `), { text: payloadPreview(m.payload) }]);
+      out.push([...dim(`${clock(m.at)} `), { text: payloadPreview(m) }]);
     }
   }
   return out;

@@ -58,7 +58,7 @@ function treeRow(row: Row, selected: boolean, width: number, info: FrameInfo): s
     { text: name, attr: [attr, node.match ? BOLD : undefined].filter(Boolean).join(';'), colour: '36' },
   ];
   if (node.last && node.count > 0) {
-    const value = payloadPreview(node.last.payload);
+    const value = payloadPreview(node.last);
     spans.push({ text: ` ${value === '' ? '(empty)' : value}`, attr, colour: '32' });
   }
   return (

@@ -133,6 +133,28 @@ describe('Controller', () => {
     ]);
   });
 
+  it('where a codec decoded the payload, f cycles decoded, text, JSON, hex; y copies what is shown', () => {
+    const tree = new TopicTree();
+    tree.insert({ ...msg('m', '\xa1'), decoded: { format: 'cbor', text: '{"a": 1}' } }, 0);
+    tree.insert(msg('plain', 'v'), 0);
+    const c = new Controller(tree);
+    press(c, 'g');
+    expect(c.state.selected?.path).toBe('m');
+    expect(press(c, 'y')).toEqual([{ type: 'copy', what: 'decoded payload', text: '{"a": 1}' }]);
+    const modes = [...Array(4)].map(() => {
+      press(c, 'f');
+      return c.state.payloadMode;
+    });
+    expect(modes).toEqual(['text', 'json', 'hex', 'decoded']);
+    // On a topic no codec read, the decoded view is auto's place in the cycle.
+    press(c, 'j');
+    expect(press(c, 'y')).toEqual([{ type: 'copy', what: 'payload', text: 'v' }]);
+    press(c, 'f');
+    expect(c.state.payloadMode).toBe('text');
+    press(c, 'f', 'f', 'f');
+    expect(c.state.payloadMode).toBe('auto');
+  });
+
   it('f cycles the payload view; $ toggles $SYS', () => {
     const c = setup();
     press(c, 'f');

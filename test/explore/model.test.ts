@@ -76,6 +76,27 @@ describe('TopicTree', () => {
     expect(node.history.every((m) => m.payload.length <= HISTORY_BYTES)).toBe(true);
   });
 
+  it('bounds decoded text like payloads: the last up to LAST_BYTES, the history to HISTORY_BYTES', () => {
+    const tree = new TopicTree();
+    const text = 'x'.repeat(LAST_BYTES * 2);
+    const decoded = { format: 'cbor', text, line: text, warning: 'w' };
+    for (let i = 0; i < 3; i++) tree.insert({ ...msg('t', 'small'), decoded }, i);
+    const node = tree.find('t')!;
+    expect(node.last!.decoded).toEqual({
+      format: 'cbor',
+      text: text.slice(0, LAST_BYTES),
+      line: text.slice(0, LAST_BYTES),
+      warning: 'w',
+    });
+    for (const m of node.history) {
+      expect(m.decoded!.text).toHaveLength(HISTORY_BYTES);
+      expect(m.decoded!.line).toHaveLength(HISTORY_BYTES);
+      expect(m.decoded!.warning).toBe('w');
+    }
+    tree.insert({ ...msg('u', 'p'), decoded: { format: 'cbor', text: 'short' } }, 0);
+    expect(tree.find('u')!.last!.decoded).toEqual({ format: 'cbor', text: 'short' });
+  });
+
   it('copies payloads instead of keeping views into the buffer they arrived in', () => {
     const tree = new TopicTree();
     // Like a socket read: a buffer of its own, many packets long.

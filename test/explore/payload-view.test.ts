@@ -7,6 +7,8 @@ import {
   payloadPreview,
 } from '../../src/explore/payload-view.js';
 
+const shown = (payload: Buffer) => ({ payload });
+
 describe('payload view', () => {
   it('classifies text, JSON and binary', () => {
     expect(classify(Buffer.from('hello'))).toBe('text');
@@ -19,7 +21,7 @@ describe('payload view', () => {
   });
 
   it('pretty-prints JSON, escapes text, and forces a view when asked', () => {
-    expect(payloadLines(Buffer.from('{"a":[1,2]}'), 'auto', 40)).toEqual([
+    expect(payloadLines(shown(Buffer.from('{"a":[1,2]}')), 'auto', 40)).toEqual([
       '{',
       '  "a": [',
       '    1,',
@@ -27,10 +29,10 @@ describe('payload view', () => {
       '  ]',
       '}',
     ]);
-    expect(payloadLines(Buffer.from('x\x1b[2J\ny'), 'auto', 40)).toEqual(['x\\e[2J', 'y']);
-    expect(payloadLines(Buffer.from('{"a":1}'), 'text', 40)).toEqual(['{"a":1}']);
-    expect(payloadLines(Buffer.from('AB'), 'hex', 40)).toEqual(['000000  41 42        AB']);
-    expect(payloadLines(Buffer.alloc(0), 'auto', 40)).toEqual(['(empty)']);
+    expect(payloadLines(shown(Buffer.from('x\x1b[2J\ny')), 'auto', 40)).toEqual(['x\\e[2J', 'y']);
+    expect(payloadLines(shown(Buffer.from('{"a":1}')), 'text', 40)).toEqual(['{"a":1}']);
+    expect(payloadLines(shown(Buffer.from('AB')), 'hex', 40)).toEqual(['000000  41 42        AB']);
+    expect(payloadLines(shown(Buffer.alloc(0)), 'auto', 40)).toEqual(['(empty)']);
   });
 
   it('hex dump rows fit the width and show only printable ASCII', () => {
@@ -43,11 +45,11 @@ describe('payload view', () => {
   });
 
   it('a preview is one safe line; binary as hex; a cut never splits a character', () => {
-    expect(payloadPreview(Buffer.from('{\n  "a": 1\n}'))).toBe('{ "a": 1 }');
-    expect(payloadPreview(Buffer.from([0xde, 0xad, 0xbe, 0xef]))).toBe('0xdeadbeef');
-    expect(payloadPreview(Buffer.from('\x1b]52;c;aGk=\x07'))).toBe('\\e]52;c;aGk=\\x07');
+    expect(payloadPreview(shown(Buffer.from('{\n  "a": 1\n}')))).toBe('{ "a": 1 }');
+    expect(payloadPreview(shown(Buffer.from([0xde, 0xad, 0xbe, 0xef])))).toBe('0xdeadbeef');
+    expect(payloadPreview(shown(Buffer.from('\x1b]52;c;aGk=\x07')))).toBe('\\e]52;c;aGk=\\x07');
     const long = Buffer.from(`${'a'.repeat(255)}é and more`);
-    expect(payloadPreview(long)).toBe('a'.repeat(255));
+    expect(payloadPreview(shown(long))).toBe('a'.repeat(255));
   });
 
   it('finds the number a payload stands for', () => {

@@ -122,6 +122,39 @@ describe('render', () => {
     expect(detail).toContain(' 000000  68 69        hi');
   });
 
+  it('shows a decoded payload, named, with the warning its decoder gave, escaped', () => {
+    const c = new Controller(new TopicTree());
+    const hostile = '{\n  "name": "x\x1b[2J",\n  "value": 1\n}';
+    c.tree.insert(
+      {
+        topic: 'spBv1.0/G/NDATA/E',
+        payload: Buffer.from([0x08, 0x01]),
+        qos: 0,
+        retain: false,
+        decoded: { format: 'sparkplug', text: hostile, line: 'x\x1b[2J=1', warning: 'seq gap\x07' },
+      },
+      NOW,
+    );
+    c.tree.walk((n) => c.tree.setExpanded(n, true));
+    c.state.selected = c.tree.find('spBv1.0/G/NDATA/E');
+    const lines = plain(frame(c, 80, 24));
+    expectGrid(frame(c, 80, 24, true), 80, 24);
+    expect(lines.some((l) => /^› +E x\\e\[2J=1 /.test(l.slice(0, 40)))).toBe(true);
+    let detail = lines.map((l) => l.slice(41).trimEnd());
+    expect(detail.some((l) => /^ ── payload: sparkplug \(f\), 2 B ─+/.test(l))).toBe(true);
+    expect(detail).toContain(' seq gap\\x07');
+    expect(detail).toEqual(expect.arrayContaining([' {', '   "name": "x\\e[2J",', '   "value": 1', ' }']));
+    // f: the raw views, then the decoded one again.
+    const views: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      c.handle({ name: 'f', sequence: 'f' }, 10);
+      detail = plain(frame(c, 80, 24)).map((l) => l.slice(41).trimEnd());
+      views.push(/payload: (\S+) \(f\)/.exec(detail.join('\n'))![1]!);
+    }
+    expect(views).toEqual(['text', 'json', 'hex', 'sparkplug']);
+    expect(detail).toContain(' }');
+  });
+
   it('the confirmation says how many retained messages go, and which', () => {
     const c = new Controller(tree());
     c.state.selected = c.tree.find('home');

@@ -77,7 +77,7 @@ export class SparkplugSession {
       const unknown = decoded.metrics.filter((m) => m.name === undefined && m.alias !== undefined);
       if (unknown.length > 0) {
         const list = unknown.map((m) => m.alias).join(', ');
-        this.warn(`warning: ${topic}: alias ${list} not in a BIRTH seen since mqx sub started`);
+        this.warn(`warning: ${topic}: alias ${list} not in a BIRTH seen since mqx started`);
       }
     }
     this.checkSeq(topic, node, where.type, decoded.seq);

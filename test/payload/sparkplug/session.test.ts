@@ -85,9 +85,7 @@ describe('a Sparkplug session', () => {
     });
     const data = decode('spBv1.0/G/NDATA/E', { seq: 1, metrics: [{ alias: 1, type: 'Double', value: 3 }] });
     expect(data.metrics[0]!.name).toBeUndefined();
-    expect(warnings).toEqual([
-      'warning: spBv1.0/G/NDATA/E: alias 1 not in a BIRTH seen since mqx sub started',
-    ]);
+    expect(warnings).toEqual(['warning: spBv1.0/G/NDATA/E: alias 1 not in a BIRTH seen since mqx started']);
   });
 
   it('keeps edge nodes apart', () => {
