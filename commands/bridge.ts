@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import type { BridgeConfig } from '../src/config/broker-config.js';
-import { UsageError } from '../src/errors.js';
+import { ExitCode, UsageError } from '../src/errors.js';
 import { isoLocal } from '../src/output/time.js';
 import type { DialOptions } from '../src/transport/dial.js';
 import { parseBrokerUrl } from '../src/transport/url.js';
@@ -18,6 +18,7 @@ interface BridgeArgs {
   cleansession: boolean;
   keepalive: number;
   restartTimeout: number[];
+  reconnect: boolean;
   tryPrivate: boolean;
   notifications: boolean;
   cafile?: string;
@@ -143,6 +144,11 @@ const BRIDGE_OPTIONS = {
     describe: 'Clean sessions (the brokers then keep nothing for the bridge while it is away)',
   },
   keepalive: { type: 'number', default: 60, describe: 'Keep alive, seconds' },
+  reconnect: {
+    type: 'boolean',
+    default: true,
+    describe: 'Reconnect a lost connection (--no-reconnect: exit 3 instead, as start_type once)',
+  },
   'restart-timeout': {
     type: 'number',
     array: true,
@@ -194,13 +200,21 @@ const command: CommandModule<object, BridgeArgs> = {
     const { StandaloneBridge } = await import('../src/bridge/standalone.js');
     const log = (message: string) => process.stderr.write(`${isoLocal(new Date())} ${message}\n`);
     const tty = process.stderr.isTTY === true;
+    let lost = false;
+    let stopNow: () => void = () => undefined;
+    const ended = (name: string) => (side: 'local' | 'remote') => {
+      log(`bridge ${name}: the ${side} connection was lost; --no-reconnect: stopping.`);
+      lost = true;
+      stopNow();
+    };
     const bridges = configs.map((config) => {
       const withLocal = { ...config };
+      if (!argv.reconnect) withLocal.startType = 'once';
       if (local.username !== undefined && withLocal.localUsername === undefined)
         withLocal.localUsername = local.username;
       if (local.password !== undefined && withLocal.localPassword === undefined)
         withLocal.localPassword = local.password;
-      return new StandaloneBridge(withLocal, local.dial, tty ? () => undefined : log);
+      return new StandaloneBridge(withLocal, local.dial, tty ? () => undefined : log, ended(config.name));
     });
     for (const b of bridges) {
       if (!tty)
@@ -211,9 +225,9 @@ const command: CommandModule<object, BridgeArgs> = {
     }
     const stopCounts = tty ? showCounts(bridges) : undefined;
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      stopNow = resolve;
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
     });
     stopCounts?.();
     await Promise.all(bridges.map((b) => b.stop()));
@@ -224,7 +238,7 @@ const command: CommandModule<object, BridgeArgs> = {
         log(`bridge ${b.config.name}: stopped; forwarded ${out} out, ${inn} in`);
       }
     }
-    process.exit(0);
+    process.exit(lost ? ExitCode.ConnectionFailed : 0);
   },
 };
 

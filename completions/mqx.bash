@@ -9,7 +9,7 @@ _mqx() {
   local flags=""
   case "${COMP_WORDS[1]}" in
     bench) flags="--batch --cafile --capath --cert --clients --connect-concurrency --connect-interval --connect-timeout --debug --drain-timeout --duration --host --id --id-prefix --inflight --insecure --json --keepalive --key --limit --message-interval --no-clean --no-reconnect --password --password-file --port --profile --property --protocol-version --qos --rate --reconnect --reconnect-max-delay --retain --session-expiry --size --sub-topic --subscribe-qos --subscribers --tls-alpn --tls-version --topic --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -T -V -c -d -h -i -k -m -n -p -q -r -s -t -u -x" ;;
-    bridge) flags="--cafile --cleansession --config --keepalive --local --local-clientid --name --notifications --protocol-version --remote --remote-clientid --restart-timeout --topic --try-private -c -l -r -t" ;;
+    bridge) flags="--cafile --cleansession --config --keepalive --local --local-clientid --name --notifications --protocol-version --reconnect --remote --remote-clientid --restart-timeout --topic --try-private -c -l -r -t" ;;
     broker) flags="--check --cluster --config --daemon --persistence --port --timestamps --verbose -c -d -p -v" ;;
     completion) flags="" ;;
     explore) flags="--cafile --capath --cert --connect-timeout --debug --decode --host --id --id-prefix --insecure --keepalive --key --no-clean --no-reconnect --password --password-file --port --profile --property --proto --protocol-version --qos --reconnect --reconnect-max-delay --session-expiry --tls-alpn --tls-version --topic --type --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -V -c -d -h -i -k -p -q -t -u -x" ;;

@@ -90,6 +90,7 @@ complete -c mqx -n '__fish_seen_subcommand_from bridge' -l local-clientid -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bridge' -l name -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bridge' -l notifications -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bridge' -l protocol-version -r -F
+complete -c mqx -n '__fish_seen_subcommand_from bridge' -l reconnect -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bridge' -l remote -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bridge' -l remote-clientid -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bridge' -l restart-timeout -r -F

@@ -115,10 +115,14 @@ export class StandaloneBridge {
   private readonly v5: boolean;
   private readonly log: BridgeLog;
 
+  private stopping = false;
+
+  /** `ended`: with start_type once, a side whose connection was lost and is not restarted. */
   constructor(
     readonly config: BridgeConfig,
     localBroker: DialOptions,
     log: BridgeLog,
+    private readonly ended?: (side: 'local' | 'remote') => void,
   ) {
     this.map = new TopicMap(config.topics);
     this.forwardedOut = config.topics.map(() => 0);
@@ -143,7 +147,7 @@ export class StandaloneBridge {
       },
       {
         up: (client) => this.remoteUp(client),
-        down: (_reason, client) => this.sideDown('remote', client),
+        down: (_reason, client, final) => this.sideDown('remote', client, final),
         message: (packet, ack) => this.fromRemote(packet, ack),
       },
     );
@@ -168,7 +172,7 @@ export class StandaloneBridge {
       },
       {
         up: (client) => this.localUp(client),
-        down: (_reason, client) => this.sideDown('local', client),
+        down: (_reason, client, final) => this.sideDown('local', client, final),
         message: (packet, ack) => this.fromLocal(packet, ack),
       },
     );
@@ -184,6 +188,7 @@ export class StandaloneBridge {
    * source: a message acknowledged on neither side would be forwarded again by the next run.
    */
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all([this.toRemote.drained(DRAIN_MS), this.toLocal.drained(DRAIN_MS)]);
     await Promise.all([this.local.stop(), this.remote.stop()]);
   }
@@ -222,8 +227,9 @@ export class StandaloneBridge {
   }
 
   /** Until the side is up again, messages for it wait in its Outbox. */
-  private sideDown(side: 'local' | 'remote', client: Client): void {
+  private sideDown(side: 'local' | 'remote', client: Client, final: boolean): void {
     this.state[side] = false;
+    if (final && !this.stopping && this.config.startType === 'once') this.ended?.(side);
     (side === 'local' ? this.toLocal : this.toRemote).detach(client);
     const local = this.local.connected;
     if (side === 'remote' && local) this.notify(local, '0');

@@ -7,9 +7,9 @@ import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
 import type { ClusterHooks } from './cluster-hooks.js';
 import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
+import { Deliveries } from './delivery.js';
 import { FlowControl, type MessageSource } from './flow-control.js';
 import { RECEIVE_MAXIMUM_GRACE_MS } from './handlers/publish.js';
-import type { DropReason } from './hooks.js';
 import { type BrokerExtension, type BrokerObserver, Hooks } from './hooks.js';
 import { IdleCollector } from './idle-gc.js';
 import { type Listener, openListener } from './listeners.js';
@@ -17,7 +17,7 @@ import { BrokerLog } from './log.js';
 import { Message } from './message.js';
 import { type RetainedMessages, RetainedStore } from './retained.js';
 import { type DeliveryPlan, Router, type SubscriptionIndex } from './router.js';
-import { type Outgoing, Session, type Subscription } from './session.js';
+import { Session, type Subscription } from './session.js';
 import { BrokerStats } from './stats.js';
 import { MEMORY_STORE, openStore, type Store } from './store/index.js';
 import { SysTopics } from './sys.js';
@@ -49,10 +49,10 @@ export class Broker {
   private autoIdCounter = 0;
   private readonly idleCollector = new IdleCollector();
   private publishingLog = false;
-  private readonly dropLoggedAt = new WeakMap<Session, number>();
   /** See qos0BacklogLimit. */
   readonly qos0Backlog: number;
   readonly flow: FlowControl;
+  readonly deliveries = new Deliveries(this);
   /**
    * Who is feeding the message being routed now: set around publish() by whoever calls it, read
    * by deliver() only when a session is at its limits (flow-control.ts).
@@ -284,7 +284,13 @@ export class Broker {
       if (!this.mayReceive(session, message.topic)) continue;
       // Bridges keep the retain flag so retained state crosses them, as mosquitto's do.
       const retain = (t.retainAsPublished || session.isBridge) && message.retain;
-      this.deliver(session, message, Math.min(message.qos, t.qos) as QoS, retain, t.subscriptionIds);
+      this.deliveries.deliver(
+        session,
+        message,
+        Math.min(message.qos, t.qos) as QoS,
+        retain,
+        t.subscriptionIds,
+      );
       matched++;
     }
     for (const group of plan.shared) {
@@ -297,7 +303,7 @@ export class Broker {
       const member = this.router.pickShared(group);
       if (!member || !this.mayReceive(member.session, message.topic)) continue;
       const qos = Math.min(message.qos, member.qos) as QoS;
-      this.deliver(
+      this.deliveries.deliver(
         member.session,
         message,
         qos,
@@ -310,17 +316,14 @@ export class Broker {
   }
 
   /** The ACL a session is judged by, connected or not: its listener's with per_listener_settings. */
-  private mayReceive(session: Session, topic: string): boolean {
+  mayReceive(session: Session, topic: string): boolean {
     const access = this.access[this.config.perListenerSettings ? session.listenerIndex : 0];
     return (
       access === undefined || !access.hasAcl || access.canReceive(session.clientId, session.username, topic)
     );
   }
 
-  /**
-   * Sends now if the inflight window allows, else queues. A full queue drops the message unless
-   * flow control admits it: an online session then takes it, and its source waits (flow-control.ts).
-   */
+  /** See Deliveries.deliver. */
   deliver(
     session: Session,
     message: Message,
@@ -328,174 +331,23 @@ export class Broker {
     retain: boolean,
     subscriptionIds: number[] | undefined,
   ): void {
-    const outlet = session.outlet;
-    if (qos === 0) {
-      if (outlet !== undefined) {
-        if (outlet instanceof Connection && outlet.congested) {
-          this.dropped(session, message, 'congested', 'its connection is congested');
-          return;
-        }
-        if (outlet.sendPublish(undefined, message, 0, retain, subscriptionIds)) this.sent(session, message);
-        return;
-      }
-      if (!this.config.queueQos0Messages) return;
-    }
-    const out: Outgoing = {
-      message,
-      qos,
-      retain,
-      subscriptionIds,
-      packetId: 0,
-      released: false,
-      sent: false,
-      storeId: 0,
-    };
-    if (
-      outlet !== undefined &&
-      session.queue.length === 0 &&
-      session.replay === undefined &&
-      qos > 0 &&
-      this.windowOpen(session)
-    ) {
-      this.sendOutgoing(session, out);
-      return;
-    }
-    const full = this.queueFull(session, message.payload.length);
-    if (full !== undefined && (outlet === undefined || qos === 0 || !this.flow.admit(session, this.source))) {
-      this.dropped(session, message, 'queue-full', full);
-      return;
-    }
-    session.queue.push(out);
-    session.queuedBytes += message.payload.length;
-    this.store.queued(session, out);
+    this.deliveries.deliver(session, message, qos, retain, subscriptionIds);
   }
 
-  /** Why one more message of `bytes` would be past the session's limits, or undefined if not. */
-  private queueFull(session: Session, bytes: number): string | undefined {
-    const maxQueued = session.maxQueuedMessages ?? this.config.maxQueuedMessages;
-    if (maxQueued > 0 && session.queue.length >= maxQueued) return 'max_queued_messages reached';
-    const maxBytes = this.config.maxQueuedBytes;
-    if (maxBytes > 0 && session.queuedBytes + bytes > maxBytes) return 'max_queued_bytes reached';
-    return undefined;
-  }
-
-  /** Half the limits: where a congested session lets its sources go on. */
-  private atLowWater(session: Session): boolean {
-    const maxQueued = session.maxQueuedMessages ?? this.config.maxQueuedMessages;
-    const maxBytes = this.config.maxQueuedBytes;
-    return (
-      (maxQueued === 0 || session.queue.length <= maxQueued >>> 1) &&
-      (maxBytes === 0 || session.queuedBytes <= maxBytes / 2)
-    );
-  }
-
-  /** Counted in $SYS and told to observers. */
-  private sent(session: Session, message: Message): void {
-    this.stats.messagesSent++;
-    if (this.hooks.on.messageDelivered !== undefined) this.hooks.emit('messageDelivered', session, message);
-  }
-
-  private dropped(session: Session, message: Message, reason: DropReason, why: string): void {
-    this.stats.dropped++;
-    if (this.hooks.on.messageDropped !== undefined)
-      this.hooks.emit('messageDropped', session, message, reason);
-    // At most one line per client every 10 s: a flood of drops must not become a flood of logs.
-    const now = Date.now();
-    if (now - (this.dropLoggedAt.get(session) ?? 0) >= 10_000) {
-      this.dropLoggedAt.set(session, now);
-      this.log.warning(`Outgoing messages are being dropped for client ${session.clientId}: ${why}.`);
-    }
-  }
-
-  private windowOpen(session: Session): boolean {
-    const max = this.config.maxInflightMessages;
-    return (max === 0 || session.inflight.size < max) && (session.outlet?.sendQuota ?? 0) > 0;
-  }
-
-  private sendOutgoing(session: Session, out: Outgoing): void {
-    out.packetId = session.allocatePacketId();
-    session.inflight.set(out.packetId, out);
-    if (session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds)) {
-      this.sent(session, out.message);
-      this.store.sent(session, out);
-    } else {
-      session.inflight.delete(out.packetId);
-      this.store.completed(session, out);
-    }
-  }
-
-  /**
-   * Moves queued messages, and a retained replay's next messages, into the inflight window as it
-   * opens; a congested session that drained lets its sources go on.
-   */
   pump(session: Session): void {
-    const now = Date.now();
-    const queue = session.queue;
-    while (session.outlet !== undefined && this.windowOpen(session)) {
-      const replay = session.replay;
-      if (replay !== undefined && replay.queuedBefore === 0) {
-        this.replayNext(session, replay, now);
-        continue;
-      }
-      const out = queue.shift();
-      if (out === undefined) break;
-      if (replay !== undefined) replay.queuedBefore--;
-      session.queuedBytes -= out.message.payload.length;
-      if (out.message.isExpired(now)) {
-        this.store.completed(session, out);
-        continue;
-      }
-      if (out.qos === 0) {
-        session.outlet.sendPublish(undefined, out.message, 0, out.retain, out.subscriptionIds);
-        this.store.completed(session, out);
-        continue;
-      }
-      this.sendOutgoing(session, out);
-    }
-    if (this.flow.watching(session) && this.atLowWater(session)) this.flow.drained(session);
+    this.deliveries.pump(session);
   }
 
-  /** Sends the next retained message of a replay, or ends the replay. */
-  private replayNext(session: Session, replay: RetainedReplay, now: number): void {
-    const message = replay.messages[replay.next++];
-    if (replay.next >= replay.messages.length) session.replay = replay.following;
-    if (message === undefined || message.isExpired(now) || !this.mayReceive(session, message.topic)) return;
-    const sub = replay.subscription;
-    const out: Outgoing = {
-      message,
-      qos: Math.min(message.qos, sub.qos) as QoS,
-      retain: true,
-      subscriptionIds: sub.subscriptionIds,
-      packetId: 0,
-      released: false,
-      sent: false,
-      storeId: 0,
-    };
-    if (out.qos === 0) session.outlet!.sendPublish(undefined, message, 0, true, sub.subscriptionIds);
-    else this.sendOutgoing(session, out);
-  }
-
-  /** On reconnect: resend what was in flight (DUP set, PUBREL for released QoS 2), then the queue. */
   resume(session: Session): void {
-    // Expiry no longer applies once a PUBLISH has been sent: it is resent whatever its age [MQTT-4.3.3-7].
-    for (const [id, out] of session.inflight) {
-      if (out.released) session.outlet!.sendPubrel(id);
-      else session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds);
-    }
-    this.pump(session);
+    this.deliveries.resume(session);
   }
 
-  /** Acknowledges an outgoing packet id (PUBACK, PUBCOMP, or a failed PUBREC) and refills the window. */
   completeOutgoing(session: Session, packetId: number): boolean {
-    const out = session.inflight.get(packetId);
-    if (out === undefined) return false;
-    session.inflight.delete(packetId);
-    this.store.completed(session, out);
-    const outlet = session.outlet;
-    if (outlet instanceof Connection && outlet.unacknowledged > 0) outlet.unacknowledged--;
-    if (session.congested) this.flow.progress(session);
-    if (session.queue.length > 0 || session.replay !== undefined) this.pump(session);
-    return true;
+    return this.deliveries.complete(session, packetId);
+  }
+
+  sendRetained(session: Session, sub: Subscription): void {
+    this.deliveries.sendRetained(session, sub);
   }
 
   subscribe(session: Session, sub: Subscription): boolean {
@@ -516,38 +368,6 @@ export class Broker {
     this.store.unsubscribed(session, filter);
     if (this.hooks.on.unsubscribed !== undefined) this.hooks.emit('unsubscribed', session, filter);
     return true;
-  }
-
-  /**
-   * Sends the retained messages matching a new subscription, with the retain flag set
-   * [MQTT-3.3.1-6]. QoS 0 ones go at once; QoS 1/2 ones follow as the inflight window opens (a
-   * replay, paced by the subscriber), so no queue limit drops them.
-   */
-  sendRetained(session: Session, sub: Subscription): void {
-    const now = Date.now();
-    const paced: Message[] = [];
-    this.retained.match(sub.matchFilter, (message) => {
-      if (message.isExpired(now) || !this.mayReceive(session, message.topic)) return;
-      if (Math.min(message.qos, sub.qos) === 0) this.deliver(session, message, 0, true, sub.subscriptionIds);
-      else paced.push(message);
-    });
-    if (paced.length === 0) return;
-    const replay: RetainedReplay = {
-      messages: paced,
-      next: 0,
-      subscription: sub,
-      queuedBefore: session.queue.length,
-      following: undefined,
-    };
-    // A second replay waits behind the first, so each keeps its order.
-    let last = session.replay;
-    if (last === undefined) session.replay = replay;
-    else {
-      while (last.following !== undefined) last = last.following;
-      last.following = replay;
-      replay.queuedBefore = 0;
-    }
-    if (session.outlet !== undefined) this.pump(session);
   }
 
   newSession(clientId: string): Session {
@@ -704,17 +524,6 @@ export class Broker {
 }
 
 const NO_TARGETS: DeliveryPlan['targets'] = [];
-
-/** The QoS 1/2 retained messages a new subscription still has to get, in order. */
-export interface RetainedReplay {
-  readonly messages: Message[];
-  next: number;
-  readonly subscription: Subscription;
-  /** Queued deliveries that were there first and go before this replay. */
-  queuedBefore: number;
-  /** A later subscription's replay, which follows this one. */
-  following: RetainedReplay | undefined;
-}
 
 /** mosquitto closes sockets that send no CONNECT within about ten seconds. */
 const CONNECT_TIMEOUT_MS = 10_000;

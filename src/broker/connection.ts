@@ -318,6 +318,13 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     this.write(encode(packet, this.version));
   }
 
+  /** send(), ahead of what was queued since `position` (pendingWrites) was read, in this same turn. */
+  sendAt(position: number, packet: Packet): void {
+    if (this.broker.log.packets && this.state !== State.Closed)
+      logSent(this.broker.log, this.name, packet, this.will);
+    this.writeAt(position, encode(packet, this.version));
+  }
+
   write(buf: Buffer): void {
     if (this.state === State.Closed) return;
     this.out.push(buf);
@@ -337,8 +344,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     return this.out.length;
   }
 
-  /** Writes `buf` ahead of what was queued since `position` was read, in this same turn. */
-  writeAt(position: number, buf: Buffer): void {
+  private writeAt(position: number, buf: Buffer): void {
     if (position >= this.out.length || this.state === State.Closed) {
       this.write(buf);
       return;

@@ -1,5 +1,5 @@
 import type { QoS, SubscriptionRequest } from '../protocol/types.js';
-import type { RetainedReplay } from './broker.js';
+import type { RetainedReplay } from './delivery.js';
 import { Fifo } from './fifo.js';
 import type { Message } from './message.js';
 

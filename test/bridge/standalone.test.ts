@@ -173,6 +173,23 @@ describe.runIf(peers.mosquitto())('mqx bridge with persistent sessions', () => {
 });
 
 describe.runIf(peers.script())('mqx bridge on a terminal', () => {
+  it('--no-reconnect: a lost connection ends the bridge with exit 3; by default it reconnects', async () => {
+    const local = await track(startMqxBroker());
+    const remote = await startMqxBroker();
+    const once = startBridge(
+      pairArgs(local.port, remote.port, 'once-remote', ['o/# out 1'], ['--no-reconnect']),
+    );
+    const stays = startBridge(pairArgs(local.port, remote.port, 'stays-remote', ['s/# out 1']));
+    await bridgeUp(remote.port, 'once-remote');
+    await bridgeUp(remote.port, 'stays-remote');
+    await remote.stop();
+    const done = await once.proc;
+    expect(done.exitCode, once.log.join('\n')).toBe(3);
+    expect(once.log.join('\n')).toMatch(/the remote connection was lost; --no-reconnect: stopping/);
+    await sleep(500);
+    expect(stays.proc.exitCode).toBeNull();
+  }, 30_000);
+
   it('shows per rule what crossed each way', async () => {
     const local = await track(startMqxBroker());
     const remote = await track(startMqxBroker());

@@ -1,4 +1,3 @@
-import { encode } from '../../protocol/encoder.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
 import type { AckPacket, PublishPacket } from '../../protocol/types.js';
@@ -50,7 +49,7 @@ function ack(conn: Connection, packet: PublishPacket, reasonCode: number, positi
       ? { type, packetId: packet.packetId!, reasonCode }
       : { type, packetId: packet.packetId! };
   if (position === undefined) conn.send(reply);
-  else conn.writeAt(position, encode(reply, conn.version));
+  else conn.sendAt(position, reply);
 }
 
 export function handlePublish(conn: Connection, packet: PublishPacket): void {
