@@ -13,7 +13,8 @@
  *
  * Messages from the remote enter with broker.publish(), origin = the bridge session and fromBridge
  * set, so the broker never routes them back out through this bridge; they are acknowledged to the
- * remote only once the store has committed them.
+ * remote only once the store has committed them. A copy of a message that already crossed into
+ * this broker by another path or round a cycle is acknowledged and dropped (hop-guard.ts).
  */
 
 import type { Broker } from '../broker/broker.js';
@@ -24,6 +25,7 @@ import { type Client, ClientSession, type PublishOptions } from '../client/index
 import type { BridgeConfig } from '../config/broker-config.js';
 import { RejectedError } from '../errors.js';
 import type { ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
+import { nextHop } from './hop-guard.js';
 import { Link } from './link.js';
 import {
   dialTarget,
@@ -261,6 +263,10 @@ export class BrokerBridge {
       return;
     }
     const qos = Math.min(packet.qos, crossing.qos) as QoS;
+    if (!this.broker.hops.arriving(crossing.topic, packet.payload, packet.properties?.userProperties)) {
+      ack();
+      return;
+    }
     this.broker.publishFrom(
       this.flowSource,
       Message.fromPublish({ ...packet, qos }, this.session.clientId, true, crossing.topic),
@@ -298,8 +304,8 @@ export class BrokerBridge {
     }
     const options: PublishOptions = { qos, retain: retain && this.config.outgoingRetain };
     if (client.protocolVersion === 5) {
-      const properties = message.propertiesAt(Date.now(), undefined);
-      if (properties) options.properties = properties;
+      const properties = message.propertiesAt(Date.now(), undefined) ?? {};
+      options.properties = { ...properties, userProperties: nextHop(properties.userProperties) };
     }
     if (out !== undefined) {
       options.packetId = out.packetId;

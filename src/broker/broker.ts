@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { HopGuard } from '../bridge/hop-guard.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
 import type { QoS } from '../protocol/types.js';
@@ -30,6 +31,8 @@ export const NEVER_EXPIRES = 0xffffffff;
 export class Broker {
   readonly log: BrokerLog;
   readonly stats = new BrokerStats();
+  /** Copies of bridged messages that came round a cycle or a second path (src/bridge/hop-guard.ts). */
+  readonly hops = new HopGuard();
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<Connection>();
   /** Replaced in start() by a cluster's, which also tells the other nodes. */
@@ -268,6 +271,7 @@ export class Broker {
         continue;
       }
       if (!this.mayReceive(session, message.topic)) continue;
+      if (session.isBridge) this.hops.leaving(message);
       // Bridges keep the retain flag so retained state crosses them, as mosquitto's do.
       const retain = (t.retainAsPublished || session.isBridge) && message.retain;
       this.deliver(session, message, Math.min(message.qos, t.qos) as QoS, retain, t.subscriptionIds);

@@ -1,3 +1,4 @@
+import { hopsOf } from '../../bridge/hop-guard.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
 import type { PublishPacket } from '../../protocol/types.js';
@@ -102,7 +103,11 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   }
 
   broker.source = conn.flushingParked ? 'overflow' : conn;
-  const delivered = broker.publish(Message.fromPublish(packet, conn.clientId, conn.isBridge, topic));
+  const bridged = conn.isBridge || hopsOf(packet.properties?.userProperties) > 0;
+  const copy =
+    bridged && !broker.hops.arriving(topic, packet.payload, packet.properties?.userProperties);
+  // A copy is acknowledged as delivered: the sending broker must not send it again.
+  const delivered = copy ? 1 : broker.publish(Message.fromPublish(packet, conn.clientId, bridged, topic));
   broker.source = undefined;
   if (packet.qos === 0) return;
   if (packet.qos === 2) {
