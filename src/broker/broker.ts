@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { HopGuard } from '../bridge/hop-guard.js';
+import type { RunningBridges } from '../bridge/index.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
 import type { QoS } from '../protocol/types.js';
@@ -62,9 +63,7 @@ export class Broker {
   /** The other nodes, with --cluster; set in start() before any client can connect. */
   cluster: ClusterHooks | undefined;
   /** Bridges declared in the configuration, running inside this broker. */
-  private bridges:
-    | { stop(): Promise<void>; reload(configs: BrokerConfig['bridges']): Promise<void> }
-    | undefined;
+  bridges: RunningBridges | undefined;
 
   constructor(readonly config: BrokerConfig) {
     this.log = new BrokerLog(config.log);

@@ -1,0 +1,13 @@
+/**
+ * The one place a lab starts a broker from its BrokerConfig, in this process: the lab rewrites a
+ * config's ports and bridge addresses in memory, and stops its brokers in order, which child
+ * processes would make a matter of files and signals.
+ */
+import { Broker } from '../broker/broker.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+
+export async function startLabBroker(config: BrokerConfig): Promise<Broker> {
+  const broker = new Broker(config);
+  await broker.start();
+  return broker;
+}
