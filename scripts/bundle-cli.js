@@ -23,6 +23,7 @@ const ENTRIES = [
   'commands/bench.js',
   'commands/passwd.js',
   'commands/completion.js',
+  'commands/up.js',
   // Only for --profile or a config file in the working directory; it brings cosmiconfig anyway.
   'src/config/native.js',
   // Only for pub --encode, sub --decode and --simulate sparkplug: they bring protobufjs, cbor-x, msgpack.

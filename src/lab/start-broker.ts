@@ -8,6 +8,12 @@ import type { BrokerConfig } from '../config/broker-config.js';
 
 export async function startLabBroker(config: BrokerConfig): Promise<Broker> {
   const broker = new Broker(config);
-  await broker.start();
+  try {
+    await broker.start();
+  } catch (err) {
+    // Half started (a listener refused): what did open must not outlive the lab.
+    await broker.stop().catch(() => undefined);
+    throw err;
+  }
   return broker;
 }
