@@ -25,7 +25,6 @@ import { type Client, ClientSession, type PublishOptions } from '../client/index
 import type { BridgeConfig } from '../config/broker-config.js';
 import { RejectedError } from '../errors.js';
 import type { ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
-import { nextHop } from './hop-guard.js';
 import { Link } from './link.js';
 import {
   dialTarget,
@@ -263,7 +262,7 @@ export class BrokerBridge {
       return;
     }
     const qos = Math.min(packet.qos, crossing.qos) as QoS;
-    if (!this.broker.hops.arriving(crossing.topic, packet.payload, packet.properties?.userProperties)) {
+    if (!this.broker.hops.arriving(packet.properties?.userProperties)) {
       ack();
       return;
     }
@@ -304,8 +303,8 @@ export class BrokerBridge {
     }
     const options: PublishOptions = { qos, retain: retain && this.config.outgoingRetain };
     if (client.protocolVersion === 5) {
-      const properties = message.propertiesAt(Date.now(), undefined) ?? {};
-      options.properties = { ...properties, userProperties: nextHop(properties.userProperties) };
+      const properties = message.propertiesAt(Date.now(), undefined);
+      if (properties) options.properties = properties;
     }
     if (out !== undefined) {
       options.packetId = out.packetId;

@@ -1,82 +1,108 @@
 /**
  * Multi-hop loop prevention. The bridge flag and No Local only keep a message from going back over
- * the link it came in on; in a cycle of three or more brokers (or two paths to one broker) it can
- * still come round again. Each broker keeps a bounded record of the messages that crossed one of
- * its bridge links, in or out, by a digest of topic and payload: a message that arrives over a
- * bridge while its digest is in the record is a copy, acknowledged and not delivered.
+ * the link it came in on; in a cycle of three or more brokers (or with two paths to one broker) it
+ * still comes round again. So a message that leaves an mqx broker over a bridge link carries two
+ * MQTT 5 user properties: `mqx-id`, the id of the broker it entered the bridged network at and a
+ * sequence number there, and `mqx-hops`, the bridges it crossed. Each broker remembers the ids it
+ * has seen (bounded: ID_LIMIT entries for ID_TTL_MS); a message arriving over a bridge with an id
+ * it has seen, or after more than MAX_HOPS bridges, is a copy, acknowledged and not delivered.
  *
- * The record is short-lived on purpose: 3.1.1 carries nothing that tells two publishes apart, so a
- * genuinely new message identical to one that crossed less than DIGEST_TTL_MS before is taken for a
- * copy. On MQTT 5 links the bridge also counts hops in a user property, a backstop for cycles
- * slower than the record (a remapping that changes the topic at each hop) that drops a message
- * after MAX_HOPS bridges.
+ * Only MQTT 5 carries properties: over 3.1.1 links the id is lost. A message in 3.1.1 has nothing
+ * else that tells a copy from a new message with the same topic and payload (two publishers of the
+ * course's challenge send the same readings), so 3.1.1 links are not covered; nor are cycles
+ * through brokers that drop user properties or are not mqx (they forward the id, but do not check it).
  */
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { Message } from '../broker/message.js';
 
+export const ID_PROPERTY = 'mqx-id';
 export const HOPS_PROPERTY = 'mqx-hops';
+/** A CONNECT user property: the client is an mqx bridge on an MQTT 5 link (3.1.1 has the bridge flag). */
+export const BRIDGE_PROPERTY = 'mqx-bridge';
 export const MAX_HOPS = 16;
-/** A copy coming round a cycle of in-process or LAN brokers takes milliseconds; repeated readings take seconds. */
-export const DIGEST_TTL_MS = 500;
-/** Entries kept at most: about 100 bytes each. */
-export const DIGEST_LIMIT = 20_000;
+/** A copy comes round in milliseconds; one kept in a queue during an outage may take longer. */
+export const ID_TTL_MS = 10 * 60_000;
+/** About 100 bytes each. */
+export const ID_LIMIT = 100_000;
 
-interface Crossed {
-  readonly topic: string;
-  readonly payload: Buffer;
+type UserProperties = ReadonlyArray<[string, string]> | undefined;
+
+function property(userProperties: UserProperties, key: string): string | undefined {
+  return userProperties?.find(([k]) => k === key)?.[1];
 }
 
-function digest(topic: string, payload: Buffer): string {
-  return createHash('sha1').update(topic).update('\0').update(payload).digest('base64');
+/** Whether a PUBLISH carries the id an mqx bridge gave it. */
+export function hasHopId(userProperties: UserProperties): boolean {
+  return property(userProperties, ID_PROPERTY) !== undefined;
 }
 
-/** The hop count a message carries (0 when it carries none). */
-export function hopsOf(userProperties: ReadonlyArray<[string, string]> | undefined): number {
-  const entry = userProperties?.find(([k]) => k === HOPS_PROPERTY);
-  return entry === undefined ? 0 : Number(entry[1]) || 0;
-}
-
-/** The user properties for the next hop: the count raised by one. */
-export function nextHop(userProperties: ReadonlyArray<[string, string]> | undefined): Array<[string, string]> {
-  const others = (userProperties ?? []).filter(([k]) => k !== HOPS_PROPERTY);
-  return [...others, [HOPS_PROPERTY, String(hopsOf(userProperties) + 1)]];
+/** Whether a CONNECT is an mqx bridge's MQTT 5 link. */
+export function isBridgeConnect(userProperties: UserProperties): boolean {
+  return property(userProperties, BRIDGE_PROPERTY) !== undefined;
 }
 
 export class HopGuard {
-  /** Digest → epoch ms it expires; a Map iterates in insertion order, so the oldest go first. */
+  readonly id = randomBytes(4).toString('hex');
+  private sequence = 0;
+  /** Id → epoch ms it is forgotten; a Map iterates in insertion order, so the oldest go first. */
   private readonly seen = new Map<string, number>();
-  /** Messages already recorded as leaving: one is delivered to several bridges. */
-  private readonly recorded = new WeakSet<Crossed>();
+  /** The stamped form of each message, made once however many bridges it goes to. */
+  private readonly stamped = new WeakMap<Message, Message>();
   /** Copies refused, for the lab view and tests. */
   copies = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** A message leaves over a bridge link. */
-  leaving(message: Crossed): void {
-    if (this.recorded.has(message)) return;
-    this.recorded.add(message);
-    this.remember(digest(message.topic, message.payload));
+  /** The message as it leaves over a bridge link: with its id (a new one if it has none) and hop count. */
+  leaving(message: Message): Message {
+    const known = this.stamped.get(message);
+    if (known !== undefined) return known;
+    const user = message.properties?.userProperties;
+    let id = property(user, ID_PROPERTY);
+    if (id === undefined) {
+      id = `${this.id}:${(this.sequence++).toString(36)}`;
+      this.remember(id);
+    }
+    const hops = Number(property(user, HOPS_PROPERTY) ?? 0) + 1;
+    const others = (user ?? []).filter(([k]) => k !== ID_PROPERTY && k !== HOPS_PROPERTY);
+    const out = new Message(
+      message.topic,
+      message.payload,
+      message.qos,
+      message.retain,
+      {
+        ...message.properties,
+        userProperties: [...others, [ID_PROPERTY, id], [HOPS_PROPERTY, String(hops)]],
+      },
+      message.expiresAt,
+      message.origin,
+      message.fromBridge,
+      message.receivedAt,
+    );
+    this.stamped.set(message, out);
+    return out;
   }
 
-  /** A message arrives over a bridge link: false when it is a copy of one that crossed here. */
-  arriving(topic: string, payload: Buffer, userProperties?: ReadonlyArray<[string, string]>): boolean {
-    const key = digest(topic, payload);
-    const until = this.seen.get(key);
-    if ((until !== undefined && until > this.now()) || hopsOf(userProperties) > MAX_HOPS) {
+  /** A message arrives over a bridge link: false when it is a copy of one this broker has had. */
+  arriving(userProperties: UserProperties): boolean {
+    const id = property(userProperties, ID_PROPERTY);
+    if (id === undefined) return true;
+    const until = this.seen.get(id);
+    const hops = Number(property(userProperties, HOPS_PROPERTY) ?? 0);
+    if ((until !== undefined && until > this.now()) || hops > MAX_HOPS) {
       this.copies++;
       return false;
     }
-    this.remember(key);
+    this.remember(id);
     return true;
   }
 
-  private remember(key: string): void {
-    this.seen.delete(key);
-    this.seen.set(key, this.now() + DIGEST_TTL_MS);
-    if (this.seen.size <= DIGEST_LIMIT) return;
+  private remember(id: string): void {
+    this.seen.delete(id);
     const now = this.now();
+    this.seen.set(id, now + ID_TTL_MS);
     for (const [k, until] of this.seen) {
-      if (until > now && this.seen.size <= DIGEST_LIMIT) break;
+      if (until > now && this.seen.size <= ID_LIMIT) break;
       this.seen.delete(k);
     }
   }

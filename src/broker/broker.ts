@@ -32,7 +32,7 @@ export const NEVER_EXPIRES = 0xffffffff;
 export class Broker {
   readonly log: BrokerLog;
   readonly stats = new BrokerStats();
-  /** Copies of bridged messages that came round a cycle or a second path (src/bridge/hop-guard.ts). */
+  /** Ids of bridged messages, to refuse copies that come round a cycle or by a second path. */
   readonly hops = new HopGuard();
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<Connection>();
@@ -270,10 +270,10 @@ export class Broker {
         continue;
       }
       if (!this.mayReceive(session, message.topic)) continue;
-      if (session.isBridge) this.hops.leaving(message);
       // Bridges keep the retain flag so retained state crosses them, as mosquitto's do.
       const retain = (t.retainAsPublished || session.isBridge) && message.retain;
-      this.deliver(session, message, Math.min(message.qos, t.qos) as QoS, retain, t.subscriptionIds);
+      const out = session.isBridge ? this.hops.leaving(message) : message;
+      this.deliver(session, out, Math.min(message.qos, t.qos) as QoS, retain, t.subscriptionIds);
       matched++;
     }
     for (const group of plan.shared) {

@@ -198,7 +198,7 @@ export function parseLab(content: unknown, file: string, base: string): Lab {
       to: b.to,
       rules,
       ruleText,
-      protocol: (b.protocol ?? 'mqttv311') as LabBridge['protocol'],
+      protocol: (b.protocol ?? 'mqttv50') as LabBridge['protocol'],
     };
   });
   const publishers = (raw.publishers ?? []).map((p, i) => {

@@ -1,3 +1,4 @@
+import { isBridgeConnect } from '../../bridge/hop-guard.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { connackCodeForV4, ReasonCode } from '../../protocol/reason-codes.js';
 import type { ConnectPacket, Properties } from '../../protocol/types.js';
@@ -62,7 +63,7 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
   const broker = conn.broker;
   const config = broker.config;
   conn.version = packet.protocolVersion;
-  conn.isBridge = packet.bridge;
+  conn.isBridge = packet.bridge || isBridgeConnect(packet.properties?.userProperties);
   const props = packet.properties;
   if (props) {
     conn.clientReceiveMaximum = props.receiveMaximum ?? 65535;
@@ -216,7 +217,7 @@ function accept(
   session.expiresAt = 0;
   session.username = username;
   session.listenerIndex = conn.peer.listenerIndex;
-  session.isBridge = packet.bridge;
+  session.isBridge = conn.isBridge;
   broker.store.sessionOpened(session, packet.protocolVersion);
   conn.session = session;
   conn.state = State.Connected;
