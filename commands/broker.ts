@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { loadBrokerConfig } from '../src/broker/load-config.js';
-import { UsageError } from '../src/errors.js';
+import { ExitCode, MqxError, UsageError } from '../src/errors.js';
 import type { CommandFlags } from './shared/fast-args.js';
 
 interface BrokerArgs {
@@ -81,6 +81,10 @@ const command: CommandModule<object, BrokerArgs> = {
     if (argv.check) {
       const { formatEffectiveConfig } = await import('../src/config/describe.js');
       process.stdout.write(formatEffectiveConfig(config));
+      const { bridgeFindings } = await import('../src/lab/conf-topology.js');
+      const findings = bridgeFindings(config);
+      for (const f of findings) process.stdout.write(`bridge topology: ${f.message}\n`);
+      if (findings.length > 0) throw new MqxError(`${findings.length} bridge topology finding(s)`, ExitCode.Failure);
       return;
     }
     if (argv.daemon) {
