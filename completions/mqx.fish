@@ -8,6 +8,7 @@ complete -c mqx -n __fish_use_subcommand -a completion -d 'print a shell complet
 complete -c mqx -n __fish_use_subcommand -a passwd -d 'Manage a mosquitto password file (PBKDF2-SHA512, as mosquitto_passwd)'
 complete -c mqx -n __fish_use_subcommand -a pub -d 'publish messages (mosquitto_pub compatible flags)'
 complete -c mqx -n __fish_use_subcommand -a sub -d 'subscribe and print messages (mosquitto_sub compatible flags)'
+complete -c mqx -n __fish_use_subcommand -a up -d 'Start a lab: brokers, bridges, publishers and subscribers from one file'
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l batch -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l cafile -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l capath -r -F
@@ -259,3 +260,10 @@ complete -c mqx -n '__fish_seen_subcommand_from sub' -s t -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -s u -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -s v -r -F
 complete -c mqx -n '__fish_seen_subcommand_from sub' -s x -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l check -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l example -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l examples -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l for -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l force -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l port-base -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l print -r -F
