@@ -84,7 +84,8 @@ const command: CommandModule<object, BrokerArgs> = {
       const { bridgeFindings } = await import('../src/lab/conf-topology.js');
       const findings = bridgeFindings(config);
       for (const f of findings) process.stdout.write(`bridge topology: ${f.message}\n`);
-      if (findings.length > 0) throw new MqxError(`${findings.length} bridge topology finding(s)`, ExitCode.Failure);
+      if (findings.length > 0)
+        throw new MqxError(`${findings.length} bridge topology finding(s)`, ExitCode.Failure);
       return;
     }
     if (argv.daemon) {

@@ -51,7 +51,11 @@ const command: CommandModule<object, UpArgs> = {
         example: { type: 'string', describe: 'Run a built-in lab (see --examples)' },
         examples: { type: 'boolean', default: false, describe: 'List the built-in labs' },
         print: { type: 'boolean', default: false, describe: 'With --example: print it as a lab file' },
-        check: { type: 'boolean', default: false, describe: 'Check the topology (cycles, duplicates...) and exit' },
+        check: {
+          type: 'boolean',
+          default: false,
+          describe: 'Check the topology (cycles, duplicates...) and exit',
+        },
         force: { type: 'boolean', default: false, describe: 'Start even when the check has findings' },
         for: { type: 'number', describe: 'Run SECONDS, then exit non-zero if an expect: was not met' },
         'port-base': { type: 'number', describe: 'Shift every port by N - 1883 (1883..1886 become N..N+3)' },
@@ -61,10 +65,12 @@ const command: CommandModule<object, UpArgs> = {
   handler: async (argv: ArgumentsCamelCase<UpArgs>) => {
     if (argv.examples) {
       const { EXAMPLES } = await import('../src/lab/examples.js');
-      for (const [name, e] of Object.entries(EXAMPLES)) process.stdout.write(`${name.padEnd(18)}${e.describe}\n`);
+      for (const [name, e] of Object.entries(EXAMPLES))
+        process.stdout.write(`${name.padEnd(18)}${e.describe}\n`);
       return;
     }
-    if (argv.for !== undefined && !(argv.for > 0)) throw new UsageError(`--for expects seconds > 0, got ${argv.for}`);
+    if (argv.for !== undefined && !(argv.for > 0))
+      throw new UsageError(`--for expects seconds > 0, got ${argv.for}`);
     const base = argv.portBase;
     if (base !== undefined && !(Number.isInteger(base) && base >= 1 && base <= 65535))
       throw new UsageError(`--port-base expects 1..65535, got ${base}`);
@@ -83,11 +89,16 @@ const command: CommandModule<object, UpArgs> = {
     for (const f of findings) process.stdout.write(`${f.message}\n`);
     if (argv.check) {
       if (findings.length > 0) throw new MqxError(`${lab.source}: ${findings.length} finding(s)`, 1);
-      process.stdout.write(`${lab.source}: ${plan.brokers.length} brokers, ${plan.bridges.length} bridges: no findings\n`);
+      process.stdout.write(
+        `${lab.source}: ${plan.brokers.length} brokers, ${plan.bridges.length} bridges: no findings\n`,
+      );
       return;
     }
     if (findings.length > 0 && !argv.force)
-      throw new MqxError(`${lab.source}: not started: ${findings.length} finding(s) above; --force starts it anyway`, 1);
+      throw new MqxError(
+        `${lab.source}: not started: ${findings.length} finding(s) above; --force starts it anyway`,
+        1,
+      );
     const { startLab } = await import('../src/lab/runner.js');
     const running = await startLab(plan);
     const ports = plan.brokers.map((b) => `${b.name}:${b.port}`).join(' ');

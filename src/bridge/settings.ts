@@ -6,8 +6,8 @@ import { hostname } from 'node:os';
 import type { ClientOptions } from '../client/index.js';
 import type { BridgeConfig } from '../config/broker-config.js';
 import type { ProtocolVersion } from '../protocol/types.js';
-import { BRIDGE_PROPERTY } from './hop-guard.js';
 import type { DialOptions } from '../transport/dial.js';
+import { BRIDGE_PROPERTY } from './hop-guard.js';
 
 /**
  * QoS 1/2 publishes in flight to a broker at once. A 3.1.1 broker cannot say how many it takes, and

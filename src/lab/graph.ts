@@ -46,7 +46,9 @@ interface Hop {
 export function ruleText(rule: BridgeTopicRule): string {
   const q = (s: string) => (s === '' ? '""' : s);
   const prefixes =
-    rule.localPrefix === '' && rule.remotePrefix === '' ? '' : ` ${q(rule.localPrefix)} ${q(rule.remotePrefix)}`;
+    rule.localPrefix === '' && rule.remotePrefix === ''
+      ? ''
+      : ` ${q(rule.localPrefix)} ${q(rule.remotePrefix)}`;
   return `${q(rule.pattern)} ${rule.direction} ${rule.qos}${prefixes}`;
 }
 
@@ -111,7 +113,9 @@ export function checkTopology(topology: Topology): Finding[] {
           if (visited.includes(next)) {
             const from = visited.indexOf(next);
             const loop = [...hops.slice(from), hop];
-            const names = loop.map((h) => `${bridges[h.bridge]!.name} "${ruleText(bridges[h.bridge]!.rules[h.rule]!)}"`);
+            const names = loop.map(
+              (h) => `${bridges[h.bridge]!.name} "${ruleText(bridges[h.bridge]!.rules[h.rule]!)}"`,
+            );
             const brokers = [next, ...loop.map((h) => h.broker)].join(' -> ');
             add(
               `cycle:${bridgeSet(loop)}`,
@@ -135,7 +139,8 @@ export function checkTopology(topology: Topology): Finding[] {
       if (rule.direction !== 'in') follow(b.from, sampleTopic(local), false);
       if (rule.direction !== 'out') follow(b.to, sampleTopic(remote), false);
       for (const prefix of [rule.localPrefix, rule.remotePrefix]) {
-        if (rule.pattern === '' || prefix === '' || prefix.endsWith('/') || rule.pattern.startsWith('/')) continue;
+        if (rule.pattern === '' || prefix === '' || prefix.endsWith('/') || rule.pattern.startsWith('/'))
+          continue;
         add(
           `glued:${i}:${prefix}`,
           'never-matches',

@@ -191,7 +191,9 @@ export function parseLab(content: unknown, file: string, base: string): Lab {
     known(`${where}.to`, b.to);
     if (b.from === b.to) throw new ConfigError(`${file}: ${where}: a bridge joins two different brokers`);
     const ruleText = list(b.topic);
-    const rules = ruleText.map((t, j) => parseTopicTokens(`${file}: ${where}.topic[${j}]`, t.trim().split(/\s+/)));
+    const rules = ruleText.map((t, j) =>
+      parseTopicTokens(`${file}: ${where}.topic[${j}]`, t.trim().split(/\s+/)),
+    );
     return {
       name: b.name ?? `${b.from}-${b.to}`,
       from: b.from,
@@ -205,8 +207,7 @@ export function parseLab(content: unknown, file: string, base: string): Lab {
     known(`publishers[${i}].broker`, p.broker);
     if ((p.simulate === undefined) === (p.payload === undefined))
       throw new ConfigError(`${file}: publishers[${i}]: give either 'simulate' or 'payload'`);
-    const simulate =
-      p.simulate === 'auto' ? (/hum/i.test(p.topic) ? 'humidity' : 'temperature') : p.simulate;
+    const simulate = p.simulate === 'auto' ? (/hum/i.test(p.topic) ? 'humidity' : 'temperature') : p.simulate;
     const publisher: LabPublisher = {
       name: p.name ?? `pub-${i + 1}`,
       broker: p.broker,

@@ -44,7 +44,10 @@ export class LiveView {
       );
       this.previous.set(planned.name, { in: stats.publishReceived, out: stats.publishSent, at: now });
     }
-    lines.push('', `${pad('BRIDGE', 18)}${pad('route', 24)}${pad('state', 12)}${pad('rule', 22)}${pad('out', 7)}in`);
+    lines.push(
+      '',
+      `${pad('BRIDGE', 18)}${pad('route', 24)}${pad('state', 12)}${pad('rule', 22)}${pad('out', 7)}in`,
+    );
     for (const { planned, broker } of lab.brokers) {
       for (const bridge of broker.bridges?.bridges.values() ?? []) {
         const to = lab.plan.bridges.find((b) => b.from === planned.name && b.name === bridge.name)?.to ?? '?';
@@ -53,7 +56,9 @@ export class LiveView {
             i === 0
               ? `${pad(bridge.name, 18)}${pad(`${planned.name} -> ${to}`, 24)}${pad(bridge.remote ? 'connected' : 'down', 12)}`
               : ' '.repeat(54);
-          lines.push(`${head}${pad(ruleText(rule), 22)}${pad(bridge.forwardedOut[i]!, 7)}${bridge.forwardedIn[i]}`);
+          lines.push(
+            `${head}${pad(ruleText(rule), 22)}${pad(bridge.forwardedOut[i]!, 7)}${bridge.forwardedIn[i]}`,
+          );
         });
       }
     }
@@ -61,7 +66,8 @@ export class LiveView {
     for (const s of lab.subscribers) {
       const total = [...s.counts.values()].reduce((a, n) => a + n, 0);
       const [first, ...rest] = s.last;
-      const show = (m: { topic: string; payload: string } | undefined) => (m ? `${m.topic}  ${m.payload}` : '');
+      const show = (m: { topic: string; payload: string } | undefined) =>
+        m ? `${m.topic}  ${m.payload}` : '';
       lines.push(`${pad(s.spec.name, 18)}${pad(s.spec.broker, 12)}${pad(total, 7)}${show(first)}`);
       for (const m of rest) lines.push(`${' '.repeat(37)}${show(m)}`);
     }

@@ -104,7 +104,9 @@ export async function planLab(lab: Lab, options: PlanOptions = {}): Promise<Plan
   const bridges: PlannedBridge[] = [];
   for (const planned of brokers) {
     for (const bc of planned.config.bridges) {
-      const target = bc.addresses.map((a) => (LOCAL_HOSTS.has(a.host) ? byWrittenPort.get(a.port) : undefined));
+      const target = bc.addresses.map((a) =>
+        LOCAL_HOSTS.has(a.host) ? byWrittenPort.get(a.port) : undefined,
+      );
       bc.addresses = bc.addresses.map((a, i) =>
         target[i] === undefined ? a : { host: a.host, port: portOf(target[i]!) },
       );
@@ -126,7 +128,9 @@ export async function planLab(lab: Lab, options: PlanOptions = {}): Promise<Plan
     bc.protocolVersion = lb.protocol;
     bc.restartTimeout = LAB_RESTART_TIMEOUT;
     if (from.config.bridges.some((b) => b.name === lb.name))
-      throw new ConfigError(`${lab.source}: bridge ${lb.name}: ${lb.from}'s config already has a connection of that name`);
+      throw new ConfigError(
+        `${lab.source}: bridge ${lb.name}: ${lb.from}'s config already has a connection of that name`,
+      );
     from.config.bridges.push(bc);
     bridges.push({ name: lb.name, from: lb.from, to: lb.to, rules: lb.rules, inLabFile: true });
   }

@@ -14,7 +14,8 @@ export function labReport(lab: RunningLab): LabReport {
   for (const p of lab.publishers) sent.set(p.spec.topic, (sent.get(p.spec.topic) ?? 0) + p.sent);
   const lines: string[] = [];
   const failures: string[] = [];
-  for (const p of lab.publishers) lines.push(`publisher ${p.spec.name} on ${p.spec.broker}: ${p.spec.topic} sent ${p.sent}`);
+  for (const p of lab.publishers)
+    lines.push(`publisher ${p.spec.name} on ${p.spec.broker}: ${p.spec.topic} sent ${p.sent}`);
   for (const s of lab.subscribers) {
     const topics = [...new Set([...s.counts.keys(), ...(s.spec.expect?.topics ?? [])])].sort();
     const parts = topics.map((t) => `${t} ${s.counts.get(t) ?? 0} of ${sent.get(t) ?? '?'}`);
@@ -30,7 +31,9 @@ export function labReport(lab: RunningLab): LabReport {
     const total = [...s.counts.values()].reduce((a, n) => a + n, 0);
     for (const t of expect.topics)
       if ((s.counts.get(t) ?? 0) < Math.max(1, expect.min))
-        failures.push(`${s.spec.name} expected at least ${Math.max(1, expect.min)} on ${t}, got ${s.counts.get(t) ?? 0}`);
+        failures.push(
+          `${s.spec.name} expected at least ${Math.max(1, expect.min)} on ${t}, got ${s.counts.get(t) ?? 0}`,
+        );
     if (expect.topics.length === 0 && total < expect.min)
       failures.push(`${s.spec.name} expected at least ${expect.min} messages, got ${total}`);
   }

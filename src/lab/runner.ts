@@ -4,10 +4,11 @@
  * publishers. stop() undoes it in the reverse order. Whatever fails to start stops what started
  * and ends with one line naming the broker.
  */
+
+import { Sensor, seededRandom, sensorPayload } from '../../commands/shared/simulate.js';
 import type { Broker } from '../broker/broker.js';
 import { Client } from '../client/index.js';
 import { MqxError } from '../errors.js';
-import { Sensor, sensorPayload, seededRandom } from '../../commands/shared/simulate.js';
 import type { LabPublisher, LabSubscriber } from './lab-file.js';
 import type { Plan, PlannedBroker } from './plan.js';
 import { startLabBroker } from './start-broker.js';
@@ -127,7 +128,8 @@ export async function startLab(plan: Plan): Promise<RunningLab> {
     await sleep(SETTLE_MS);
     for (const [i, spec] of plan.lab.publishers.entries()) {
       const client = await connect(portOf(spec.broker), `lab-${spec.name}`);
-      const sensor = spec.simulate === undefined ? undefined : new Sensor(spec.simulate, seededRandom(Date.now() + i));
+      const sensor =
+        spec.simulate === undefined ? undefined : new Sensor(spec.simulate, seededRandom(Date.now() + i));
       const state: PublisherState = { spec, client, sent: 0, timer: undefined };
       const send = () => {
         state.sent++;

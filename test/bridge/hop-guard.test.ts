@@ -46,6 +46,11 @@ describe('HopGuard', () => {
     expect(guard.arriving(user)).toBe(true);
     now += ID_TTL_MS + 1;
     expect(guard.arriving(user)).toBe(true);
-    expect(guard.arriving([[ID_PROPERTY, 'x:2'], [HOPS_PROPERTY, String(MAX_HOPS + 1)]])).toBe(false);
+    expect(
+      guard.arriving([
+        [ID_PROPERTY, 'x:2'],
+        [HOPS_PROPERTY, String(MAX_HOPS + 1)],
+      ]),
+    ).toBe(false);
   });
 });

@@ -2,13 +2,14 @@
  * `mqx up` through the real binary: the course's challenge, a triangle of `both` rules against a
  * chain, Ctrl-C, and broken labs. Ports come from --port-base, never 1883.
  */
+
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { freePortRange, portIsFree } from '../helpers/ports.js';
 import { MQX_BIN, ROOT, runMqx, tempDir } from '../helpers/processes.js';
-import { writeFileSync } from 'node:fs';
 
 const LABS = path.join(ROOT, 'test/fixtures/labs');
 const text = (b: Uint8Array | string | undefined) => Buffer.from(b ?? '').toString();
@@ -38,9 +39,12 @@ describe('mqx up', () => {
 
   it('course-challenge: every subscriber gets temperature and humidity, each exactly once', async () => {
     const base = await freePortRange(4);
-    const run = await runMqx(['up', '--example', 'course-challenge', '--for', '20', '--port-base', String(base)], {
-      timeout: 60_000,
-    });
+    const run = await runMqx(
+      ['up', '--example', 'course-challenge', '--for', '20', '--port-base', String(base)],
+      {
+        timeout: 60_000,
+      },
+    );
     const out = text(run.stdout);
     expect(run.exitCode, `${out}\n${text(run.stderr)}`).toBe(0);
     expect(out).toContain(`central:${base + 1} bridge1:${base} bridge2:${base + 2} bridge3:${base + 3}`);
@@ -73,7 +77,9 @@ describe('mqx up', () => {
     const refused = await runMqx(['up', lab, '--port-base', String(base), '--for', '3']);
     expect(refused.exitCode).toBe(1);
     expect(text(refused.stderr)).toMatch(/not started: 2 finding\(s\) above; --force starts it anyway/);
-    const run = await runMqx(['up', lab, '--force', '--for', '6', '--port-base', String(base)], { timeout: 60_000 });
+    const run = await runMqx(['up', lab, '--force', '--for', '6', '--port-base', String(base)], {
+      timeout: 60_000,
+    });
     expect(run.exitCode, text(run.stderr)).toBe(0);
     const got = counts(text(run.stdout));
     expect(got.size).toBe(3);
@@ -121,7 +127,12 @@ describe('mqx up', () => {
       return file;
     };
     try {
-      const inUse = await runMqx(['up', write('busy.yaml', `brokers:\n  a: { port: ${port} }\n`), '--for', '2']);
+      const inUse = await runMqx([
+        'up',
+        write('busy.yaml', `brokers:\n  a: { port: ${port} }\n`),
+        '--for',
+        '2',
+      ]);
       expect(inUse.exitCode).toBe(1);
       expect(text(inUse.stderr)).toBe(`mqx: lab: broker a (port ${port}): the port is already in use`);
     } finally {
@@ -130,13 +141,21 @@ describe('mqx up', () => {
     const rule = await runMqx([
       'up',
       '--check',
-      write('rule.yaml', 'brokers:\n  a: { port: 1 }\n  b: { port: 2 }\nbridges:\n  - { from: a, to: b, topic: "srv/# sideways 2" }\n'),
+      write(
+        'rule.yaml',
+        'brokers:\n  a: { port: 1 }\n  b: { port: 2 }\nbridges:\n  - { from: a, to: b, topic: "srv/# sideways 2" }\n',
+      ),
     ]);
     expect(rule.exitCode).toBe(2);
     expect(text(rule.stderr).trim().split('\n')).toHaveLength(1);
     expect(text(rule.stderr)).toMatch(/bridges\[0\]\.topic\[0\].*sideways/);
-    const unknown = await runMqx(['up', write('unknown.yaml', 'brokers:\n  a: { port: 1 }\nsubscribers:\n  - { broker: z, filter: "#" }\n')]);
+    const unknown = await runMqx([
+      'up',
+      write('unknown.yaml', 'brokers:\n  a: { port: 1 }\nsubscribers:\n  - { broker: z, filter: "#" }\n'),
+    ]);
     expect(unknown.exitCode).toBe(2);
-    expect(text(unknown.stderr)).toMatch(/^mqx: .*subscribers\[0\]\.broker: no broker named 'z' \(brokers: a\)$/);
+    expect(text(unknown.stderr)).toMatch(
+      /^mqx: .*subscribers\[0\]\.broker: no broker named 'z' \(brokers: a\)$/,
+    );
   }, 60_000);
 });

@@ -22,7 +22,11 @@ const kinds = (t: Topology) => checkTopology(t).map((f) => f.kind);
 describe('checkTopology', () => {
   it('finds the cycle and the duplicate path of a triangle of both rules, naming brokers and rules', () => {
     const findings = checkTopology(
-      topology([bridge('ab', 'a', 'b', 'lab/# both 1'), bridge('bc', 'b', 'c', 'lab/# both 1'), bridge('ca', 'c', 'a', 'lab/# both 1')]),
+      topology([
+        bridge('ab', 'a', 'b', 'lab/# both 1'),
+        bridge('bc', 'b', 'c', 'lab/# both 1'),
+        bridge('ca', 'c', 'a', 'lab/# both 1'),
+      ]),
     );
     const cycle = findings.find((f) => f.kind === 'cycle');
     expect(cycle?.message).toMatch(/a -> b -> c -> a|b -> c -> a -> b|c -> a -> b -> c/);
@@ -31,7 +35,9 @@ describe('checkTopology', () => {
   });
 
   it('passes a chain and a tree (the course challenge)', () => {
-    expect(kinds(topology([bridge('ab', 'a', 'b', 'lab/# both 1'), bridge('bc', 'b', 'c', 'lab/# both 1')]))).toEqual([]);
+    expect(
+      kinds(topology([bridge('ab', 'a', 'b', 'lab/# both 1'), bridge('bc', 'b', 'c', 'lab/# both 1')])),
+    ).toEqual([]);
     expect(
       kinds(
         topology([
@@ -45,18 +51,24 @@ describe('checkTopology', () => {
 
   it('takes the two directions of one both rule for one link, but two bridges each way for a cycle', () => {
     expect(kinds(topology([bridge('ab', 'a', 'b', '# both 0')]))).toEqual([]);
-    expect(kinds(topology([bridge('ab', 'a', 'b', '# out 0'), bridge('ba', 'b', 'a', '# out 0')]))).toContain('cycle');
+    expect(kinds(topology([bridge('ab', 'a', 'b', '# out 0'), bridge('ba', 'b', 'a', '# out 0')]))).toContain(
+      'cycle',
+    );
   });
 
   it('follows topics: rules whose topics do not meet make no cycle', () => {
-    const t = topology([bridge('ab', 'a', 'b', 'x/# out 0'), bridge('bc', 'b', 'c', 'y/# out 0'), bridge('ca', 'c', 'a', 'z/# out 0')]);
+    const t = topology([
+      bridge('ab', 'a', 'b', 'x/# out 0'),
+      bridge('bc', 'b', 'c', 'y/# out 0'),
+      bridge('ca', 'c', 'a', 'z/# out 0'),
+    ]);
     expect(kinds(t)).toEqual([]);
   });
 
   it('finds two bridges between the same brokers carrying the same topics as a duplicate', () => {
-    expect(kinds(topology([bridge('one', 'a', 'b', 's/# out 0'), bridge('two', 'a', 'b', 's/# out 0')]))).toContain(
-      'duplicate',
-    );
+    expect(
+      kinds(topology([bridge('one', 'a', 'b', 's/# out 0'), bridge('two', 'a', 'b', 's/# out 0')])),
+    ).toContain('duplicate');
   });
 
   it('finds a subscriber no publisher reaches and a rule no publisher crosses', () => {
@@ -71,7 +83,9 @@ describe('checkTopology', () => {
     expect(findings.filter((f) => f.kind === 'unreachable').map((f) => f.message)).toEqual([
       "unreachable subscriber: lost on c (srv/#): no publisher's message reaches it",
     ]);
-    expect(findings.find((f) => f.kind === 'never-matches')?.message).toContain('bridge ac (a -> c) "other/# out 0"');
+    expect(findings.find((f) => f.kind === 'never-matches')?.message).toContain(
+      'bridge ac (a -> c) "other/# out 0"',
+    );
   });
 
   it('finds a prefix glued to its pattern (no trailing slash)', () => {
@@ -83,7 +97,10 @@ describe('checkTopology', () => {
 
   it('follows remapped topics through prefixes', () => {
     // a's s/x becomes b's site/s/x, which b's rule carries back to a as s/x: a cycle through two bridges.
-    const t = topology([bridge('ab', 'a', 'b', 's/# out 0 "" site/'), bridge('ba', 'b', 'a', 's/# out 0 site/ ""')]);
+    const t = topology([
+      bridge('ab', 'a', 'b', 's/# out 0 "" site/'),
+      bridge('ba', 'b', 'a', 's/# out 0 site/ ""'),
+    ]);
     expect(kinds(t)).toContain('cycle');
   });
 });
