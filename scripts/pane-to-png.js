@@ -11,12 +11,12 @@ if (!input || !output) {
   process.stderr.write('usage: node scripts/pane-to-png.js CAPTURE.txt OUT.png\n');
   process.exit(2);
 }
-const escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const text = readFileSync(input, 'utf8').replace(/\n+$/, '');
 const html = `<!doctype html><meta charset="utf-8"><style>
   body { margin: 0; background: #1e1e1e; }
   pre { margin: 0; padding: 12px 16px; color: #d4d4d4; font: 14px/1.35 'DejaVu Sans Mono', monospace; display: inline-block; }
-</style><pre>${escape(text)}</pre>`;
+</style><pre>${escapeHtml(text)}</pre>`;
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
