@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePortRange, portIsFree } from '../helpers/ports.js';
+import { peers } from '../helpers/peers.js';
 import { MQX_BIN } from '../helpers/processes.js';
 
 const SOCKET = `mqx-up-${process.pid}`;
@@ -30,7 +31,7 @@ afterEach(() => {
   }
 });
 
-describe('mqx up on a terminal', () => {
+describe.skipIf(!peers.tmux())('mqx up on a terminal', () => {
   it('shows brokers with clients and rates, bridges with state and rule counts, and stops on Ctrl-C', async () => {
     const base = await freePortRange(4);
     const command = `NO_COLOR=1 node ${MQX_BIN} up --example course-challenge --port-base ${base}; echo "exit=$?"; sleep 60`;

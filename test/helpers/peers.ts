@@ -48,5 +48,6 @@ export const peers = {
   openssl: () => memo('openssl', () => runs('openssl', ['version'])),
   /** util-linux `script`, to run a command on a pseudo-terminal. */
   script: () => memo('script (util-linux)', () => runs('script', ['--version'])),
+  tmux: () => memo('tmux', () => runs('tmux', ['-V'])),
   redis: () => memo('redis-server', () => runs('sh', ['-c', 'command -v redis-server'])),
 };
