@@ -95,7 +95,9 @@ const command: CommandModule<object, BrokerArgs> = {
       return;
     }
     const { Broker } = await import('../src/broker/broker.js');
+    const { attachHopGuard } = await import('../src/bridge/hop-guard.js');
     const broker = new Broker(config);
+    attachHopGuard(broker);
     await broker.start();
     let stopping = false;
     const stop = () => {

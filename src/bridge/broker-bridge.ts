@@ -262,7 +262,7 @@ export class BrokerBridge {
       return;
     }
     const qos = Math.min(packet.qos, crossing.qos) as QoS;
-    if (!this.broker.hops.arriving(packet.properties?.userProperties)) {
+    if (this.broker.bridgeHooks?.arriving(packet.properties?.userProperties) === false) {
       ack();
       return;
     }

@@ -13,6 +13,8 @@
  * through brokers that drop user properties or are not mqx (they forward the id, but do not check it).
  */
 import { randomBytes } from 'node:crypto';
+import type { BridgeHooks } from '../broker/bridge-hooks.js';
+import type { Broker } from '../broker/broker.js';
 import { Message } from '../broker/message.js';
 
 export const ID_PROPERTY = 'mqx-id';
@@ -31,17 +33,7 @@ function property(userProperties: UserProperties, key: string): string | undefin
   return userProperties?.find(([k]) => k === key)?.[1];
 }
 
-/** Whether a PUBLISH carries the id an mqx bridge gave it. */
-export function hasHopId(userProperties: UserProperties): boolean {
-  return property(userProperties, ID_PROPERTY) !== undefined;
-}
-
-/** Whether a CONNECT is an mqx bridge's MQTT 5 link. */
-export function isBridgeConnect(userProperties: UserProperties): boolean {
-  return property(userProperties, BRIDGE_PROPERTY) !== undefined;
-}
-
-export class HopGuard {
+export class HopGuard implements BridgeHooks {
   readonly id = randomBytes(4).toString('hex');
   private sequence = 0;
   /** Id → epoch ms it is forgotten; a Map iterates in insertion order, so the oldest go first. */
@@ -83,6 +75,14 @@ export class HopGuard {
     return out;
   }
 
+  marked(userProperties: UserProperties): boolean {
+    return property(userProperties, ID_PROPERTY) !== undefined;
+  }
+
+  isBridgeConnect(userProperties: UserProperties): boolean {
+    return property(userProperties, BRIDGE_PROPERTY) !== undefined;
+  }
+
   /** A message arrives over a bridge link: false when it is a copy of one this broker has had. */
   arriving(userProperties: UserProperties): boolean {
     const id = property(userProperties, ID_PROPERTY);
@@ -106,4 +106,10 @@ export class HopGuard {
       this.seen.delete(k);
     }
   }
+}
+
+/** Gives a broker multi-hop loop prevention (once): every broker that bridged messages reach needs it. */
+export function attachHopGuard(broker: Broker): BridgeHooks {
+  broker.bridgeHooks ??= new HopGuard();
+  return broker.bridgeHooks;
 }

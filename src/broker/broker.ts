@@ -1,5 +1,4 @@
 import type { Duplex } from 'node:stream';
-import { HopGuard } from '../bridge/hop-guard.js';
 import type { RunningBridges } from '../bridge/index.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
@@ -7,6 +6,7 @@ import type { QoS } from '../protocol/types.js';
 import { parseSharedFilter } from '../topics/validate.js';
 import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
+import type { BridgeHooks } from './bridge-hooks.js';
 import type { ClusterHooks } from './cluster-hooks.js';
 import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
 import { FlowControl, type MessageSource } from './flow-control.js';
@@ -32,8 +32,8 @@ export const NEVER_EXPIRES = 0xffffffff;
 export class Broker {
   readonly log: BrokerLog;
   readonly stats = new BrokerStats();
-  /** Ids of bridged messages, to refuse copies that come round a cycle or by a second path. */
-  readonly hops = new HopGuard();
+  /** Multi-hop loop prevention, attached by src/bridge (hop-guard.ts). */
+  bridgeHooks: BridgeHooks | undefined;
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<Connection>();
   /** Replaced in start() by a cluster's, which also tells the other nodes. */
@@ -272,7 +272,8 @@ export class Broker {
       if (!this.mayReceive(session, message.topic)) continue;
       // Bridges keep the retain flag so retained state crosses them, as mosquitto's do.
       const retain = (t.retainAsPublished || session.isBridge) && message.retain;
-      const out = session.isBridge ? this.hops.leaving(message) : message;
+      const hooks = this.bridgeHooks;
+      const out = session.isBridge && hooks !== undefined ? hooks.leaving(message) : message;
       this.deliver(session, out, Math.min(message.qos, t.qos) as QoS, retain, t.subscriptionIds);
       matched++;
     }

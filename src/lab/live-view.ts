@@ -40,7 +40,7 @@ export class LiveView {
       const rate = (total: number, old: number | undefined) =>
         seconds > 0 && old !== undefined ? ((total - old) / seconds).toFixed(1) : '-';
       lines.push(
-        `${pad(planned.name, 18)}${pad(planned.port, 8)}${pad(broker.connectedCount, 9)}${pad(rate(stats.publishReceived, before?.in), 8)}${pad(rate(stats.publishSent, before?.out), 8)}${broker.hops.copies}`,
+        `${pad(planned.name, 18)}${pad(planned.port, 8)}${pad(broker.connectedCount, 9)}${pad(rate(stats.publishReceived, before?.in), 8)}${pad(rate(stats.publishSent, before?.out), 8)}${broker.bridgeHooks?.copies ?? 0}`,
       );
       this.previous.set(planned.name, { in: stats.publishReceived, out: stats.publishSent, at: now });
     }

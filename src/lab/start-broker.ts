@@ -3,11 +3,14 @@
  * config's ports and bridge addresses in memory, and stops its brokers in order, which child
  * processes would make a matter of files and signals.
  */
+
+import { attachHopGuard } from '../bridge/hop-guard.js';
 import { Broker } from '../broker/broker.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 
 export async function startLabBroker(config: BrokerConfig): Promise<Broker> {
   const broker = new Broker(config);
+  attachHopGuard(broker);
   try {
     await broker.start();
   } catch (err) {

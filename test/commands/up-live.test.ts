@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePortRange, portIsFree } from '../helpers/ports.js';
 import { peers } from '../helpers/peers.js';
+import { freePortRange, portIsFree } from '../helpers/ports.js';
 import { MQX_BIN } from '../helpers/processes.js';
 
 const SOCKET = `mqx-up-${process.pid}`;

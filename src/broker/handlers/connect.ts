@@ -1,4 +1,3 @@
-import { isBridgeConnect } from '../../bridge/hop-guard.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { connackCodeForV4, ReasonCode } from '../../protocol/reason-codes.js';
 import type { ConnectPacket, Properties } from '../../protocol/types.js';
@@ -63,7 +62,8 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
   const broker = conn.broker;
   const config = broker.config;
   conn.version = packet.protocolVersion;
-  conn.isBridge = packet.bridge || isBridgeConnect(packet.properties?.userProperties);
+  conn.isBridge =
+    packet.bridge || (broker.bridgeHooks?.isBridgeConnect(packet.properties?.userProperties) ?? false);
   const props = packet.properties;
   if (props) {
     conn.clientReceiveMaximum = props.receiveMaximum ?? 65535;

@@ -1,4 +1,3 @@
-import { hasHopId } from '../../bridge/hop-guard.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
 import type { PublishPacket } from '../../protocol/types.js';
@@ -104,8 +103,9 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
 
   broker.source = conn.flushingParked ? 'overflow' : conn;
   const user = packet.properties?.userProperties;
-  const bridged = conn.isBridge || hasHopId(user);
-  const copy = bridged && !broker.hops.arriving(user);
+  const hooks = broker.bridgeHooks;
+  const bridged = conn.isBridge || (hooks?.marked(user) ?? false);
+  const copy = bridged && hooks !== undefined && !hooks.arriving(user);
   // A copy is acknowledged as delivered: the sending broker must not send it again.
   const delivered = copy ? 1 : broker.publish(Message.fromPublish(packet, conn.clientId, bridged, topic));
   broker.source = undefined;
