@@ -29,6 +29,8 @@ export interface LabBridge {
   /** The rules as written, for messages. */
   ruleText: string[];
   protocol: 'mqttv311' | 'mqttv50';
+  /** Run by `mqx up` as a client of both brokers (mqx bridge), not inside `from`. */
+  standalone: boolean;
 }
 
 export interface LabPublisher {
@@ -99,6 +101,7 @@ export const LAB_SPEC: Spec = {
           to: name,
           topic: strings,
           protocol: { t: 'enum', values: ['mqttv311', 'mqttv50'] },
+          standalone: { t: 'bool' },
         },
       },
     },
@@ -142,7 +145,14 @@ export const LAB_SPEC: Spec = {
 
 interface RawLab {
   brokers: Record<string, { port?: number | 'auto'; config?: string }>;
-  bridges?: Array<{ name?: string; from: string; to: string; topic: string | string[]; protocol?: string }>;
+  bridges?: Array<{
+    name?: string;
+    from: string;
+    to: string;
+    topic: string | string[];
+    protocol?: string;
+    standalone?: boolean;
+  }>;
   publishers?: Array<{
     name?: string;
     broker: string;
@@ -201,6 +211,7 @@ export function parseLab(content: unknown, file: string, base: string): Lab {
       rules,
       ruleText,
       protocol: (b.protocol ?? 'mqttv50') as LabBridge['protocol'],
+      standalone: b.standalone ?? false,
     };
   });
   const publishers = (raw.publishers ?? []).map((p, i) => {

@@ -62,6 +62,18 @@ export class LiveView {
         });
       }
     }
+    for (const { from, to, bridge } of lab.standalone) {
+      const state = bridge.state.local && bridge.state.remote ? 'connected' : 'down';
+      bridge.config.topics.forEach((rule, i) => {
+        const head =
+          i === 0
+            ? `${pad(bridge.config.name, 18)}${pad(`${from} => ${to}`, 24)}${pad(state, 12)}`
+            : ' '.repeat(54);
+        lines.push(
+          `${head}${pad(ruleText(rule), 22)}${pad(bridge.forwardedOut[i]!, 7)}${bridge.forwardedIn[i]}`,
+        );
+      });
+    }
     lines.push('', `${pad('SUBSCRIBER', 18)}${pad('broker', 12)}${pad('msgs', 7)}last`);
     for (const s of lab.subscribers) {
       const total = [...s.counts.values()].reduce((a, n) => a + n, 0);

@@ -8,7 +8,12 @@
 import net from 'node:net';
 import { loadBrokerConfig } from '../broker/load-config.js';
 import { newBridge } from '../config/bridge-rules.js';
-import { type BrokerConfig, defaultBrokerConfig, defaultListener } from '../config/broker-config.js';
+import {
+  type BridgeConfig,
+  type BrokerConfig,
+  defaultBrokerConfig,
+  defaultListener,
+} from '../config/broker-config.js';
 import { ConfigError } from '../errors.js';
 import type { GraphBridge, Topology } from './graph.js';
 import type { Lab, LabBroker } from './lab-file.js';
@@ -22,6 +27,8 @@ export interface PlannedBroker {
 export interface PlannedBridge extends GraphBridge {
   /** Written in the lab file, or a `connection` block of the broker's own config file. */
   inLabFile: boolean;
+  /** For a standalone bridge of the lab file: its configuration (it runs outside the brokers). */
+  standalone?: BridgeConfig;
 }
 
 export interface Plan {
@@ -127,12 +134,17 @@ export async function planLab(lab: Lab, options: PlanOptions = {}): Promise<Plan
     bc.topics = lb.rules;
     bc.protocolVersion = lb.protocol;
     bc.restartTimeout = LAB_RESTART_TIMEOUT;
+    const graph = { name: lb.name, from: lb.from, to: lb.to, rules: lb.rules, inLabFile: true };
+    if (lb.standalone) {
+      bridges.push({ ...graph, standalone: bc });
+      continue;
+    }
     if (from.config.bridges.some((b) => b.name === lb.name))
       throw new ConfigError(
         `${lab.source}: bridge ${lb.name}: ${lb.from}'s config already has a connection of that name`,
       );
     from.config.bridges.push(bc);
-    bridges.push({ name: lb.name, from: lb.from, to: lb.to, rules: lb.rules, inLabFile: true });
+    bridges.push(graph);
   }
   const external = bridges.map((b) => b.to).filter((to) => !brokers.some((b) => b.name === to));
   return {

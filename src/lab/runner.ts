@@ -6,6 +6,7 @@
  */
 
 import { Sensor, seededRandom, sensorPayload } from '../../commands/shared/simulate.js';
+import { StandaloneBridge } from '../bridge/standalone.js';
 import type { Broker } from '../broker/broker.js';
 import { Client } from '../client/index.js';
 import { MqxError } from '../errors.js';
@@ -36,6 +37,8 @@ export interface PublisherState {
 export interface RunningLab {
   plan: Plan;
   brokers: Array<{ planned: PlannedBroker; broker: Broker }>;
+  /** The lab file's standalone bridges, with the broker they run beside. */
+  standalone: Array<{ from: string; to: string; bridge: StandaloneBridge }>;
   subscribers: SubscriberState[];
   publishers: PublisherState[];
   /** Stops the publishers only, so that what they sent can still arrive. */
@@ -66,7 +69,10 @@ function oneLine(err: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0]!;
 }
 
-async function waitForBridges(brokers: RunningLab['brokers']): Promise<void> {
+async function waitForBridges(
+  brokers: RunningLab['brokers'],
+  standalone: RunningLab['standalone'],
+): Promise<void> {
   const deadline = Date.now() + BRIDGE_WAIT_MS;
   for (;;) {
     const down = brokers.flatMap(({ planned, broker }) =>
@@ -74,6 +80,9 @@ async function waitForBridges(brokers: RunningLab['brokers']): Promise<void> {
         .filter((b) => b.remote === undefined)
         .map((b) => `${b.name} (on ${planned.name})`),
     );
+    for (const { from, bridge } of standalone)
+      if (!bridge.state.local || !bridge.state.remote)
+        down.push(`${bridge.config.name} (standalone, from ${from})`);
     if (down.length === 0) return;
     if (Date.now() > deadline)
       throw new MqxError(`lab: bridge ${down.join(', ')} not connected after ${BRIDGE_WAIT_MS / 1000} s`, 3);
@@ -92,6 +101,7 @@ function publishPayload(spec: LabPublisher, sensor: Sensor | undefined): string 
 
 export async function startLab(plan: Plan): Promise<RunningLab> {
   const brokers: RunningLab['brokers'] = [];
+  const standalone: RunningLab['standalone'] = [];
   const subscribers: SubscriberState[] = [];
   const publishers: PublisherState[] = [];
   const stopPublishing = () => {
@@ -100,6 +110,7 @@ export async function startLab(plan: Plan): Promise<RunningLab> {
   const stop = async () => {
     stopPublishing();
     await Promise.all([...publishers, ...subscribers].map((c) => c.client.end().catch(() => undefined)));
+    await Promise.all(standalone.map((s) => s.bridge.stop().catch(() => undefined)));
     // Sources before targets: a bridge's remote is still there while it says goodbye.
     for (const { broker } of [...brokers].reverse()) await broker.stop().catch(() => undefined);
   };
@@ -112,7 +123,14 @@ export async function startLab(plan: Plan): Promise<RunningLab> {
         throw new MqxError(`lab: broker ${planned.name} (port ${planned.port}): ${oneLine(err)}`, 1);
       }
     }
-    await waitForBridges(brokers);
+    for (const b of plan.bridges) {
+      if (b.standalone === undefined) continue;
+      const local = { scheme: 'mqtt' as const, host: '127.0.0.1', port: portOf(b.from) };
+      const bridge = new StandaloneBridge(b.standalone, local, () => undefined);
+      bridge.start();
+      standalone.push({ from: b.from, to: b.to, bridge });
+    }
+    await waitForBridges(brokers, standalone);
     await sleep(SETTLE_MS);
     for (const spec of plan.lab.subscribers) {
       const client = await connect(portOf(spec.broker), `lab-${spec.name}`);
@@ -145,5 +163,5 @@ export async function startLab(plan: Plan): Promise<RunningLab> {
     await stop();
     throw err;
   }
-  return { plan, brokers, subscribers, publishers, stopPublishing, stop };
+  return { plan, brokers, standalone, subscribers, publishers, stopPublishing, stop };
 }

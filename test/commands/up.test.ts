@@ -91,6 +91,22 @@ describe('mqx up', () => {
       }
   }, 90_000);
 
+  it('a standalone bridge in the triangle: each broker still gets each message once', async () => {
+    const base = await freePortRange(3);
+    const lab = path.join(LABS, 'triangle-standalone.yaml');
+    const run = await runMqx(['up', lab, '--force', '--for', '4', '--port-base', String(base)], {
+      timeout: 60_000,
+    });
+    expect(run.exitCode, text(run.stderr)).toBe(0);
+    const got = counts(text(run.stdout));
+    expect(got.size).toBe(3);
+    for (const [name, topics] of got)
+      for (const [topic, [received, sent]] of topics) {
+        expect(sent, `${name} ${topic}`).toBeGreaterThanOrEqual(3);
+        expect(received, `${name} ${topic}`).toBe(sent);
+      }
+  }, 60_000);
+
   it('Ctrl-C stops everything and exits 0, leaving no listening port', async () => {
     const base = await freePortRange(2);
     const proc = execa('node', [MQX_BIN, 'up', '--example', 'course-bridge', '--port-base', String(base)], {
