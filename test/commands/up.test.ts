@@ -3,11 +3,12 @@
  * chain, Ctrl-C, and broken labs. Ports come from --port-base, never 1883.
  */
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { COURSE, coursePrefix } from '../helpers/course.js';
 import { freePortRange, portIsFree } from '../helpers/ports.js';
 import { MQX_BIN, ROOT, runMqx, tempDir } from '../helpers/processes.js';
 
@@ -57,6 +58,47 @@ describe('mqx up', () => {
         expect(received, `${name} ${topic}`).toBe(sent);
       }
     }
+  }, 90_000);
+
+  it("the course's own configs in a lab: unchanged on disk, ports and bridge addresses moved in memory", async () => {
+    const base = await freePortRange(4);
+    const dir = tempDir();
+    const lab = path.join(dir, 'course.yaml');
+    const conf = (name: string) => path.join(COURSE, name);
+    writeFileSync(
+      lab,
+      [
+        'brokers:',
+        `  central: { config: ${conf('central.conf')} }`,
+        `  bridge1: { config: ${conf('challenge-bridge1.conf')} }`,
+        `  bridge2: { config: ${conf('challenge-bridge2.conf')} }`,
+        `  bridge3: { config: ${conf('challenge-bridge3.conf')} }`,
+        'publishers:',
+        '  - { broker: bridge1, topic: srv/humidity, simulate: humidity, qos: 2 }',
+        '  - { broker: bridge2, topic: srv/temperature, simulate: temperature, qos: 2 }',
+        'subscribers:',
+        '  - { name: central, broker: central, filter: "srv/#", qos: 2 }',
+        '  - { name: bridge1, broker: bridge1, filter: "srv/#", qos: 2 }',
+      ].join('\n'),
+    );
+    const before = readFileSync(conf('challenge-bridge3.conf'), 'utf8');
+    const prefix = coursePrefix();
+    const check = await runMqx(['up', '--check', lab], { env: { MQX_PATH_PREFIX: prefix } });
+    expect(text(check.stdout)).toContain('4 brokers, 3 bridges: no findings');
+    const run = await runMqx(['up', lab, '--for', '6', '--port-base', String(base)], {
+      env: { MQX_PATH_PREFIX: prefix },
+      timeout: 60_000,
+    });
+    const out = text(run.stdout);
+    expect(run.exitCode, `${out}\n${text(run.stderr)}`).toBe(0);
+    expect(out).toContain(`central:${base + 1} bridge1:${base} bridge2:${base + 2} bridge3:${base + 3}`);
+    for (const [name, topics] of counts(out))
+      for (const topic of ['srv/humidity', 'srv/temperature']) {
+        const [received, sent] = topics.get(topic) ?? [0, 0];
+        expect(sent, `${name} ${topic}`).toBeGreaterThanOrEqual(4);
+        expect(received, `${name} ${topic}`).toBe(sent);
+      }
+    expect(readFileSync(conf('challenge-bridge3.conf'), 'utf8')).toBe(before);
   }, 90_000);
 
   it('a triangle of both rules: --check names the cycle and the duplicate path; a chain passes', async () => {
