@@ -36,8 +36,11 @@ function property(userProperties: UserProperties, key: string): string | undefin
 export class HopGuard implements BridgeHooks {
   readonly id = randomBytes(4).toString('hex');
   private sequence = 0;
-  /** Id → epoch ms it is forgotten; a Map iterates in insertion order, so the oldest go first. */
+  /** Id → epoch ms it is forgotten. */
   private readonly seen = new Map<string, number>();
+  /** The ids in the order they came, a ring of ID_LIMIT: the next one in replaces the oldest. */
+  private readonly order: Array<{ id: string; until: number }> = [];
+  private next = 0;
   /** The stamped form of each message, made once however many bridges it goes to. */
   private readonly stamped = new WeakMap<Message, Message>();
   /** Copies refused, for the lab view and tests. */
@@ -98,13 +101,13 @@ export class HopGuard implements BridgeHooks {
   }
 
   private remember(id: string): void {
-    this.seen.delete(id);
-    const now = this.now();
-    this.seen.set(id, now + ID_TTL_MS);
-    for (const [k, until] of this.seen) {
-      if (until > now && this.seen.size <= ID_LIMIT) break;
-      this.seen.delete(k);
-    }
+    const until = this.now() + ID_TTL_MS;
+    const oldest = this.order[this.next];
+    // The same id may be in the ring twice (it came back after its TTL): only its latest entry counts.
+    if (oldest !== undefined && this.seen.get(oldest.id) === oldest.until) this.seen.delete(oldest.id);
+    this.order[this.next] = { id, until };
+    this.next = (this.next + 1) % ID_LIMIT;
+    this.seen.set(id, until);
   }
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { HOPS_PROPERTY, HopGuard, ID_PROPERTY, ID_TTL_MS, MAX_HOPS } from '../../src/bridge/hop-guard.js';
+import {
+  HOPS_PROPERTY,
+  HopGuard,
+  ID_LIMIT,
+  ID_PROPERTY,
+  ID_TTL_MS,
+  MAX_HOPS,
+} from '../../src/bridge/hop-guard.js';
 import { Message } from '../../src/broker/message.js';
 
 const message = (user?: Array<[string, string]>) =>
@@ -52,5 +59,14 @@ describe('HopGuard', () => {
         [HOPS_PROPERTY, String(MAX_HOPS + 1)],
       ]),
     ).toBe(false);
+  });
+
+  it('keeps at most ID_LIMIT ids: the oldest goes first, the newer ones stay', () => {
+    const guard = new HopGuard();
+    const id = (i: number): Array<[string, string]> => [[ID_PROPERTY, `x:${i}`]];
+    for (let i = 0; i <= ID_LIMIT; i++) guard.arriving(id(i));
+    expect(guard.arriving(id(ID_LIMIT))).toBe(false);
+    expect(guard.arriving(id(1))).toBe(false);
+    expect(guard.arriving(id(0))).toBe(true);
   });
 });
