@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { loadBrokerConfig } from '../src/broker/load-config.js';
-import { ConfigError, UsageError } from '../src/errors.js';
+import { ConfigError, ExitCode, MqxError, UsageError } from '../src/errors.js';
 import type { CommandFlags } from './shared/fast-args.js';
 
 interface BrokerArgs {
@@ -99,8 +99,13 @@ const command: CommandModule<object, BrokerArgs> = {
       process.stdout.write(formatEffectiveConfig(config));
       const { problems, warnings } = await preflight(config);
       for (const warning of warnings) process.stderr.write(`mqx: warning: ${warning}\n`);
+      const { bridgeFindings } = await import('../src/lab/conf-topology.js');
+      const findings = bridgeFindings(config);
+      for (const f of findings) process.stdout.write(`bridge topology: ${f.message}\n`);
       // One `mqx: ` line per problem: the last through the error, so that the exit code is 2.
       if (problems.length > 0) throw new ConfigError(problems.join('\nmqx: '));
+      if (findings.length > 0)
+        throw new MqxError(`${findings.length} bridge topology finding(s)`, ExitCode.Failure);
       return;
     }
     if (argv.daemon) {

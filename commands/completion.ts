@@ -22,6 +22,7 @@ const NAMES = [
   'rr',
   'sub',
   'test',
+  'up',
 ];
 
 async function describeCommand(name: string): Promise<CompletionCommand | undefined> {

@@ -3,7 +3,7 @@
 _mqx() {
   local cur="${COMP_WORDS[COMP_CWORD]}"
   if [[ $COMP_CWORD -eq 1 ]]; then
-    COMPREPLY=( $(compgen -W "bench bridge broker completion explore passwd pub record replay rr sub test --help --version" -- "$cur") )
+    COMPREPLY=( $(compgen -W "bench bridge broker completion explore passwd pub record replay rr sub test up --help --version" -- "$cur") )
     return
   fi
   local flags=""
@@ -20,6 +20,7 @@ _mqx() {
     rr) flags="--cafile --capath --cert --connect-timeout --count --debug --file --format --host --id --id-prefix --insecure --json --keepalive --key --latency --message --no-clean --no-eol --no-reconnect --null-message --password --password-file --port --pretty --profile --property --protocol-version --qos --reconnect --reconnect-max-delay --response-topic --session-expiry --stdin --timeout --tls-alpn --tls-version --topic --url --username --verbose --will-payload --will-qos --will-retain --will-topic -D -F -I -L -N -P -V -W -c -d -e -f -h -i -k -m -n -p -q -s -t -u -v -x" ;;
     sub) flags="--cafile --capath --cert --connect-timeout --count --debug --decode --exit-on-subscribe --filter-out --format --host --id --id-prefix --insecure --json --keepalive --key --match --no-clean --no-eol --no-local --no-reconnect --no-retained --output --password --password-file --port --pretty --profile --property --proto --protocol-version --qos --reconnect --reconnect-max-delay --remove-retained --retain-as-published --retain-handling --retained-only --session-expiry --timeout --tls-alpn --tls-version --topic --type --unsubscribe --url --username --verbose --will-payload --will-qos --will-retain --will-topic -C -D -E -F -I -L -N -P -R -T -U -V -W -c -d -h -i -k -p -q -t -u -v -x" ;;
     test) flags="--cafile --capath --cert --connect-timeout --debug --host --id --id-prefix --insecure --json --keepalive --key --max-payload --no-clean --no-reconnect --password --password-file --port --profile --property --protocol-version --reconnect --reconnect-max-delay --session-expiry --timeout --tls-alpn --tls-version --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -V -W -c -d -h -i -k -p -u -x" ;;
+    up) flags="--check --example --examples --for --force --port-base --print" ;;
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=( $(compgen -W "$flags --help" -- "$cur") )

@@ -13,6 +13,7 @@ complete -c mqx -n __fish_use_subcommand -a replay -d 'publish a recording of mq
 complete -c mqx -n __fish_use_subcommand -a rr -d 'request/response: publish a request and print its response (mosquitto_rr flags)'
 complete -c mqx -n __fish_use_subcommand -a sub -d 'subscribe and print messages (mosquitto_sub compatible flags)'
 complete -c mqx -n __fish_use_subcommand -a test -d 'probe a broker: protocol versions, QoS, retain, limits... each with how it was found'
+complete -c mqx -n __fish_use_subcommand -a up -d 'Start a lab: brokers, bridges, publishers and subscribers from one file'
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l batch -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l cafile -r -F
 complete -c mqx -n '__fish_seen_subcommand_from bench' -l capath -r -F
@@ -536,3 +537,10 @@ complete -c mqx -n '__fish_seen_subcommand_from test' -s k -r -F
 complete -c mqx -n '__fish_seen_subcommand_from test' -s p -r -F
 complete -c mqx -n '__fish_seen_subcommand_from test' -s u -r -F
 complete -c mqx -n '__fish_seen_subcommand_from test' -s x -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l check -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l example -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l examples -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l for -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l force -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l port-base -r -F
+complete -c mqx -n '__fish_seen_subcommand_from up' -l print -r -F

@@ -28,6 +28,7 @@ const ENTRIES = [
   'commands/record.js',
   'commands/replay.js',
   'commands/test.js',
+  'commands/up.js',
   // Only for --profile or a config file in the working directory; it brings cosmiconfig anyway.
   'src/config/native.js',
   // Only for pub --encode, sub --decode and --simulate sparkplug: they bring protobufjs, cbor-x, msgpack.

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, Loader> = {
   record: () => import('../commands/record.js'),
   replay: () => import('../commands/replay.js'),
   test: () => import('../commands/test.js'),
+  up: () => import('../commands/up.js'),
 };
 
 async function loadCommands(argv: string[]): Promise<CommandModule[]> {

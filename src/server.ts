@@ -5,6 +5,7 @@
  * configuration asks for it.
  */
 
+import { attachHopGuard } from './bridge/hop-guard.js';
 import type { RunningBridges } from './bridge/index.js';
 import { Broker } from './broker/broker.js';
 import type { ClusterHooks } from './broker/cluster-hooks.js';
@@ -14,10 +15,20 @@ import type { BrokerConfig, ClusterSettings } from './config/broker-config.js';
 /** A broker with its extensions registered, not started yet. */
 export function createServer(config: BrokerConfig): Broker {
   const broker = new Broker(config);
+  // Every mqx broker stamps what leaves over a bridge, so a cycle of mqx bridges never circulates,
+  // also through a broker that has no bridge of its own.
+  attachHopGuard(broker);
   if (config.cluster) broker.extend(cluster(config.cluster));
-  broker.extend(bridges());
+  broker.extend(bridges(broker));
   return broker;
 }
+
+/** The in-broker bridges of a broker createServer made, while they run (the lab's live view). */
+export function runningBridges(broker: Broker): RunningBridges | undefined {
+  return running.get(broker);
+}
+
+const running = new WeakMap<Broker, RunningBridges>();
 
 /** createServer, then start(): listening, with every extension running. */
 export async function startServer(config: BrokerConfig): Promise<Broker> {
@@ -43,25 +54,23 @@ function cluster(settings: ClusterSettings): BrokerExtension {
 }
 
 /** The `connection` blocks of the configuration, started once listening, applied again on reload. */
-function bridges(): BrokerExtension {
-  let running: RunningBridges | undefined;
-  let owner: Broker | undefined;
-  const launch = async (broker: Broker, configs: BrokerConfig['bridges']) => {
+function bridges(broker: Broker): BrokerExtension {
+  const launch = async (configs: BrokerConfig['bridges']) => {
     const { startBridges } = await import('./bridge/index.js');
-    running = await startBridges(broker, configs);
+    running.set(broker, await startBridges(broker, configs));
   };
   return {
     name: 'bridges',
-    async started(broker) {
-      owner = broker;
-      if (broker.config.bridges.length > 0) await launch(broker, broker.config.bridges);
+    async started() {
+      if (broker.config.bridges.length > 0) await launch(broker.config.bridges);
     },
     async stop() {
-      await running?.stop();
+      await running.get(broker)?.stop();
     },
     async reload(config) {
-      if (running) await running.reload(config.bridges);
-      else if (owner && config.bridges.length > 0) await launch(owner, config.bridges);
+      const current = running.get(broker);
+      if (current) await current.reload(config.bridges);
+      else if (config.bridges.length > 0) await launch(config.bridges);
     },
   };
 }

@@ -13,7 +13,8 @@
  *
  * Messages from the remote enter with broker.publish(), origin = the bridge session and fromBridge
  * set, so the broker never routes them back out through this bridge; they are acknowledged to the
- * remote only once the store has committed them.
+ * remote only once the store has committed them. A copy of a message that already crossed into
+ * this broker by another path or round a cycle is acknowledged and dropped (hop-guard.ts).
  */
 
 import type { Broker } from '../broker/broker.js';
@@ -261,6 +262,10 @@ export class BrokerBridge {
       return;
     }
     const qos = Math.min(packet.qos, crossing.qos) as QoS;
+    if (this.broker.bridgeHooks?.arriving(packet.properties?.userProperties) === false) {
+      ack();
+      return;
+    }
     this.broker.publishFrom(
       this.flowSource,
       Message.fromPublish({ ...packet, qos }, this.session.clientId, true, crossing.topic),

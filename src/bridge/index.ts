@@ -6,6 +6,7 @@
 import type { Broker } from '../broker/broker.js';
 import type { BridgeConfig } from '../config/broker-config.js';
 import { BrokerBridge } from './broker-bridge.js';
+import { attachHopGuard } from './hop-guard.js';
 
 export interface RunningBridges {
   stop(): Promise<void>;
@@ -24,6 +25,7 @@ function fingerprint(config: BridgeConfig): string {
 }
 
 export async function startBridges(broker: Broker, configs: BridgeConfig[]): Promise<RunningBridges> {
+  attachHopGuard(broker);
   const bridges = new Map<string, BrokerBridge>();
   const launch = (config: BridgeConfig) => {
     const bridge = new BrokerBridge(broker, config);

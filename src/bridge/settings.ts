@@ -7,6 +7,7 @@ import type { ClientOptions } from '../client/index.js';
 import type { BridgeConfig } from '../config/broker-config.js';
 import type { ProtocolVersion } from '../protocol/types.js';
 import type { DialOptions } from '../transport/dial.js';
+import { BRIDGE_PROPERTY } from './hop-guard.js';
 
 /**
  * QoS 1/2 publishes in flight to a broker at once. A 3.1.1 broker cannot say how many it takes, and
@@ -95,7 +96,9 @@ export function remoteClientOptions(bridge: BridgeConfig): Omit<ClientOptions, '
     const properties: NonNullable<ClientOptions['properties']> = {};
     if (bridge.receiveMaximum !== undefined) properties.receiveMaximum = bridge.receiveMaximum;
     if (bridge.maxPacketSize > 0) properties.maximumPacketSize = bridge.maxPacketSize;
-    if (Object.keys(properties).length > 0) options.properties = properties;
+    // Tells an mqx remote to stamp what it sends us with the ids of multi-hop loop prevention.
+    properties.userProperties = [[BRIDGE_PROPERTY, '1']];
+    options.properties = properties;
   }
   return options;
 }

@@ -5,6 +5,7 @@ import type { QoS } from '../protocol/types.js';
 import { parseSharedFilter } from '../topics/validate.js';
 import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
+import type { BridgeHooks } from './bridge-hooks.js';
 import type { ClusterHooks } from './cluster-hooks.js';
 import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
 import { Deliveries } from './delivery.js';
@@ -32,6 +33,8 @@ export const NEVER_EXPIRES = 0xffffffff;
 export class Broker {
   readonly log: BrokerLog;
   readonly stats = new BrokerStats();
+  /** Multi-hop loop prevention, attached by src/bridge (hop-guard.ts). */
+  bridgeHooks: BridgeHooks | undefined;
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<Connection>();
   /** Replaced in start() by a cluster's, which also tells the other nodes. */
@@ -284,13 +287,9 @@ export class Broker {
       if (!this.mayReceive(session, message.topic)) continue;
       // Bridges keep the retain flag so retained state crosses them, as mosquitto's do.
       const retain = (t.retainAsPublished || session.isBridge) && message.retain;
-      this.deliveries.deliver(
-        session,
-        message,
-        Math.min(message.qos, t.qos) as QoS,
-        retain,
-        t.subscriptionIds,
-      );
+      const hooks = this.bridgeHooks;
+      const out = session.isBridge && hooks !== undefined ? hooks.leaving(message) : message;
+      this.deliveries.deliver(session, out, Math.min(message.qos, t.qos) as QoS, retain, t.subscriptionIds);
       matched++;
     }
     for (const group of plan.shared) {

@@ -182,6 +182,24 @@ cat "$OUT/sub.out"
     });
   }
 
+  it('--check reports bridge rules that would echo through a remote, and passes the course bridge', async () => {
+    const conf = path.join(tempDir(), 'echo.conf');
+    writeFileSync(
+      conf,
+      'allow_anonymous true\nconnection up\naddress 127.0.0.1:1884\ntopic srv/# out 1\nconnection down\naddress 127.0.0.1:1884\ntopic srv/# in 1\n',
+    );
+    const echo = await runMqx(['broker', '--check', '-c', conf]);
+    expect(echo.exitCode).toBe(1);
+    expect(text(echo.stdout)).toContain(
+      `bridge topology: cycle: 'srv/any' can circulate this broker -> 127.0.0.1:1884 -> this broker through up "srv/# out 1", down "srv/# in 1"`,
+    );
+    const course = await runMqx(['broker', '--check', '-c', path.join(COURSE, 'challenge-bridge1.conf')], {
+      env: { MQX_PATH_PREFIX: coursePrefix() },
+    });
+    expect(course.exitCode, text(course.stderr)).toBe(0);
+    expect(text(course.stdout)).not.toContain('bridge topology');
+  });
+
   it('an unknown flag is a usage error', async () => {
     const r = await runMqx(['broker', '--bogus-flag']);
     expect(r.exitCode).toBe(2);

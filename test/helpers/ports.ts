@@ -30,3 +30,22 @@ export async function waitForPort(port: number, timeoutMs = 10_000, host = '127.
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Whether nothing listens on 127.0.0.1:port (a bind there succeeds). */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive ports that were free a moment ago, for `mqx up --port-base`. */
+export async function freePortRange(count: number): Promise<number> {
+  for (;;) {
+    const base = await freePort();
+    if (base + count > 65535) continue;
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+}

@@ -62,7 +62,8 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
   const broker = conn.broker;
   const config = broker.config;
   conn.version = packet.protocolVersion;
-  conn.isBridge = packet.bridge;
+  conn.isBridge =
+    packet.bridge || (broker.bridgeHooks?.isBridgeConnect(packet.properties?.userProperties) ?? false);
   const props = packet.properties;
   if (props) {
     conn.clientReceiveMaximum = props.receiveMaximum ?? 65535;
@@ -241,7 +242,7 @@ function accept(
   session.expiresAt = 0;
   session.username = username;
   session.listenerIndex = conn.peer.listenerIndex;
-  session.isBridge = packet.bridge;
+  session.isBridge = conn.isBridge;
   broker.store.sessionOpened(session, packet.protocolVersion);
   conn.session = session;
   conn.state = State.Connected;

@@ -119,12 +119,19 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
     return;
   }
 
-  const message = Message.fromPublish(packet, conn.clientId, conn.isBridge, topic);
-  if (broker.hooks.on.messageAccepted !== undefined) broker.hooks.emit('messageAccepted', message, conn);
+  const user = packet.properties?.userProperties;
+  const bridgeHooks = broker.bridgeHooks;
+  const bridged = conn.isBridge || (bridgeHooks?.marked(user) ?? false);
+  // A copy this broker already had (multi-hop loop prevention) is acknowledged as delivered: the
+  // broker that sent it must not send it again.
+  const copy = bridged && bridgeHooks !== undefined && !bridgeHooks.arriving(user);
+  const message = copy ? undefined : Message.fromPublish(packet, conn.clientId, bridged, topic);
+  if (message !== undefined && broker.hooks.on.messageAccepted !== undefined)
+    broker.hooks.emit('messageAccepted', message, conn);
   broker.source = conn.flushingParked ? 'overflow' : conn;
   // The acknowledgement goes ahead of the copies this PUBLISH makes for its own sender.
   const ackAt = conn.pendingWrites;
-  const delivered = broker.publish(message);
+  const delivered = message === undefined ? 1 : broker.publish(message);
   broker.source = undefined;
   if (packet.qos === 0) return;
   if (packet.qos === 2) {
