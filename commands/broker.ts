@@ -11,6 +11,8 @@ interface BrokerArgs {
   check: boolean;
   persistence?: string;
   cluster?: string;
+  http?: string;
+  logFormat?: 'text' | 'json';
 }
 
 const BROKER_OPTIONS = {
@@ -47,6 +49,16 @@ const BROKER_OPTIONS = {
     describe:
       'Join the cluster of brokers that share this Redis: redis://[user:pass@]HOST:PORT[/DB] (password also from MQX_CLUSTER_PASSWORD)',
   },
+  http: {
+    type: 'string',
+    describe:
+      'Serve metrics, the admin API and the dashboard on [HOST:]PORT (loopback without HOST; another address needs a password file)',
+  },
+  'log-format': {
+    type: 'string',
+    choices: ['text', 'json'],
+    describe: "Log lines as mosquitto's text or one JSON object each",
+  },
 } satisfies Record<string, Options>;
 
 /** Read by the yargs builder below and by src/cli.ts's fast path. */
@@ -75,6 +87,8 @@ const command: CommandModule<object, BrokerArgs> = {
       verbose: argv.verbose,
       persistenceDir: argv.persistence,
       clusterUrl: argv.cluster,
+      http: argv.http,
+      logFormat: argv.logFormat,
       pathPrefix: process.env.MQX_PATH_PREFIX,
     };
     const config = await loadBrokerConfig(request);
@@ -92,11 +106,15 @@ const command: CommandModule<object, BrokerArgs> = {
     const { Broker } = await import('../src/broker/broker.js');
     const broker = new Broker(config);
     await broker.start();
+    // Loaded only when asked for: an idle broker without it never reads src/admin.
+    const admin = config.http && (await import('../src/admin/index.js').then((m) => m.attachAdmin(broker, config.http!)));
     let stopping = false;
     const stop = () => {
       if (stopping) return;
       stopping = true;
-      broker.stop().then(() => process.exit(0));
+      Promise.resolve(admin?.stop())
+        .then(() => broker.stop())
+        .then(() => process.exit(0));
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

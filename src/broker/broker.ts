@@ -5,6 +5,7 @@ import type { QoS } from '../protocol/types.js';
 import { parseSharedFilter } from '../topics/validate.js';
 import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
+import type { RunningBridges } from '../bridge/index.js';
 import type { ClusterHooks } from './cluster-hooks.js';
 import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
 import { FlowControl, type MessageSource } from './flow-control.js';
@@ -59,9 +60,7 @@ export class Broker {
   /** The other nodes, with --cluster; set in start() before any client can connect. */
   cluster: ClusterHooks | undefined;
   /** Bridges declared in the configuration, running inside this broker. */
-  private bridges:
-    | { stop(): Promise<void>; reload(configs: BrokerConfig['bridges']): Promise<void> }
-    | undefined;
+  bridges: RunningBridges | undefined;
 
   constructor(readonly config: BrokerConfig) {
     this.log = new BrokerLog(config.log);
@@ -318,6 +317,7 @@ export class Broker {
     if (qos === 0) {
       if (outlet !== undefined) {
         if (outlet instanceof Connection && outlet.congested) {
+          this.stats.droppedBy.congested++;
           this.dropped(session, 'its connection is congested');
           return;
         }
@@ -348,6 +348,7 @@ export class Broker {
     }
     const full = this.queueFull(session, message.payload.length);
     if (full !== undefined && (outlet === undefined || qos === 0 || !this.flow.admit(session, this.source))) {
+      this.stats.droppedBy.queueFull++;
       this.dropped(session, full);
       return;
     }
@@ -420,6 +421,7 @@ export class Broker {
       if (replay !== undefined) replay.queuedBefore--;
       session.queuedBytes -= out.message.payload.length;
       if (out.message.isExpired(now)) {
+        this.stats.droppedBy.expired++;
         this.store.completed(session, out);
         continue;
       }

@@ -404,6 +404,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     ) {
       // The client would have to close on it; the message counts as delivered to this client [MQTT-3.1.2-25].
       this.broker.stats.dropped++;
+      this.broker.stats.droppedBy.tooLarge++;
       return false;
     }
     if (newAlias > 0) this.aliasesOut!.set(topic, newAlias);
@@ -414,6 +415,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     this.write(header);
     if (message.payload.length > 0) this.write(message.payload);
     this.broker.stats.publishSent++;
+    this.broker.stats.publishSentByQos[qos]!++;
     this.broker.stats.publishBytesSent += message.payload.length;
     return true;
   }

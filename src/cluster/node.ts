@@ -272,6 +272,7 @@ export class ClusterNode implements ClusterHooks {
         );
       }
       this.broker.stats.dropped++;
+      this.broker.stats.droppedBy.cluster++;
       return false;
     }
     this.qos0Buffered++;

@@ -57,6 +57,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   const stats = broker.stats;
   stats.publishReceived++;
   stats.messagesReceived++;
+  stats.publishReceivedByQos[packet.qos]!++;
   stats.publishBytesReceived += packet.payload.length;
 
   checkControlCharacters(packet.topic, 'topic');
@@ -86,6 +87,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
       `Dropped too large PUBLISH from ${conn.clientId} on '${topic}' (${packet.payload.length} bytes).`,
     );
     stats.dropped++;
+    stats.droppedBy.tooLarge++;
     // 0x95 is no PUBACK / PUBREC reason code (5.0 3.4.2.1); mosquitto sends it anyway.
     if (packet.qos > 0) ack(conn, packet, ReasonCode.QuotaExceeded);
     return;
@@ -96,6 +98,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   if (!allowed) {
     if (broker.log.isEnabled('debug'))
       broker.log.debug(`Denied PUBLISH from ${conn.clientId} to '${topic}'.`);
+    stats.droppedBy.notAuthorized++;
     // 3.1.1 has no way to refuse a PUBLISH: it is acknowledged and dropped, as mosquitto does.
     if (packet.qos > 0) ack(conn, packet, ReasonCode.NotAuthorized);
     return;
