@@ -101,6 +101,10 @@ export function qos0BacklogLimit(maxQueuedBytes: number, maxQueuedMessages: numb
  */
 export class Connection implements SessionOutlet, PacketSink, FlowSource {
   state: State = State.AwaitingConnect;
+  /** For the admin API: when the socket was accepted, and bytes either way. */
+  readonly openedAt = Date.now();
+  bytesIn = 0;
+  bytesOut = 0;
   version: ProtocolVersion = 4;
   clientId = '';
   username: string | undefined;
@@ -168,6 +172,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   onData(chunk: Buffer): void {
     this.lastReceived = Date.now();
     this.broker.stats.bytesReceived += chunk.length;
+    this.bytesIn += chunk.length;
     try {
       this.decoder.push(chunk);
     } catch (err) {
@@ -333,6 +338,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     const out = this.out;
     if (out.length > 0 && !this.socket.destroyed) {
       this.broker.stats.bytesSent += this.outBytes;
+      this.bytesOut += this.outBytes;
       writeBatch(this.socket, out, this.outBytes);
     }
     out.length = 0;

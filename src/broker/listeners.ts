@@ -24,7 +24,7 @@ const TLS_VERSIONS: Record<string, tls.SecureVersion> = {
 };
 
 /** Node TLS context options from mosquitto's listener TLS settings. */
-function tlsContextOptions(settings: TlsSettings): tls.SecureContextOptions & tls.TlsOptions {
+export function tlsContextOptions(settings: TlsSettings): tls.SecureContextOptions & tls.TlsOptions {
   const options: tls.SecureContextOptions & tls.TlsOptions = {
     cert: settings.certfile ? readFileSync(settings.certfile) : undefined,
     key: settings.keyfile ? readFileSync(settings.keyfile) : undefined,

@@ -389,6 +389,10 @@ export class ClusterNode implements ClusterHooks {
     for (const entry of entries) await this.send(this.keys.broadcast, { op: 'sub', node: this.id, entry });
   }
 
+  async nodeCount(): Promise<number> {
+    return this.redis.hlen(this.keys.nodes);
+  }
+
   private async loadDirectory(): Promise<void> {
     const nodes = await this.redis.hkeys(this.keys.nodes);
     for (const node of nodes) {
