@@ -23,6 +23,7 @@ const COMMANDS: Record<string, Loader> = {
   completion: () => import('../commands/completion.js'),
   passwd: () => import('../commands/passwd.js'),
   bench: () => import('../commands/bench.js'),
+  ctl: () => import('../commands/ctl.js'),
 };
 
 async function loadCommands(argv: string[]): Promise<CommandModule[]> {
