@@ -67,7 +67,7 @@ function drawChart() {
   g.clearRect(0, 0, width, height);
   const style = getComputedStyle(document.documentElement);
   const color = (name) => style.getPropertyValue(name).trim();
-  const pad = { left: 44, right: 8, top: 8, bottom: 18 };
+  const pad = { left: 44, right: 34, top: 8, bottom: 18 };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   const top = niceMax(Math.max(1, ...history.map((p) => Math.max(p.in, p.out))));
@@ -84,6 +84,11 @@ function drawChart() {
     g.stroke();
     g.fillText(rate(top * (1 - i / 4)), 4, y + 4);
   }
+  // Connections have their own scale, on the right.
+  g.fillStyle = color('--conn');
+  g.fillText(String(connTop), width - pad.right + 4, pad.top + 4);
+  g.fillText('0', width - pad.right + 4, pad.top + plotH + 4);
+  g.fillStyle = color('--muted');
   g.fillText('2 min ago', pad.left, height - 4);
   g.fillText('now', width - pad.right - 22, height - 4);
   const x = (i) => pad.left + (plotW * (HISTORY - history.length + i)) / (HISTORY - 1);
