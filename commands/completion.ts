@@ -9,7 +9,7 @@ import { UsageError } from '../src/errors.js';
 import { type CompletionCommand, completionScript, SHELLS, type Shell } from '../src/output/completion.js';
 
 /** Every command mqx ships; one that does not load yet (being written) is left out. */
-const NAMES = ['bench', 'bridge', 'broker', 'completion', 'passwd', 'pub', 'sub'];
+const NAMES = ['bench', 'bridge', 'broker', 'completion', 'ctl', 'passwd', 'pub', 'sub'];
 
 async function describeCommand(name: string): Promise<CompletionCommand | undefined> {
   let module: CommandModule;

@@ -3,15 +3,16 @@
 _mqx() {
   local cur="${COMP_WORDS[COMP_CWORD]}"
   if [[ $COMP_CWORD -eq 1 ]]; then
-    COMPREPLY=( $(compgen -W "bench bridge broker completion passwd pub sub --help --version" -- "$cur") )
+    COMPREPLY=( $(compgen -W "bench bridge broker completion ctl passwd pub sub --help --version" -- "$cur") )
     return
   fi
   local flags=""
   case "${COMP_WORDS[1]}" in
     bench) flags="--batch --cafile --capath --cert --clients --connect-concurrency --connect-interval --connect-timeout --debug --drain-timeout --duration --host --id --id-prefix --inflight --insecure --json --keepalive --key --limit --message-interval --no-clean --password --password-file --port --profile --property --protocol-version --qos --rate --reconnect --reconnect-max-delay --retain --session-expiry --size --sub-topic --subscribe-qos --subscribers --tls-alpn --tls-version --topic --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -T -V -c -d -h -i -k -m -n -p -q -r -s -t -u -x" ;;
     bridge) flags="--cafile --cleansession --config --keepalive --local --local-clientid --name --notifications --protocol-version --remote --remote-clientid --restart-timeout --topic --try-private -c -l -r -t" ;;
-    broker) flags="--check --cluster --config --daemon --persistence --port --verbose -c -d -p -v" ;;
+    broker) flags="--check --cluster --config --daemon --http --log-format --persistence --port --verbose -c -d -p -v" ;;
     completion) flags="" ;;
+    ctl) flags="--dry-run --json --message --password --password-file --qos --retain --timeout --topic --url --username -P -m -q -r -t -u" ;;
     passwd) flags="--batch --create --delete --update-plaintext -D -U -b -c" ;;
     pub) flags="--cafile --capath --cert --connect-timeout --count --debug --devices --edge --encode --file --format --group --host --id --id-prefix --insecure --interval --keepalive --key --lines --message --no-clean --null-message --password --password-file --port --profile --property --proto --protocol-version --qos --reconnect --reconnect-max-delay --repeat --repeat-delay --retain --seed --session-expiry --simulate --stdin --tls-alpn --tls-version --topic --topic-aliases --type --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -V -c -d -f -h -i -k -l -m -n -p -q -r -s -t -u -x" ;;
     sub) flags="--cafile --capath --cert --connect-timeout --count --debug --decode --exit-on-subscribe --filter-out --format --host --id --id-prefix --insecure --json --keepalive --key --no-clean --no-eol --no-local --no-retained --output --password --password-file --port --pretty --profile --property --proto --protocol-version --qos --reconnect --reconnect-max-delay --remove-retained --retain-as-published --retain-handling --retained-only --session-expiry --timeout --tls-alpn --tls-version --topic --type --unsubscribe --url --username --verbose --will-payload --will-qos --will-retain --will-topic -C -D -E -F -I -L -N -P -R -T -U -V -W -c -d -h -i -k -p -q -t -u -v -x" ;;
