@@ -3,7 +3,6 @@
  * body, and returns what is sent as JSON; failures are HttpErrors.
  */
 import type { Broker } from '../broker/broker.js';
-import { Connection } from '../broker/connection.js';
 import { Message } from '../broker/message.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
 import { validateTopicFilter, validateTopicName } from '../topics/validate.js';
@@ -13,6 +12,7 @@ import { systree } from './systree.js';
 import {
   bridgeViews,
   clientView,
+  connectionOf,
   retainedUnder,
   retainedView,
   subscriptionsUnder,
@@ -109,8 +109,8 @@ function oneClient(broker: Broker, id: string) {
 
 function disconnect(broker: Broker, id: string) {
   const session = sessionOf(broker, id);
-  const conn = session.outlet;
-  if (!(conn instanceof Connection)) throw new HttpError(409, `client '${id}' is not connected`);
+  const conn = connectionOf(session);
+  if (conn === undefined) throw new HttpError(409, `client '${id}' is not connected`);
   broker.log.notice(`Client ${id} disconnected by the HTTP admin API.`);
   conn.disconnectWith(ReasonCode.AdministrativeAction, 'disconnected by the admin API');
   return { disconnected: id };

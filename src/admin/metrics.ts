@@ -4,9 +4,9 @@
  * clients or topics, so the number of series stays the same however many clients connect.
  */
 import type { Broker } from '../broker/broker.js';
-import { Connection, State } from '../broker/connection.js';
 import { COMMIT_BUCKETS } from '../broker/stats.js';
 import { VERSION } from '../version.js';
+import { connectionOf } from './views.js';
 
 type Labels = Record<string, string | number>;
 
@@ -64,8 +64,10 @@ export async function renderMetrics(broker: Broker): Promise<string> {
     .sample('mqx_start_time_seconds', s.startedAt / 1000);
 
   const perListener = broker.config.listeners.map(() => 0);
-  for (const conn of broker.connections)
-    if (conn.state === State.Connected) perListener[conn.peer.listenerIndex]!++;
+  for (const session of broker.sessions.values()) {
+    const conn = connectionOf(session);
+    if (conn !== undefined) perListener[conn.peer.listenerIndex]!++;
+  }
   out.family('mqx_connections', 'gauge', 'Connected MQTT clients, by listener.');
   broker.config.listeners.forEach((l, i) => {
     out.sample('mqx_connections', perListener[i]!, { listener: String(i), port: broker.ports[i] ?? l.port });
@@ -78,7 +80,7 @@ export async function renderMetrics(broker: Broker): Promise<string> {
   let queued = 0;
   let inflight = 0;
   for (const session of broker.sessions.values()) {
-    if (session.outlet instanceof Connection) online++;
+    if (connectionOf(session) !== undefined) online++;
     queued += session.queue.length;
     inflight += session.inflightCount;
   }

@@ -1,6 +1,6 @@
 /** The JSON shapes of the admin API, read from the broker's state without changing it. */
 import type { Broker } from '../broker/broker.js';
-import { Connection } from '../broker/connection.js';
+import type { Connection } from '../broker/connection.js';
 import type { Message } from '../broker/message.js';
 import type { Session, Subscription } from '../broker/session.js';
 import { filterCovers } from '../topics/overlap.js';
@@ -8,6 +8,15 @@ import type { Caller } from './auth.js';
 
 const PROTOCOLS: Record<number, string> = { 3: 'mqttv31', 4: 'mqttv311', 5: 'mqttv5' };
 const PREVIEW_BYTES = 64;
+
+/**
+ * The session's MQTT connection, if it has one now (a bridge's outlet is no Connection). Told
+ * by shape rather than instanceof: the admin bundle carries its own copy of the broker's classes.
+ */
+export function connectionOf(session: Session): Connection | undefined {
+  const outlet = session.outlet as Partial<Connection> | undefined;
+  return outlet !== undefined && outlet.peer !== undefined ? (outlet as Connection) : undefined;
+}
 
 export interface ClientView {
   id: string;
@@ -25,7 +34,7 @@ export interface ClientView {
 }
 
 export function clientView(session: Session): ClientView {
-  const conn = session.outlet instanceof Connection ? session.outlet : undefined;
+  const conn = connectionOf(session);
   return {
     id: session.clientId,
     connected: session.connected,

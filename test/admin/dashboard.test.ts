@@ -30,7 +30,7 @@ describe.runIf(peers.chromium())('the dashboard in headless Chromium', () => {
       ['lab/room1/humidity', '40'],
       ['lab/room2/temp', '19.8'],
       ['site/gateway/status', 'online'],
-    ])
+    ] as const)
       await seed.publishAsync(topic, payload, { retain: true });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -89,15 +89,17 @@ describe.runIf(peers.chromium())('the dashboard in headless Chromium', () => {
     const sub = await connect(b.port, 'listener');
     clients.push(sub);
     await sub.subscribeAsync('rate/#');
-    const chart = () => page.locator('#chart').evaluate((c: HTMLCanvasElement) => c.toDataURL());
+    // Typed by hand: this file is type-checked without the DOM library.
+    const chart = () =>
+      page.locator('#chart').evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
     const before = await chart();
     const timer = setInterval(() => {
       for (let i = 0; i < 20; i++) pub.publish('rate/x', 'tick');
     }, 50);
     try {
-      await page.waitForFunction(() => Number(document.getElementById('k-in')?.textContent) > 50, undefined, {
-        timeout: 8_000,
-      });
+      await expect
+        .poll(async () => Number(await page.locator('#k-in').textContent()), { timeout: 8_000 })
+        .toBeGreaterThan(50);
       const during = await chart();
       await page.waitForTimeout(1_500);
       const later = await chart();
@@ -110,11 +112,18 @@ describe.runIf(peers.chromium())('the dashboard in headless Chromium', () => {
   });
 
   it('has no horizontal overflow at 375x667', async () => {
-    const widths = await page.evaluate(() => ({
-      scroll: document.documentElement.scrollWidth,
-      body: document.body.scrollWidth,
-      view: window.innerWidth,
-    }));
+    const widths = await page.evaluate(() => {
+      type Box = { scrollWidth: number };
+      const w = globalThis as unknown as {
+        document: { documentElement: Box; body: Box };
+        innerWidth: number;
+      };
+      return {
+        scroll: w.document.documentElement.scrollWidth,
+        body: w.document.body.scrollWidth,
+        view: w.innerWidth,
+      };
+    });
     expect(widths.scroll).toBeLessThanOrEqual(widths.view);
     expect(widths.body).toBeLessThanOrEqual(widths.view);
     expect(problems).toEqual([]);
