@@ -107,7 +107,8 @@ const command: CommandModule<object, BrokerArgs> = {
     const broker = new Broker(config);
     await broker.start();
     // Loaded only when asked for: an idle broker without it never reads src/admin.
-    const admin = config.http && (await import('../src/admin/index.js').then((m) => m.attachAdmin(broker, config.http!)));
+    const admin =
+      config.http && (await import('../src/admin/index.js').then((m) => m.attachAdmin(broker, config.http!)));
     let stopping = false;
     const stop = () => {
       if (stopping) return;

@@ -1,11 +1,11 @@
 import type { Duplex } from 'node:stream';
+import type { RunningBridges } from '../bridge/index.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
 import type { QoS } from '../protocol/types.js';
 import { parseSharedFilter } from '../topics/validate.js';
 import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
-import type { RunningBridges } from '../bridge/index.js';
 import type { ClusterHooks } from './cluster-hooks.js';
 import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
 import { FlowControl, type MessageSource } from './flow-control.js';

@@ -59,7 +59,7 @@ describe.runIf(peers.chromium())('the dashboard in headless Chromium', () => {
 
   it('loads with no console errors and shows the retained topic tree', async () => {
     await page.locator('#tree', { hasText: 'humidity' }).waitFor();
-    await expect(page.locator('#tree').innerText()).resolves.toMatch(/room2[\s\S]*19\.8/);
+    await expect(page.locator('#tree').textContent()).resolves.toMatch(/room2[\s\S]*19\.8/);
     expect(problems).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
-import type { CommitHistogram } from '../stats.js';
 import type { Message } from '../message.js';
 import type { Outgoing, Session, Subscription } from '../session.js';
+import type { CommitHistogram } from '../stats.js';
 
 /**
  * Where the broker keeps what must outlive its process. The broker calls these hooks as its
