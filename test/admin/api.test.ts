@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,6 +7,8 @@ import { formatEntry } from '../../src/broker/auth/password-file.js';
 import { Message } from '../../src/broker/message.js';
 import { type AdminBroker, basic, call, post, startAdminBroker } from '../helpers/admin.js';
 import { startBroker } from '../helpers/broker.js';
+import { makeCerts } from '../helpers/certs.js';
+import { peers } from '../helpers/peers.js';
 import { tempDir } from '../helpers/processes.js';
 
 const connect = (port: number, opts: mqtt.IClientOptions = {}) =>
@@ -299,6 +301,51 @@ describe('admin listener addresses', () => {
         }),
       ).rejects.toThrow(/test\.conf:3: .*needs a password_file/);
     } finally {
+      await b.stop();
+    }
+  });
+});
+
+describe.runIf(peers.openssl())('admin listener with TLS', () => {
+  it("serves HTTPS with the listener's certfile and keyfile", async () => {
+    const certs = makeCerts();
+    const b = await startBroker();
+    const admin = await attachAdmin(b.broker, {
+      listeners: [
+        {
+          port: 0,
+          host: '127.0.0.1',
+          protocol: 'http_api',
+          maxConnections: 0,
+          tls: {
+            certfile: certs.serverCert,
+            keyfile: certs.serverKey,
+            requireCertificate: false,
+            useIdentityAsUsername: false,
+            useSubjectAsUsername: false,
+          },
+        },
+      ],
+      admins: [],
+    });
+    try {
+      const { get } = await import('node:https');
+      const body = await new Promise<string>((resolve, reject) => {
+        get(
+          `https://localhost:${admin.ports[0]}/api/v1/systree`,
+          { ca: readFileSync(certs.caCert) },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => {
+              text += c;
+            });
+            res.on('end', () => resolve(text));
+          },
+        ).on('error', reject);
+      });
+      expect(JSON.parse(body).clients.connected).toBe(0);
+    } finally {
+      await admin.stop();
       await b.stop();
     }
   });
