@@ -4,9 +4,12 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Message } from '../../src/broker/message.js';
+import { defaultClusterSettings } from '../../src/config/broker-config.js';
 import { type AdminBroker, call, startAdminBroker } from '../helpers/admin.js';
+import { startBroker } from '../helpers/broker.js';
 import { PROMTOOL, peers } from '../helpers/peers.js';
 import { tempDir } from '../helpers/processes.js';
+import { startRedis } from '../helpers/redis.js';
 
 const connect = (port: number, opts: mqtt.IClientOptions = {}) =>
   mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, protocolVersion: 5, ...opts });
@@ -160,6 +163,23 @@ describe('GET /metrics with persistence', () => {
       expect(m.get('mqx_store_commit_seconds_sum')).toBeGreaterThan(0);
     } finally {
       await b.stop();
+    }
+  });
+});
+
+describe.runIf(peers.redis())('GET /metrics with --cluster', () => {
+  it('counts the nodes of the cluster', async () => {
+    const redis = await startRedis();
+    const cluster = defaultClusterSettings(redis.url);
+    const other = await startBroker({ cluster });
+    const b = await startAdminBroker({ cluster });
+    try {
+      const m = samples((await call(b.url, '/metrics')).text);
+      expect(m.get('mqx_cluster_nodes')).toBe(2);
+    } finally {
+      await b.stop();
+      await other.stop();
+      await redis.stop();
     }
   });
 });
