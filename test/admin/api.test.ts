@@ -127,6 +127,21 @@ describe('admin API on loopback, without a password file', () => {
     expect(tree['retained messages'].count).toBe(b.broker.retained.size);
   });
 
+  it('streams stats and the client list as server-sent events', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${b.url}/api/v1/events`, { signal: controller.signal });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!/event: clients\ndata: .*\n\n/.test(text))
+      text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const stats = JSON.parse(/event: stats\ndata: (.*)\n/.exec(text)![1]!);
+    expect(stats).toMatchObject({ connected: 1, sessions: 1 });
+    const clients = JSON.parse(/event: clients\ndata: (.*)\n/.exec(text)![1]!);
+    expect(clients.clients.map((c: { id: string }) => c.id)).toEqual(['sensor-1']);
+  });
+
   it('answers unknown paths 404 and wrong methods 405, as JSON with the security headers', async () => {
     for (const p of ['/api/v1/nothing', '/api/v2/clients', '/nothing', '/api/v1/clients/a/b/c']) {
       const r = await call(b.url, p);
