@@ -4,9 +4,10 @@
  * password-file.ts, off the event loop); changes need a user named by `http_admin`, and what any
  * other user reads is filtered by that user's MQTT read ACL.
  */
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from '../broker/auth/index.js';
-import type { PasswordFile } from '../broker/auth/password-file.js';
+import { loadPasswordFile, type PasswordFile } from '../broker/auth/password-file.js';
 import type { BrokerLog } from '../broker/log.js';
 import type { SecuritySettings } from '../config/broker-config.js';
 import { HttpError } from './http-error.js';
@@ -25,14 +26,18 @@ const MAX_FAILURES = 5;
 const WINDOW_MS = 60_000;
 /** Addresses remembered at most: a scan from many addresses must not grow the map without end. */
 const MAX_TRACKED = 10_000;
+/** How often the password file is looked at for changes. */
+const RECHECK_MS = 2_000;
 
 const OPERATOR: Caller = { user: undefined, admin: true, canRead: () => true, canWrite: () => true };
 
 export class AdminAuth {
   private readonly failures = new Map<string, { count: number; since: number }>();
+  private checkedAt = Date.now();
+  private fileChangedAt = 0;
 
   private constructor(
-    private readonly passwords: PasswordFile | undefined,
+    private passwords: PasswordFile | undefined,
     private readonly access: Authenticator,
     private readonly admins: readonly string[],
     private readonly log: BrokerLog,
@@ -52,7 +57,31 @@ export class AdminAuth {
         : await import('../broker/auth/password-file.js').then((m) =>
             m.loadPasswordFile(security.passwordFile!),
           );
-    return new AdminAuth(passwords, access, admins, log);
+    const auth = new AdminAuth(passwords, access, admins, log);
+    if (passwords) auth.fileChangedAt = (await stat(passwords.path)).mtimeMs;
+    return auth;
+  }
+
+  /**
+   * The password file as it is now: `mqx passwd` while the broker runs takes effect within a few
+   * seconds, as a SIGHUP does for MQTT clients. A file that cannot be read keeps the old one.
+   */
+  private async current(): Promise<PasswordFile | undefined> {
+    const now = Date.now();
+    if (this.passwords === undefined || now - this.checkedAt < RECHECK_MS) return this.passwords;
+    this.checkedAt = now;
+    try {
+      const changedAt = (await stat(this.passwords.path)).mtimeMs;
+      if (changedAt !== this.fileChangedAt) {
+        this.passwords = await loadPasswordFile(this.passwords.path);
+        this.fileChangedAt = changedAt;
+      }
+    } catch (err) {
+      this.log.warning(
+        `HTTP admin: cannot reload ${this.passwords.path}: ${err instanceof Error ? err.message : err}`,
+      );
+    }
+    return this.passwords;
   }
 
   get required(): boolean {
@@ -73,7 +102,8 @@ export class AdminAuth {
     }
     const credentials = parseBasic(req.headers.authorization);
     if (credentials === undefined) throw unauthorized('credentials required');
-    const ok = await this.passwords.verify(credentials.user, Buffer.from(credentials.password));
+    const passwords = await this.current();
+    const ok = await passwords!.verify(credentials.user, Buffer.from(credentials.password));
     if (!ok) {
       this.fail(address, now);
       this.log.notice(`HTTP admin: bad credentials for '${credentials.user}' from ${address}.`);

@@ -215,11 +215,12 @@ describe('admin API on loopback, without a password file', () => {
 describe('admin API with a password file', () => {
   let b: AdminBroker;
   let notices: string[];
+  let passwd: string;
   const reader = basic('reader', 'r-pass');
   const ops = basic('ops', 'o-pass');
   beforeAll(async () => {
     const dir = tempDir('mqx-admin-auth-');
-    const passwd = path.join(dir, 'passwd');
+    passwd = path.join(dir, 'passwd');
     writeFileSync(
       passwd,
       `${await formatEntry('reader', 'r-pass')}\n${await formatEntry('ops', 'o-pass')}\n${await formatEntry('slow', 's-pass')}\n`,
@@ -290,6 +291,15 @@ describe('admin API with a password file', () => {
     const denied = await post(b.url, '/api/v1/publish', { topic: 'secret/b', payload: 'x' }, ops);
     expect(denied.status).toBe(403);
     expect(denied.json.error).toMatch(/^topic: /);
+  });
+
+  it('takes a changed password file within a few seconds', async () => {
+    const late = basic('late', 'l-pass');
+    expect((await call(b.url, '/api/v1/clients', { headers: late })).status).toBe(401);
+    writeFileSync(passwd, `${readFileSync(passwd, 'utf8')}${await formatEntry('late', 'l-pass')}\n`);
+    // Polling would count as failed logins from this address: wait out the two seconds instead.
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect((await call(b.url, '/api/v1/clients', { headers: late })).status).toBe(200);
   });
 
   it('throttles an address after repeated failed logins, even for right credentials', async () => {
