@@ -165,7 +165,8 @@ export function formatEffectiveConfig(cfg: BrokerConfig): string {
   if (cfg.log.verbose) out.push('# mqx: verbose (-v): every log type');
   if (cfg.log.format !== undefined) out.push(`log_format ${cfg.log.format}`);
   for (const admin of cfg.http?.admins ?? []) out.push(`http_admin ${admin}`);
-  for (const l of [...cfg.listeners, ...(cfg.http?.listeners ?? [])]) listener(out, l, cfg.perListenerSettings);
+  for (const l of [...cfg.listeners, ...(cfg.http?.listeners ?? [])])
+    listener(out, l, cfg.perListenerSettings);
   for (const b of cfg.bridges) bridge(out, b);
   return `${out.join('\n')}\n`;
 }
