@@ -54,9 +54,11 @@ export function handleApi(broker: Broker, req: ApiRequest): unknown {
   const segments = [...req.segments];
   const id = segments[0] === 'clients' && segments.length > 1 ? segments[1]! : '';
   if (id !== '') segments[1] = ':id';
-  const methods = ROUTES[segments.join('/')];
+  const path = segments.join('/');
+  // Own properties only: a path such as 'constructor' must not find Object's.
+  const methods = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
   if (methods === undefined) throw new HttpError(404, 'no such resource');
-  const route = methods[req.method];
+  const route = Object.hasOwn(methods, req.method) ? methods[req.method] : undefined;
   if (route === undefined)
     throw new HttpError(405, `${req.method} is not allowed here; use ${Object.keys(methods).join(', ')}`, {
       Allow: Object.keys(methods).join(', '),

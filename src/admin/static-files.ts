@@ -14,7 +14,7 @@ const FILES: Record<string, { file: string; type: string }> = {
 const cache = new Map<string, Buffer>();
 
 export async function staticFile(path: string): Promise<{ body: Buffer; type: string } | undefined> {
-  const entry = FILES[path];
+  const entry = Object.hasOwn(FILES, path) ? FILES[path] : undefined;
   if (entry === undefined) return undefined;
   let body = cache.get(entry.file);
   if (body === undefined) {

@@ -143,7 +143,13 @@ describe('admin API on loopback, without a password file', () => {
   });
 
   it('answers unknown paths 404 and wrong methods 405, as JSON with the security headers', async () => {
-    for (const p of ['/api/v1/nothing', '/api/v2/clients', '/nothing', '/api/v1/clients/a/b/c']) {
+    for (const p of [
+      '/api/v1/nothing',
+      '/api/v1/constructor',
+      '/api/v2/clients',
+      '/nothing',
+      '/api/v1/clients/a/b/c',
+    ]) {
       const r = await call(b.url, p);
       expect(r.status, p).toBe(404);
       expect(r.json.status).toBe(404);
