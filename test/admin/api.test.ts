@@ -149,6 +149,7 @@ describe('admin API on loopback, without a password file', () => {
       '/api/v2/clients',
       '/nothing',
       '/api/v1/clients/a/b/c',
+      '/constructor',
     ]) {
       const r = await call(b.url, p);
       expect(r.status, p).toBe(404);
