@@ -190,3 +190,14 @@ cat "$OUT/sub.out"
     await execa('pkill', ['-f', `broker -c ${conf}`], { reject: false });
   });
 });
+
+describe('mqx broker --http', () => {
+  it('exits 2 for a malformed address, and for another address than loopback without a password file', async () => {
+    const malformed = await runMqx(['broker', '-p', '0', '--http', 'nope']);
+    expect(malformed.exitCode).toBe(2);
+    expect(Buffer.from(malformed.stderr).toString()).toMatch(/--http expects \[HOST:\]PORT/);
+    const open = await runMqx(['broker', '-p', '0', '--http', '0.0.0.0:0']);
+    expect(open.exitCode).toBe(2);
+    expect(Buffer.from(open.stderr).toString()).toMatch(/needs a password_file/);
+  });
+});
