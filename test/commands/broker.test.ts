@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import mqtt from 'mqtt';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatEntry } from '../../src/broker/auth/password-file.js';
 import { COURSE, COURSE_CONFIGS, coursePrefix } from '../helpers/course.js';
 import { runInNetns } from '../helpers/netns.js';
@@ -199,5 +199,31 @@ describe('mqx broker --http', () => {
     const open = await runMqx(['broker', '-p', '0', '--http', '0.0.0.0:0']);
     expect(open.exitCode).toBe(2);
     expect(Buffer.from(open.stderr).toString()).toMatch(/needs a password_file/);
+  });
+});
+
+describe('mqx broker --log-format json', () => {
+  it('logs one JSON object per line, with the event of a client connecting', async () => {
+    const broker = await startMqxBroker(['--log-format', 'json']);
+    try {
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
+        clientId: 'json-1',
+        reconnectPeriod: 0,
+      });
+      await c.endAsync();
+      await vi.waitFor(() => expect(broker.log.some((l) => l.includes('client_connected'))).toBe(true));
+      const records = broker.log.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records[0]).toMatchObject({
+        level: 'notice',
+        event: 'log',
+        message: 'mqx version 0.1.0 starting',
+      });
+      expect(records.find((r) => r.event === 'client_connected')).toMatchObject({
+        client: 'json-1',
+        address: '127.0.0.1',
+      });
+    } finally {
+      await broker.stop();
+    }
   });
 });
