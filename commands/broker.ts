@@ -12,6 +12,8 @@ interface BrokerArgs {
   persistence?: string;
   cluster?: string;
   timestamps?: 'epoch' | 'iso';
+  http?: string;
+  logFormat?: 'text' | 'json';
 }
 
 /** The ISO 8601 form `mqx bridge` logs and `mqx sub -F %I` prints, as a log_timestamp_format. */
@@ -58,6 +60,16 @@ const BROKER_OPTIONS = {
     describe:
       'Join the cluster of brokers that share this Redis: redis://[user:pass@]HOST:PORT[/DB] (password also from MQX_CLUSTER_PASSWORD)',
   },
+  http: {
+    type: 'string',
+    describe:
+      'Serve metrics, the admin API and the dashboard on [HOST:]PORT (loopback without HOST; another address needs a password file)',
+  },
+  'log-format': {
+    type: 'string',
+    choices: ['text', 'json'],
+    describe: "Log lines as mosquitto's text or one JSON object each",
+  },
 } satisfies Record<string, Options>;
 
 /** Read by the yargs builder below and by src/cli.ts's fast path. */
@@ -86,6 +98,8 @@ const command: CommandModule<object, BrokerArgs> = {
       verbose: argv.verbose,
       persistenceDir: argv.persistence,
       clusterUrl: argv.cluster,
+      http: argv.http,
+      logFormat: argv.logFormat,
       pathPrefix: process.env.MQX_PATH_PREFIX,
     };
     const config = await loadBrokerConfig(request);

@@ -14,6 +14,7 @@ const NAMES = [
   'bridge',
   'broker',
   'completion',
+  'ctl',
   'explore',
   'passwd',
   'pub',

@@ -3,15 +3,16 @@
 _mqx() {
   local cur="${COMP_WORDS[COMP_CWORD]}"
   if [[ $COMP_CWORD -eq 1 ]]; then
-    COMPREPLY=( $(compgen -W "bench bridge broker completion explore passwd pub record replay rr sub test up --help --version" -- "$cur") )
+    COMPREPLY=( $(compgen -W "bench bridge broker completion ctl explore passwd pub record replay rr sub test up --help --version" -- "$cur") )
     return
   fi
   local flags=""
   case "${COMP_WORDS[1]}" in
     bench) flags="--batch --cafile --capath --cert --clients --connect-concurrency --connect-interval --connect-timeout --debug --drain-timeout --duration --host --id --id-prefix --inflight --insecure --json --keepalive --key --limit --message-interval --no-clean --no-reconnect --password --password-file --port --profile --property --protocol-version --qos --rate --reconnect --reconnect-max-delay --retain --session-expiry --size --sub-topic --subscribe-qos --subscribers --tls-alpn --tls-version --topic --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -T -V -c -d -h -i -k -m -n -p -q -r -s -t -u -x" ;;
     bridge) flags="--cafile --cleansession --config --keepalive --local --local-clientid --name --notifications --protocol-version --reconnect --remote --remote-clientid --restart-timeout --topic --try-private -c -l -r -t" ;;
-    broker) flags="--check --cluster --config --daemon --persistence --port --timestamps --verbose -c -d -p -v" ;;
+    broker) flags="--check --cluster --config --daemon --http --log-format --persistence --port --timestamps --verbose -c -d -p -v" ;;
     completion) flags="" ;;
+    ctl) flags="--dry-run --json --message --password --password-file --qos --retain --timeout --topic --url --username -P -m -q -r -t -u" ;;
     explore) flags="--cafile --capath --cert --connect-timeout --debug --decode --host --id --id-prefix --insecure --keepalive --key --no-clean --no-reconnect --password --password-file --port --profile --property --proto --protocol-version --qos --reconnect --reconnect-max-delay --session-expiry --tls-alpn --tls-version --topic --type --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -V -c -d -h -i -k -p -q -t -u -x" ;;
     passwd) flags="--batch --create --delete --update-plaintext -D -U -b -c" ;;
     pub) flags="--cafile --capath --cert --connect-timeout --count --debug --devices --edge --encode --file --format --group --host --id --id-prefix --insecure --interval --keepalive --key --lines --message --no-clean --no-reconnect --null-message --password --password-file --port --profile --property --proto --protocol-version --qos --reconnect --reconnect-max-delay --repeat --repeat-delay --retain --seed --session-expiry --simulate --stdin --tls-alpn --tls-version --topic --topic-aliases --topic-from-line --type --url --username --will-payload --will-qos --will-retain --will-topic -D -I -L -P -V -c -d -f -h -i -k -l -m -n -p -q -r -s -t -u -x" ;;

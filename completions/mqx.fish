@@ -5,6 +5,7 @@ complete -c mqx -n __fish_use_subcommand -a bench -d 'Load-test a broker: connec
 complete -c mqx -n __fish_use_subcommand -a bridge -d 'Bridge two MQTT brokers (mosquitto bridge semantics: topic rules, prefixes, loop-free)'
 complete -c mqx -n __fish_use_subcommand -a broker -d 'Run an MQTT 3.1/3.1.1/5.0 broker (reads mosquitto.conf files unchanged)'
 complete -c mqx -n __fish_use_subcommand -a completion -d 'print a shell completion script (bash, zsh, fish)'
+complete -c mqx -n __fish_use_subcommand -a ctl -d 'Query and steer a running mqx broker through its admin API (mqx broker --http)'
 complete -c mqx -n __fish_use_subcommand -a explore -d 'browse topics in the terminal: live tree, payloads, search, publish, clear retained'
 complete -c mqx -n __fish_use_subcommand -a passwd -d 'Manage a mosquitto password file (PBKDF2-SHA512, as mosquitto_passwd)'
 complete -c mqx -n __fish_use_subcommand -a pub -d 'publish messages (mosquitto_pub compatible flags)'
@@ -105,6 +106,8 @@ complete -c mqx -n '__fish_seen_subcommand_from broker' -l check -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l cluster -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l config -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l daemon -r -F
+complete -c mqx -n '__fish_seen_subcommand_from broker' -l http -r -F
+complete -c mqx -n '__fish_seen_subcommand_from broker' -l log-format -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l persistence -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l port -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -l timestamps -r -F
@@ -113,6 +116,23 @@ complete -c mqx -n '__fish_seen_subcommand_from broker' -s c -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -s d -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -s p -r -F
 complete -c mqx -n '__fish_seen_subcommand_from broker' -s v -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l dry-run -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l json -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l message -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l password -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l password-file -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l qos -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l retain -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l timeout -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l topic -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l url -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -l username -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -s P -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -s m -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -s q -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -s r -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -s t -r -F
+complete -c mqx -n '__fish_seen_subcommand_from ctl' -s u -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l cafile -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l capath -r -F
 complete -c mqx -n '__fish_seen_subcommand_from explore' -l cert -r -F

@@ -9,7 +9,7 @@
  * never parses the broker. A dynamic import of another entry becomes a require() of its bundle,
  * made only when that path runs; packages stay in node_modules and are required the same way.
  */
-import { writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -29,6 +29,9 @@ const ENTRIES = [
   'commands/replay.js',
   'commands/test.js',
   'commands/up.js',
+  'commands/ctl.js',
+  // Only with --http or an http_api listener: an idle broker without one never reads it.
+  'src/admin/index.js',
   // Only for --profile or a config file in the working directory; it brings cosmiconfig anyway.
   'src/config/native.js',
   // Only for pub --encode, sub --decode and --simulate sparkplug: they bring protobufjs, cbor-x, msgpack.
@@ -87,3 +90,6 @@ await Promise.all(
     await writeFile(outfile, ownInterop(result.outputFiles[0].text));
   }),
 );
+
+// The dashboard's static files, which src/admin/static-files.ts reads beside its bundle.
+await cp('src/admin/dashboard', path.join(DIST, 'src/admin/dashboard'), { recursive: true });

@@ -29,6 +29,7 @@ const COMMANDS: Record<string, Loader> = {
   replay: () => import('../commands/replay.js'),
   test: () => import('../commands/test.js'),
   up: () => import('../commands/up.js'),
+  ctl: () => import('../commands/ctl.js'),
 };
 
 async function loadCommands(argv: string[]): Promise<CommandModule[]> {

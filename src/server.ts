@@ -10,7 +10,7 @@ import type { RunningBridges } from './bridge/index.js';
 import { Broker } from './broker/broker.js';
 import type { ClusterHooks } from './broker/cluster-hooks.js';
 import type { BrokerExtension } from './broker/hooks.js';
-import type { BrokerConfig, ClusterSettings } from './config/broker-config.js';
+import type { BrokerConfig, ClusterSettings, HttpApiSettings } from './config/broker-config.js';
 
 /** A broker with its extensions registered, not started yet. */
 export function createServer(config: BrokerConfig): Broker {
@@ -20,15 +20,25 @@ export function createServer(config: BrokerConfig): Broker {
   attachHopGuard(broker);
   if (config.cluster) broker.extend(cluster(config.cluster));
   broker.extend(bridges(broker));
+  const http = config.http;
+  if (http) broker.extend(admin(http));
   return broker;
 }
 
-/** The in-broker bridges of a broker createServer made, while they run (the lab's live view). */
-export function runningBridges(broker: Broker): RunningBridges | undefined {
-  return running.get(broker);
+/** The HTTP listener: metrics, admin API, dashboard. Its bundle loads only when configured. */
+function admin(settings: HttpApiSettings): BrokerExtension {
+  let handle: { stop(): Promise<void> } | undefined;
+  return {
+    name: 'admin',
+    async started(broker) {
+      const { attachAdmin } = await import('./admin/index.js');
+      handle = await attachAdmin(broker, settings);
+    },
+    async stop() {
+      await handle?.stop();
+    },
+  };
 }
-
-const running = new WeakMap<Broker, RunningBridges>();
 
 /** createServer, then start(): listening, with every extension running. */
 export async function startServer(config: BrokerConfig): Promise<Broker> {
@@ -55,9 +65,11 @@ function cluster(settings: ClusterSettings): BrokerExtension {
 
 /** The `connection` blocks of the configuration, started once listening, applied again on reload. */
 function bridges(broker: Broker): BrokerExtension {
+  let running: RunningBridges | undefined;
   const launch = async (configs: BrokerConfig['bridges']) => {
     const { startBridges } = await import('./bridge/index.js');
-    running.set(broker, await startBridges(broker, configs));
+    running = await startBridges(broker, configs);
+    broker.bridges = running;
   };
   return {
     name: 'bridges',
@@ -65,11 +77,10 @@ function bridges(broker: Broker): BrokerExtension {
       if (broker.config.bridges.length > 0) await launch(broker.config.bridges);
     },
     async stop() {
-      await running.get(broker)?.stop();
+      await running?.stop();
     },
     async reload(config) {
-      const current = running.get(broker);
-      if (current) await current.reload(config.bridges);
+      if (running) await running.reload(config.bridges);
       else if (config.bridges.length > 0) await launch(config.bridges);
     },
   };

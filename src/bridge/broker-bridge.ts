@@ -109,6 +109,11 @@ export class BrokerBridge {
     return this.config.name;
   }
 
+  /** Connected to its remote now. */
+  get isUp(): boolean {
+    return this.up;
+  }
+
   /** The Client of the remote connection while it is up. */
   get remote(): Client | undefined {
     return this.link.connected;

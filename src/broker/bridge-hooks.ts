@@ -1,4 +1,6 @@
+import type { BridgeConfig } from '../config/broker-config.js';
 import type { Message } from './message.js';
+import type { Session } from './session.js';
 
 type UserProperties = ReadonlyArray<[string, string]> | undefined;
 
@@ -17,4 +19,20 @@ export interface BridgeHooks {
   isBridgeConnect(userProperties: UserProperties): boolean;
   /** Copies refused so far. */
   readonly copies: number;
+}
+
+/** What an in-broker bridge shows of itself to those who watch the broker (admin API, labs). */
+export interface BridgeView {
+  readonly name: string;
+  readonly config: BridgeConfig;
+  readonly isUp: boolean;
+  /** The remote connection while it is up. */
+  readonly remote: object | undefined;
+  readonly forwardedIn: readonly number[];
+  readonly forwardedOut: readonly number[];
+  readonly session: Session;
+}
+
+export interface RunningBridgeViews {
+  readonly bridges: ReadonlyMap<string, BridgeView>;
 }

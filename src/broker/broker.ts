@@ -5,7 +5,7 @@ import type { QoS } from '../protocol/types.js';
 import { parseSharedFilter } from '../topics/validate.js';
 import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
-import type { BridgeHooks } from './bridge-hooks.js';
+import type { BridgeHooks, RunningBridgeViews } from './bridge-hooks.js';
 import type { ClusterHooks } from './cluster-hooks.js';
 import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
 import { Deliveries } from './delivery.js';
@@ -68,6 +68,8 @@ export class Broker {
   cluster: ClusterHooks | undefined;
   /** Extensions, observers and authenticators (hooks.ts). */
   readonly hooks: Hooks;
+  /** The in-broker bridges while they run, for observers (admin, labs): set by src/server.ts. */
+  bridges: RunningBridgeViews | undefined;
 
   constructor(readonly config: BrokerConfig) {
     this.log = new BrokerLog(config.log);

@@ -28,4 +28,6 @@ export interface ClusterHooks {
   /** That connection closed: its will was published, scheduled here, or cancelled. */
   willDone(clientId: string, connection: object): void;
   stop(): Promise<void>;
+  /** How many nodes are registered in the cluster now, this one included (for metrics). */
+  nodeCount(): Promise<number>;
 }

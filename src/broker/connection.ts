@@ -102,6 +102,10 @@ export function qos0BacklogLimit(maxQueuedBytes: number, maxQueuedMessages: numb
  */
 export class Connection implements SessionOutlet, PacketSink, FlowSource {
   state: State = State.AwaitingConnect;
+  /** For the admin API: when the socket was accepted, and bytes either way. */
+  readonly openedAt = Date.now();
+  bytesIn = 0;
+  bytesOut = 0;
   version: ProtocolVersion = 4;
   clientId = '';
   username: string | undefined;
@@ -169,6 +173,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   onData(chunk: Buffer): void {
     this.lastReceived = Date.now();
     this.broker.stats.bytesReceived += chunk.length;
+    this.bytesIn += chunk.length;
     try {
       this.decoder.push(chunk);
     } catch (err) {
@@ -358,6 +363,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     const out = this.out;
     if (out.length > 0 && !this.socket.destroyed) {
       this.broker.stats.bytesSent += this.outBytes;
+      this.bytesOut += this.outBytes;
       writeBatch(this.socket, out, this.outBytes);
     }
     out.length = 0;
@@ -430,6 +436,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     ) {
       // The client would have to close on it; the message counts as delivered to this client [MQTT-3.1.2-25].
       this.broker.stats.dropped++;
+      this.broker.stats.droppedBy.tooLarge++;
       const hooks = this.broker.hooks;
       if (hooks.on.messageDropped !== undefined && this.session)
         hooks.emit('messageDropped', this.session, message, 'too-large');
@@ -455,6 +462,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     this.write(header);
     if (message.payload.length > 0) this.write(message.payload);
     this.broker.stats.publishSent++;
+    this.broker.stats.publishSentByQos[qos]!++;
     this.broker.stats.publishBytesSent += message.payload.length;
     return true;
   }

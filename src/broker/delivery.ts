@@ -42,6 +42,7 @@ export class Deliveries {
     if (qos === 0) {
       if (outlet !== undefined) {
         if (outlet instanceof Connection && outlet.congested) {
+          this.broker.stats.droppedBy.congested++;
           this.dropped(session, message, 'congested', 'its connection is congested');
           return;
         }
@@ -75,6 +76,7 @@ export class Deliveries {
       full !== undefined &&
       (outlet === undefined || qos === 0 || !this.broker.flow.admit(session, this.broker.source))
     ) {
+      this.broker.stats.droppedBy.queueFull++;
       this.dropped(session, message, 'queue-full', full);
       return;
     }
@@ -156,6 +158,7 @@ export class Deliveries {
       if (replay !== undefined) replay.queuedBefore--;
       session.queuedBytes -= out.message.payload.length;
       if (out.message.isExpired(now)) {
+        this.broker.stats.droppedBy.expired++;
         this.broker.store.completed(session, out);
         continue;
       }

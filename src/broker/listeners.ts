@@ -35,7 +35,7 @@ function readTlsFile(directive: string, file: string): Buffer {
 }
 
 /** Node TLS context options from mosquitto's listener TLS settings. */
-function tlsContextOptions(settings: TlsSettings): tls.SecureContextOptions & tls.TlsOptions {
+export function tlsContextOptions(settings: TlsSettings): tls.SecureContextOptions & tls.TlsOptions {
   const options: tls.SecureContextOptions & tls.TlsOptions = {
     cert: settings.certfile ? readTlsFile('certfile', settings.certfile) : undefined,
     key: settings.keyfile ? readTlsFile('keyfile', settings.keyfile) : undefined,

@@ -6,7 +6,7 @@ import {
   defaultListener,
 } from '../config/broker-config.js';
 import { hasConfigFile } from '../config/search-places.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 
 export interface BrokerConfigRequest {
   configFile?: string;
@@ -17,6 +17,18 @@ export interface BrokerConfigRequest {
   clusterUrl?: string;
   /** Re-roots absolute paths of a config (tests run the course's configs unchanged). */
   pathPrefix?: string;
+  /** --http [HOST:]PORT: an admin HTTP listener, on loopback without a host. */
+  http?: string;
+  /** --log-format. */
+  logFormat?: 'text' | 'json';
+}
+
+/** `[HOST:]PORT`, `[::1]:PORT` for IPv6; the host defaults to loopback. */
+export function parseHttpAddress(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]:|([^:]+):)?(\d+)$/.exec(value);
+  const port = match ? Number(match[3]) : Number.NaN;
+  if (!match || port > 65535) throw new UsageError(`--http expects [HOST:]PORT, got '${value}'`);
+  return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
 }
 
 const NATIVE = /\.(json|ya?ml|js|mjs|cjs)$|(^|\/)\.mqxrc/;
@@ -54,6 +66,11 @@ export async function loadBrokerConfig(req: BrokerConfigRequest): Promise<Broker
     ];
   }
   if (config.listeners.length === 0) config.listeners = [defaultListener()];
+  if (req.http !== undefined) {
+    config.http ??= { listeners: [], admins: [] };
+    config.http.listeners.push({ ...parseHttpAddress(req.http), protocol: 'http_api', maxConnections: 0 });
+  }
+  if (req.logFormat !== undefined) config.log = { ...config.log, format: req.logFormat };
   if (req.verbose) config.log = { ...config.log, verbose: true };
   if (req.persistenceDir !== undefined) {
     config.persistence = { ...config.persistence, enabled: true, location: req.persistenceDir };

@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { LOG_TYPES, type LogSettings, type LogType } from '../config/broker-config.js';
 import { ConfigError } from '../errors.js';
+import { jsonLine } from './log-json.js';
 import { fileProblem } from './startup-errors.js';
 
 type Level = Exclude<LogType, 'none' | 'all'>;
@@ -135,9 +136,12 @@ export class BrokerLog {
   write(level: Level, msg: string): void {
     if (!this.enabled.has(level)) return;
     const now = new Date();
-    const line = this.settings.timestamp
-      ? `${this.settings.timestampFormat ? strftime(this.settings.timestampFormat, now) : Math.floor(now.getTime() / 1000)}: ${msg}\n`
-      : `${msg}\n`;
+    const line =
+      this.settings.format === 'json'
+        ? jsonLine(now, level, msg)
+        : this.settings.timestamp
+          ? `${this.settings.timestampFormat ? strftime(this.settings.timestampFormat, now) : Math.floor(now.getTime() / 1000)}: ${msg}\n`
+          : `${msg}\n`;
     let toConsole = false;
     for (const dest of this.settings.destinations) {
       if (dest.kind === 'stdout') writeSync(1, line);

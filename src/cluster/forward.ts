@@ -105,6 +105,7 @@ export class Forwarder {
         );
       }
       this.broker.stats.dropped++;
+      this.broker.stats.droppedBy.cluster++;
       return false;
     }
     this.qos0Buffered++;

@@ -148,6 +148,10 @@ export class ClusterNode implements ClusterHooks {
     for (const entry of entries) await this.link.send(keys.broadcast, { op: 'sub', node: this.id, entry });
   }
 
+  async nodeCount(): Promise<number> {
+    return this.link.redis.hlen(this.link.keys.nodes);
+  }
+
   private async loadDirectory(): Promise<void> {
     const { redis, keys } = this.link;
     const nodes = await redis.hkeys(keys.nodes);

@@ -5,7 +5,8 @@ import type { FlowSettings } from '../broker/flow-control.js';
  * directives in camelCase, and defaults are mosquitto 2.0's.
  */
 
-export type ListenerProtocol = 'mqtt' | 'websockets';
+/** `http_api` (mosquitto 2.1) serves the admin API, metrics and dashboard (src/admin), not MQTT. */
+export type ListenerProtocol = 'mqtt' | 'websockets' | 'http_api';
 
 export interface TlsSettings {
   certfile?: string;
@@ -87,6 +88,15 @@ export interface LogSettings {
   timestampFormat?: string;
   /** -v on the command line: every log type to stdout/stderr. */
   verbose: boolean;
+  /** mqx `log_format json` / --log-format json: one JSON object a line instead of mosquitto's text. */
+  format?: 'text' | 'json';
+}
+
+/** The HTTP admin listeners (src/admin), kept apart from the MQTT listeners the broker opens. */
+export interface HttpApiSettings {
+  listeners: ListenerConfig[];
+  /** `http_admin USER`: users of the password file allowed to disconnect, delete and publish. */
+  admins: string[];
 }
 
 export interface PersistenceSettings {
@@ -203,6 +213,8 @@ export interface BrokerConfig {
   log: LogSettings;
   bridges: BridgeConfig[];
   cluster?: ClusterSettings;
+  /** Present only when an http_api listener or --http is configured. */
+  http?: HttpApiSettings;
   /** The files this configuration was read from, for --check and reloads. */
   sources: string[];
   /** FILE:LINE: lines accepted but not honoured as written; --check prints them, the broker logs them. */

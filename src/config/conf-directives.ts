@@ -326,6 +326,10 @@ export const DIRECTIVES: Record<string, Handler> = {
   log_timestamp_format: (s, l) => {
     s.cfg.log.timestampFormat = text(l);
   },
+  // mqx only: one JSON object per log line.
+  log_format: (s, l) => {
+    s.cfg.log.format = strictChoice(l, ['text', 'json'] as const);
+  },
   connection_messages: (s, l) => {
     s.cfg.log.connectionMessages = bool(l, s.warn);
   },
@@ -358,7 +362,7 @@ export const DIRECTIVES: Record<string, Handler> = {
   socket_domain: socketDomain,
   bind_interface: bindInterface,
   protocol: (s, l) => {
-    currentListener(s, l).protocol = choice(l, s.warn, ['mqtt', 'websockets'] as const);
+    currentListener(s, l).protocol = choice(l, s.warn, ['mqtt', 'websockets', 'http_api'] as const);
   },
   max_connections: (s, l) => {
     const max = parseIntInRange(l.where, l.key, first(l, s.warn), -1, U32);
@@ -370,7 +374,12 @@ export const DIRECTIVES: Record<string, Handler> = {
     if (invalid) throw configError(l.where, `'mount_point': ${invalid}`);
     currentListener(s, l).mountPoint = mountPoint;
   },
-  http_dir: ignored('mqx does not serve files over HTTP'),
+  http_dir: ignored('mqx serves its own dashboard on an http_api listener'),
+  // mqx only: a password-file user who may make changes through the HTTP admin API.
+  http_admin: (s, l) => {
+    s.cfg.http ??= { listeners: [], admins: [] };
+    s.cfg.http.admins.push(word(l));
+  },
   certfile: (s, l) => {
     tlsOf(s, l).certfile = path(s, l);
   },

@@ -164,7 +164,10 @@ export function formatEffectiveConfig(cfg: BrokerConfig): string {
   if (cfg.log.timestampFormat !== undefined) out.push(`log_timestamp_format ${cfg.log.timestampFormat}`);
   out.push(`connection_messages ${cfg.log.connectionMessages}`);
   if (cfg.log.verbose) out.push('# mqx: verbose (-v): every log type');
-  for (const l of cfg.listeners) listener(out, l, cfg.perListenerSettings);
+  if (cfg.log.format !== undefined) out.push(`log_format ${cfg.log.format}`);
+  for (const admin of cfg.http?.admins ?? []) out.push(`http_admin ${admin}`);
+  for (const l of [...cfg.listeners, ...(cfg.http?.listeners ?? [])])
+    listener(out, l, cfg.perListenerSettings);
   for (const b of cfg.bridges) bridge(out, b);
   return `${out.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 /** Listener checks shared by both config formats; errors name each listener's origin. */
-import type { ListenerConfig } from './broker-config.js';
+import type { BrokerConfig, ListenerConfig } from './broker-config.js';
 import { configError } from './values.js';
 
 function checkTls(where: string, listener: ListenerConfig): void {
@@ -35,4 +35,16 @@ export function checkListeners(listeners: readonly ListenerConfig[]): void {
       );
     }
   });
+}
+
+/**
+ * Moves `protocol http_api` listeners to `config.http`: the broker opens MQTT listeners only, and
+ * their indexes (per_listener_settings) stay those of the MQTT listeners.
+ */
+export function splitHttpListeners(config: BrokerConfig): void {
+  const http = config.listeners.filter((l) => l.protocol === 'http_api');
+  if (http.length === 0) return;
+  config.listeners = config.listeners.filter((l) => l.protocol !== 'http_api');
+  config.http ??= { listeners: [], admins: [] };
+  config.http.listeners.push(...http);
 }

@@ -15,7 +15,7 @@ import { type BrokerConfig, defaultBrokerConfig, defaultListener } from './broke
 import { ALIASES, DIRECTIVES, UNSUPPORTED } from './conf-directives.js';
 import { directiveLines, type Line } from './conf-lines.js';
 import type { ParseState } from './conf-scopes.js';
-import { checkListeners } from './listener-rules.js';
+import { checkListeners, splitHttpListeners } from './listener-rules.js';
 import { configError, pathMapper, suggestion } from './values.js';
 
 export interface MosquittoConfOptions {
@@ -82,6 +82,7 @@ function finish(state: ParseState): BrokerConfig {
   // The default listener is only known to clash with another once the whole file is read.
   checkListeners(cfg.listeners);
   if (cfg.listeners.length === 0) cfg.listeners.push(defaultListener());
+  splitHttpListeners(cfg);
   for (const b of cfg.bridges) checkBridge(b.origin!, b);
   return cfg;
 }

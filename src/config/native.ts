@@ -27,7 +27,7 @@ import {
   type SecuritySettings,
   type TlsSettings,
 } from './broker-config.js';
-import { checkListeners } from './listener-rules.js';
+import { checkListeners, splitHttpListeners } from './listener-rules.js';
 import { type Spec, validate } from './schema.js';
 import { SEARCH_PLACES } from './search-places.js';
 import { configError } from './values.js';
@@ -69,7 +69,7 @@ const listenerSpec: Spec = {
     port: int(0, U16),
     host: str,
     unixSocketPath: path,
-    protocol: oneOf(['mqtt', 'websockets']),
+    protocol: oneOf(['mqtt', 'websockets', 'http_api']),
     maxConnections: int(0, U32),
     mountPoint: str,
     httpPath: str,
@@ -221,8 +221,11 @@ const brokerSpec: Spec = {
         connectionMessages: bool,
         timestamp: bool,
         timestampFormat: str,
+        format: oneOf(['text', 'json']),
       },
     },
+    /** Users of the password file who may make changes through the HTTP admin API. */
+    httpAdmins: { t: 'array', of: str },
     bridges: { t: 'array', of: bridgeSpec },
   },
 };
@@ -292,6 +295,7 @@ interface RawBroker {
   flowControl?: Partial<FlowSettings>;
   log?: Partial<Omit<LogSettings, 'destinations'>> & { destinations?: Array<string | { file: string }> };
   cluster?: Partial<ClusterSettings> & { url: string };
+  httpAdmins?: string[];
   bridges?: Array<
     Partial<Omit<BridgeConfig, 'addresses' | 'restartTimeout' | 'topics' | 'tls'>> & {
       name: string;
@@ -316,6 +320,7 @@ function toBrokerConfig(raw: RawBroker, file: string): BrokerConfig {
     log,
     bridges = [],
     cluster,
+    httpAdmins,
     ...limits
   } = raw;
   const cfg: BrokerConfig = { ...defaultBrokerConfig(), ...(limits as Partial<BrokerConfig>) };
@@ -350,6 +355,11 @@ function toBrokerConfig(raw: RawBroker, file: string): BrokerConfig {
   });
   checkListeners(cfg.listeners);
   if (cfg.listeners.length === 0) cfg.listeners.push(defaultListener());
+  splitHttpListeners(cfg);
+  if (httpAdmins !== undefined) {
+    cfg.http ??= { listeners: [], admins: [] };
+    cfg.http.admins = httpAdmins;
+  }
   if (perListenerSettings && Object.keys(security).length > 0) {
     throw configError(
       `${file}: broker`,

@@ -4,7 +4,6 @@
  * differences of the brokers' PUBLISH counters between two frames.
  */
 
-import { runningBridges } from '../server.js';
 import { ruleText } from './graph.js';
 import type { RunningLab } from './runner.js';
 
@@ -51,7 +50,7 @@ export class LiveView {
       `${pad('BRIDGE', 18)}${pad('route', 24)}${pad('state', 12)}${pad('rule', 22)}${pad('out', 7)}in`,
     );
     for (const { planned, broker } of lab.brokers) {
-      for (const bridge of runningBridges(broker)?.bridges.values() ?? []) {
+      for (const bridge of broker.bridges?.bridges.values() ?? []) {
         const to = lab.plan.bridges.find((b) => b.from === planned.name && b.name === bridge.name)?.to ?? '?';
         bridge.config.topics.forEach((rule, i) => {
           const head =

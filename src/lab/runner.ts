@@ -9,7 +9,6 @@ import { StandaloneBridge } from '../bridge/standalone.js';
 import type { Broker } from '../broker/broker.js';
 import { Client } from '../client/index.js';
 import { MqxError } from '../errors.js';
-import { runningBridges } from '../server.js';
 import { Sensor, seededRandom, sensorPayload } from '../simulate/sensors.js';
 import type { LabPublisher, LabSubscriber } from './lab-file.js';
 import type { Plan, PlannedBroker } from './plan.js';
@@ -77,7 +76,7 @@ async function waitForBridges(
   const deadline = Date.now() + BRIDGE_WAIT_MS;
   for (;;) {
     const down = brokers.flatMap(({ planned, broker }) =>
-      [...(runningBridges(broker)?.bridges.values() ?? [])]
+      [...(broker.bridges?.bridges.values() ?? [])]
         .filter((b) => b.remote === undefined)
         .map((b) => `${b.name} (on ${planned.name})`),
     );

@@ -99,3 +99,34 @@ describe('several brokers appending to one log file', () => {
     }
   });
 });
+
+describe('log_format json', () => {
+  it('writes one JSON object a line, with the event and fields of a known message', () => {
+    const dir = tempDir('mqx-log-json-');
+    const file = path.join(dir, 'broker.log');
+    const log = new BrokerLog({
+      ...defaultBrokerConfig().log,
+      destinations: [{ kind: 'file', path: file }],
+      format: 'json',
+    });
+    log.notice("New client connected from 127.0.0.1:5000 as sensor-1 (p5, c1, k60, u'dev').");
+    log.warning('Something "quoted" happened');
+    log.close();
+    const [connected, other] = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(connected).toMatchObject({
+      level: 'notice',
+      event: 'client_connected',
+      address: '127.0.0.1',
+      port: 5000,
+      client: 'sensor-1',
+      protocol: 'p5',
+      clean: 1,
+      keepalive: 60,
+    });
+    expect(Date.parse(connected.time)).toBeGreaterThan(0);
+    expect(other).toMatchObject({ level: 'warning', event: 'log', message: 'Something "quoted" happened' });
+  });
+});

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import mqtt from 'mqtt';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatEntry } from '../../src/broker/auth/password-file.js';
 import { COURSE, COURSE_CONFIGS, coursePrefix } from '../helpers/course.js';
 import { runInNetns } from '../helpers/netns.js';
@@ -248,5 +248,42 @@ cat "$OUT/sub.out"
     expect(r.exitCode).toBe(0);
     await waitForPort(port);
     await execa('pkill', ['-f', `broker -c ${conf}`], { reject: false });
+  });
+});
+
+describe('mqx broker --http', () => {
+  it('exits 2 for a malformed address, and for another address than loopback without a password file', async () => {
+    const malformed = await runMqx(['broker', '-p', '0', '--http', 'nope']);
+    expect(malformed.exitCode).toBe(2);
+    expect(Buffer.from(malformed.stderr).toString()).toMatch(/--http expects \[HOST:\]PORT/);
+    const open = await runMqx(['broker', '-p', '0', '--http', '0.0.0.0:0']);
+    expect(open.exitCode).toBe(2);
+    expect(Buffer.from(open.stderr).toString()).toMatch(/needs a password_file/);
+  });
+});
+
+describe('mqx broker --log-format json', () => {
+  it('logs one JSON object per line, with the event of a client connecting', async () => {
+    const broker = await startMqxBroker(['--log-format', 'json']);
+    try {
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
+        clientId: 'json-1',
+        reconnectPeriod: 0,
+      });
+      await c.endAsync();
+      await vi.waitFor(() => expect(broker.log.some((l) => l.includes('client_connected'))).toBe(true));
+      const records = broker.log.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records[0]).toMatchObject({
+        level: 'notice',
+        event: 'log',
+        message: expect.stringMatching(/^mqx version .+ starting$/),
+      });
+      expect(records.find((r) => r.event === 'client_connected')).toMatchObject({
+        client: 'json-1',
+        address: '127.0.0.1',
+      });
+    } finally {
+      await broker.stop();
+    }
   });
 });

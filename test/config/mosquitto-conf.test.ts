@@ -630,7 +630,7 @@ describe('warnings for accepted but ignored directives', () => {
       'log_facility 5',
     ]);
     expect(warnings).toEqual([
-      `${file}:3: 'http_dir' is ignored: mqx does not serve files over HTTP`,
+      `${file}:3: 'http_dir' is ignored: mqx serves its own dashboard on an http_api listener`,
       `${file}:4: 'log_facility' is ignored: mqx does not log to syslog`,
     ]);
   });
@@ -692,7 +692,7 @@ describe('errors: one line naming FILE:LINE and the key', () => {
       'protocol value',
       ['listener 80', 'protocol http'],
       2,
-      /'protocol' expects one of mqtt, websockets, got 'http'/,
+      /'protocol' expects one of mqtt, websockets, http_api, got 'http'/,
     ],
     ['listener without port', ['listener'], 1, /'listener' expects a number from 0 to 65535, got ''/],
     ['listener extra words', ['listener 1883 0.0.0.0 extra'], 1, /'listener' expects PORT \[ADDRESS\]/],
@@ -874,5 +874,36 @@ describe('errors: one line naming FILE:LINE and the key', () => {
     expect(() => parse(['cluster_prefix x'])).toThrow(
       /:1: 'cluster_prefix' needs a 'cluster redis:\/\/HOST:PORT' line before it/,
     );
+  });
+});
+
+describe('the admin HTTP listener (mosquitto 2.1 http_api)', () => {
+  it('moves an http_api listener, with its TLS options, out of the MQTT listeners', () => {
+    const { cfg } = parse([
+      'listener 1883',
+      'listener 8443 127.0.0.1',
+      'protocol http_api',
+      'certfile /etc/ssl/admin.crt',
+      'keyfile /etc/ssl/admin.key',
+      'listener 1884',
+      'http_admin ops',
+      'log_format json',
+    ]);
+    expect(cfg.listeners.map((l) => l.port)).toEqual([1883, 1884]);
+    expect(cfg.http?.listeners).toEqual([
+      expect.objectContaining({
+        port: 8443,
+        host: '127.0.0.1',
+        protocol: 'http_api',
+        tls: expect.objectContaining({ certfile: '/etc/ssl/admin.crt', keyfile: '/etc/ssl/admin.key' }),
+      }),
+    ]);
+    expect(cfg.http?.admins).toEqual(['ops']);
+    expect(cfg.log.format).toBe('json');
+  });
+
+  it('leaves http unset without one, and refuses an unknown log_format', () => {
+    expect(parse(['listener 1883']).cfg.http).toBeUndefined();
+    expect(() => parse(['log_format xml'])).toThrow(ConfigError);
   });
 });

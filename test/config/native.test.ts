@@ -146,6 +146,24 @@ describe('loadNativeConfig', () => {
     expect(config.broker!.listeners[0]!.port).toBe(0);
   });
 
+  it('reads http_api listeners, httpAdmins and the log format', async () => {
+    const raw = {
+      broker: {
+        listeners: [{ port: 1883 }, { port: 8080, host: '127.0.0.1', protocol: 'http_api' }],
+        httpAdmins: ['ops'],
+        log: { format: 'json' },
+      },
+    };
+    const dir = tempTree({ 'mqx.config.json': JSON.stringify(raw) });
+    const broker = (await loadNativeConfig(dir)).broker!;
+    expect(broker.listeners.map((l) => l.port)).toEqual([1883]);
+    expect(broker.http).toEqual({
+      listeners: [expect.objectContaining({ port: 8080, protocol: 'http_api' })],
+      admins: ['ops'],
+    });
+    expect(broker.log.format).toBe('json');
+  });
+
   it('returns no file and no profiles when nothing is found', async () => {
     expect(await loadNativeConfig(tempTree())).toEqual({ filepath: undefined, profiles: {} });
   });

@@ -23,6 +23,8 @@ function runs(cmd: string, args: string[]): boolean {
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 /** Debian's python, where python3-paho-mqtt installs (a pyenv python3 on PATH would not have it). */
 export const PYTHON = '/usr/bin/python3';
+export const PROMTOOL = '/usr/bin/promtool';
+export const PROMETHEUS = '/usr/bin/prometheus';
 
 const cache = new Map<string, boolean>();
 function memo(name: string, probe: () => boolean): boolean {
@@ -50,4 +52,7 @@ export const peers = {
   script: () => memo('script (util-linux)', () => runs('script', ['--version'])),
   tmux: () => memo('tmux', () => runs('tmux', ['-V'])),
   redis: () => memo('redis-server', () => runs('sh', ['-c', 'command -v redis-server'])),
+  /** Debian's prometheus: promtool to lint an exposition, the server to scrape one. */
+  prometheus: () =>
+    memo('prometheus', () => runs(PROMTOOL, ['--version']) && runs(PROMETHEUS, ['--version'])),
 };

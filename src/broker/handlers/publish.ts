@@ -59,6 +59,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   const stats = broker.stats;
   stats.publishReceived++;
   stats.messagesReceived++;
+  stats.publishReceivedByQos[packet.qos]!++;
   stats.publishBytesReceived += packet.payload.length;
 
   checkControlCharacters(packet.topic, 'topic');
@@ -90,6 +91,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
       `Dropped too large PUBLISH from ${conn.clientId} on '${topic}' (${packet.payload.length} bytes).`,
     );
     stats.dropped++;
+    stats.droppedBy.tooLarge++;
     if (broker.hooks.on.messageDropped !== undefined)
       broker.hooks.emit(
         'messageDropped',
@@ -107,6 +109,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   if (!allowed) {
     if (broker.log.isEnabled('debug'))
       broker.log.debug(`Denied PUBLISH from ${conn.clientId} to '${topic}'.`);
+    stats.droppedBy.notAuthorized++;
     if (broker.hooks.on.messageDropped !== undefined)
       broker.hooks.emit(
         'messageDropped',

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Properties } from '../../protocol/types.js';
 import { Message } from '../message.js';
 import type { Outgoing, Session, Subscription } from '../session.js';
+import { CommitHistogram } from '../stats.js';
 import type { Store, StoredSession, StoredState, StoredSubscription } from './store.js';
 
 interface MessageRef {
@@ -30,6 +31,7 @@ export class SqliteStore implements Store {
   private nextSessionId = 1;
   private inTransaction = false;
   private readonly commitSoon = () => this.commit();
+  readonly commits = new CommitHistogram();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly s: ReturnType<typeof prepare>;
 
@@ -269,8 +271,10 @@ export class SqliteStore implements Store {
   commit(): void {
     if (!this.inTransaction) return;
     this.inTransaction = false;
+    const started = performance.now();
     try {
       this.s.commit.run();
+      this.commits.observe((performance.now() - started) / 1000);
     } catch (err) {
       this.onFailure(err instanceof Error ? err : new Error(String(err)));
     }

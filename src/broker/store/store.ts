@@ -1,5 +1,6 @@
 import type { Message } from '../message.js';
 import type { Outgoing, Session, Subscription } from '../session.js';
+import type { CommitHistogram } from '../stats.js';
 
 /**
  * Where the broker keeps what must outlive its process. The broker calls these hooks as its
@@ -10,6 +11,8 @@ import type { Outgoing, Session, Subscription } from '../session.js';
 export interface Store {
   /** False for the memory store: every hook is a no-op and nothing survives a restart. */
   readonly durable: boolean;
+  /** How long commits take, when the store has any to time. */
+  readonly commits?: CommitHistogram;
   /** What the previous run left, read once before listeners open. */
   load(): StoredState;
   /** CONNECT accepted: start keeping the session (expiry > 0) or stop keeping it (expiry 0). */
