@@ -166,9 +166,10 @@ describe('mqx up', () => {
       });
     });
     expect(await portIsFree(base)).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
     proc.kill('SIGINT');
     const result = await proc;
-    expect(result.exitCode).toBe(0);
+    expect(result.exitCode, `signal ${result.signal}; ${String(result.stderr)}`).toBe(0);
     expect(String(result.stdout)).toMatch(/lab stopped$/);
     expect(await portIsFree(base)).toBe(true);
     expect(await portIsFree(base + 1)).toBe(true);
