@@ -324,17 +324,6 @@ export class Broker {
     );
   }
 
-  /** See Deliveries.deliver. */
-  deliver(
-    session: Session,
-    message: Message,
-    qos: QoS,
-    retain: boolean,
-    subscriptionIds: number[] | undefined,
-  ): void {
-    this.deliveries.deliver(session, message, qos, retain, subscriptionIds);
-  }
-
   pump(session: Session): void {
     this.deliveries.pump(session);
   }

@@ -1,4 +1,6 @@
 /** `mqx ctl ACTION [ARGS]`: which request each action makes, and how its answer is printed. */
+
+import type { ClientView } from '../admin/views.js';
 import { UsageError } from '../errors.js';
 import { type CtlTarget, request } from './client.js';
 import { type Cell, formatTable } from './table.js';
@@ -19,19 +21,7 @@ export interface CtlOutput {
   readonly isTTY: boolean;
 }
 
-interface ClientRow {
-  id: string;
-  connected: boolean;
-  username: string | null;
-  address: string | null;
-  protocol: string | null;
-  keepalive: number | null;
-  connected_since: string | null;
-  inflight: number;
-  queued: number;
-  bytes_received: number;
-  bytes_sent: number;
-}
+type ClientRow = Omit<ClientView, 'bridge'>;
 
 interface SubscriptionRow {
   client: string;

@@ -3,6 +3,7 @@ import { ReasonCode } from '../../protocol/reason-codes.js';
 import type { AckPacket, PublishPacket } from '../../protocol/types.js';
 import { isBrokerOnlyTopic } from '../auth/acl.js';
 import { type Connection, State } from '../connection.js';
+import type { DropReason } from '../hooks.js';
 import { Message } from '../message.js';
 import { checkResponseTopic } from './connect.js';
 import { checkControlCharacters } from './control-characters.js';
@@ -52,6 +53,18 @@ function ack(conn: Connection, packet: PublishPacket, reasonCode: number, positi
   else conn.sendAt(position, reply);
 }
 
+/** Tells observers of a PUBLISH refused on arrival; its Message is made only for them. */
+function refused(conn: Connection, packet: PublishPacket, topic: string, reason: DropReason): void {
+  const hooks = conn.broker.hooks;
+  if (hooks.on.messageDropped !== undefined)
+    hooks.emit(
+      'messageDropped',
+      undefined,
+      Message.fromPublish(packet, conn.clientId, conn.isBridge, topic),
+      reason,
+    );
+}
+
 export function handlePublish(conn: Connection, packet: PublishPacket): void {
   const broker = conn.broker;
   const config = broker.config;
@@ -92,13 +105,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
     );
     stats.dropped++;
     stats.droppedBy.tooLarge++;
-    if (broker.hooks.on.messageDropped !== undefined)
-      broker.hooks.emit(
-        'messageDropped',
-        undefined,
-        Message.fromPublish(packet, conn.clientId, conn.isBridge, topic),
-        'too-large',
-      );
+    refused(conn, packet, topic, 'too-large');
     // 0x95 is no PUBACK / PUBREC reason code (5.0 3.4.2.1); mosquitto sends it anyway.
     if (packet.qos > 0) ack(conn, packet, ReasonCode.QuotaExceeded);
     return;
@@ -110,13 +117,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
     if (broker.log.isEnabled('debug'))
       broker.log.debug(`Denied PUBLISH from ${conn.clientId} to '${topic}'.`);
     stats.droppedBy.notAuthorized++;
-    if (broker.hooks.on.messageDropped !== undefined)
-      broker.hooks.emit(
-        'messageDropped',
-        undefined,
-        Message.fromPublish(packet, conn.clientId, conn.isBridge, topic),
-        'not-authorized',
-      );
+    refused(conn, packet, topic, 'not-authorized');
     // 3.1.1 has no way to refuse a PUBLISH: it is acknowledged and dropped, as mosquitto does.
     if (packet.qos > 0) ack(conn, packet, ReasonCode.NotAuthorized);
     return;
