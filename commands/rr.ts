@@ -20,8 +20,9 @@ import {
   resolveConnection,
 } from './shared/connection-flags.js';
 import { counter, onInterrupt } from './shared/interrupt.js';
+import { checkProtoFlags, DECODE_OPTIONS, type PayloadArgv } from './shared/payload-flags.js';
 
-interface RrArgv extends ConnectionArgv {
+interface RrArgv extends ConnectionArgv, PayloadArgv {
   topic?: string;
   'response-topic'?: string;
   message?: string;
@@ -73,6 +74,7 @@ function builder(y: Argv) {
     .options({ ...CONNECTION_OPTIONS, 'no-clean': NO_CLEAN })
     .usage('$0 rr -t REQUEST -e RESPONSE [-m MSG] [options]\n\nSend a request and print its response.')
     .options(RR_OPTIONS)
+    .options(DECODE_OPTIONS)
     .example('$0 rr -t svc/time -e svc/time/reply -m now -W 5', 'one request, at most 5 s')
     .example('$0 rr -V 5 -t svc/echo -e me/reply -m x -c 100 --latency', 'round-trip figures');
 }
@@ -114,11 +116,19 @@ async function handler(argv: RrArgv): Promise<void> {
   const timeout = argv.timeout;
   if (timeout !== undefined && !(timeout > 0))
     throw new UsageError('-W must be a positive number of seconds');
+  checkProtoFlags(argv, 'decode');
   const source = requestPayload(argv);
   const payload = source === 'stdin' ? await readStdin() : source;
 
   const chalk = await loadColours(process.stdout);
-  const render = renderer(argv, chalk, (line) => process.stderr.write(`${line}\n`));
+  const warn = (line: string) => process.stderr.write(`${line}\n`);
+  const render = renderer(argv, chalk, warn);
+  // The response printed as mqx sub prints a message, --decode included.
+  const pretty = argv.pretty ?? (!argv.json && argv.format === undefined && process.stdout.isTTY);
+  const decode =
+    argv.decode === undefined
+      ? undefined
+      : await (await import('./shared/payload.js')).payloadDecoder(argv, pretty === true, warn);
   const answered = counter();
   const connectTimeoutMs = connection.options.connectTimeoutMs ?? 30_000;
   const client = new Client({
@@ -139,7 +149,9 @@ async function handler(argv: RrArgv): Promise<void> {
         ...(connection.properties.publish ? { properties: connection.properties.publish } : {}),
         onResponse: (message, rtt) => {
           answered.count++;
-          process.stdout.write(render(message));
+          process.stdout.write(
+            render(decode ? { ...message, decoded: decode(message.topic, message.payload) } : message),
+          );
           if (argv.latency) process.stderr.write(`round trip: ${rtt.toFixed(3)} ms\n`);
         },
       }),

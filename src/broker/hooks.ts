@@ -127,14 +127,19 @@ export class Hooks {
     }
   }
 
-  /** Calls every listener of an event; one that throws is logged and removed. */
-  emit<E extends EventName>(event: E, ...args: Parameters<NonNullable<Events[E]>>): void {
-    const list = this.on[event] as Listeners<E> | undefined;
+  /**
+   * Calls every listener of an event; one that throws is logged and removed. The implementation
+   * takes up to three arguments by position: no rest array, no spread call per listener.
+   */
+  emit<E extends EventName>(event: E, ...args: Parameters<NonNullable<Events[E]>>): void;
+  emit(event: EventName, a?: unknown, b?: unknown, c?: unknown): void {
+    const list = this.on[event] as Listeners<EventName> | undefined;
     if (list === undefined) return;
     // remove() replaces the list, so this loop goes on over the one it started with.
-    for (const { owner, fn } of list) {
+    for (let i = 0; i < list.length; i++) {
+      const { owner, fn } = list[i]!;
       try {
-        (fn as (...a: unknown[]) => void)(...args);
+        (fn as (a: unknown, b: unknown, c: unknown) => void)(a, b, c);
       } catch (err) {
         this.report(
           `Observer ${owner.name} failed on ${event} and is removed: ${err instanceof Error ? err.message : String(err)}`,

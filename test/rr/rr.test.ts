@@ -87,6 +87,30 @@ describe('mqx rr', () => {
       expect(text(r.stdout)).toBe('echo hi');
     });
 
+    it('decodes the response as mqx sub does: --decode hex --json carries it beside the bytes', async () => {
+      const r = await runMqx([
+        'rr',
+        ...p,
+        '-V',
+        '5',
+        '-t',
+        'rr/v5/req',
+        '-e',
+        'rr/v5/decoded',
+        '-m',
+        'hi',
+        '-W',
+        '5',
+        '--decode',
+        'hex',
+        '--json',
+      ]);
+      expect(r.exitCode, text(r.stderr)).toBe(0);
+      const line = JSON.parse(text(r.stdout));
+      expect(line.format).toBe('hex');
+      expect(line.decoded).toBe(Buffer.from('echo hi').toString('hex'));
+    });
+
     it('formats like mqx sub: --json carries the correlation data', async () => {
       const r = await runMqx([
         'rr',
