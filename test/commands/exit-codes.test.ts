@@ -3,13 +3,15 @@
  * failure exits with its documented code and one `mqx: ` line that says what happened; no line
  * of any output is a stack frame.
  */
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultResponder, FakeBroker } from '../client/fake-broker.js';
 import { freePort } from '../helpers/ports.js';
-import { type RunningBroker, runMqx, startMqxBroker, tempDir } from '../helpers/processes.js';
+import { MQX_BIN, type RunningBroker, runMqx, startMqxBroker, tempDir } from '../helpers/processes.js';
 
 const text = (b: unknown) => Buffer.from(b as Uint8Array).toString();
 
@@ -216,5 +218,43 @@ describe('exit codes as README documents them', () => {
     const r = await sub;
     expect(r.exitCode).toBe(130);
     expect(text(r.stderr)).toBe('');
+  });
+
+  // Tests run as root here, where nothing is ever denied: these run mqx as nobody (util-linux setpriv).
+  const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+  // Only where nobody can read the project (a clone under /root cannot be).
+  const asNobody =
+    process.getuid?.() === 0 &&
+    spawnSync('setpriv', [...nobody, 'node', '-e', `require('fs').accessSync(${JSON.stringify(MQX_BIN)})`])
+      .status === 0;
+  if (!asNobody) console.warn('[exit codes] permission-denied cases skipped: mqx cannot run as nobody here');
+  it.runIf(asNobody)('2: mqx broker refused a port or a file by permissions, run as nobody', async () => {
+    const run = (args: string[]) =>
+      execa('setpriv', [...nobody, 'node', MQX_BIN, ...args], {
+        reject: false,
+        stdin: 'ignore',
+        env: { NO_COLOR: '1' },
+        timeout: 15_000,
+      });
+    const port = await run(['broker', '-p', '80']);
+    expect(port.exitCode).toBe(2);
+    expect(String(port.stderr)).toMatch(/^mqx: permission denied to listen on 127\.0\.0\.1:80: .*-p$/m);
+    const secret = path.join(tempDir('mqx-perm-'), 'passwd');
+    writeFileSync(secret, 'alice:x\n', { mode: 0o600 });
+    const conf = path.join(tempDir('mqx-perm-conf-'), 'm.conf');
+    writeFileSync(conf, `listener 0 127.0.0.1\npassword_file ${secret}\n`, { mode: 0o644 });
+    chmodSync(path.dirname(conf), 0o755);
+    chmodSync(path.dirname(secret), 0o755);
+    const file = await run(['broker', '-c', conf]);
+    expect(file.exitCode).toBe(2);
+    expect(String(file.stderr)).toMatch(
+      new RegExp(`^mqx: .*${secret.replace(/[.]/g, '\\.')}.*permission denied`, 'im'),
+    );
+    for (const r of [port, file])
+      expect(
+        String(r.stderr)
+          .split('\n')
+          .filter((l) => l.startsWith('    at ')),
+      ).toEqual([]);
   });
 });
