@@ -187,6 +187,7 @@ export class Broker {
     }
     this.log.configure(this.config.log);
     this.access = await openAccess(this.config, this.log);
+    for (const session of this.sessions.values()) session.aclReads = undefined;
     for (const listener of this.listeners) listener.reloadTls();
     for (const conn of this.connections) {
       if (conn.state !== State.Connected || !conn.session) continue;
@@ -319,9 +320,19 @@ export class Broker {
   /** The ACL a session is judged by, connected or not: its listener's with per_listener_settings. */
   mayReceive(session: Session, topic: string): boolean {
     const access = this.access[this.config.perListenerSettings ? session.listenerIndex : 0];
-    return (
-      access === undefined || !access.hasAcl || access.canReceive(session.clientId, session.username, topic)
-    );
+    if (access === undefined || !access.hasAcl) return true;
+    // Answers are kept per session (a bounded map): a topic's answer does not change until the
+    // ACL is reloaded or the session gets a new connection, which clear it.
+    let answers = session.aclReads;
+    const known = answers?.get(topic);
+    if (known !== undefined) return known;
+    const ok = access.canReceive(session.clientId, session.username, topic);
+    if (answers === undefined) {
+      answers = new Map();
+      session.aclReads = answers;
+    } else if (answers.size >= ACL_ANSWERS_PER_SESSION) answers.clear();
+    answers.set(topic, ok);
+    return ok;
   }
 
   pump(session: Session): void {
@@ -514,6 +525,9 @@ export class Broker {
 }
 
 const NO_TARGETS: DeliveryPlan['targets'] = [];
+
+/** Topics whose read-ACL answer a session keeps; past that the map starts over. */
+const ACL_ANSWERS_PER_SESSION = 1024;
 
 /** mosquitto closes sockets that send no CONNECT within about ten seconds. */
 const CONNECT_TIMEOUT_MS = 10_000;

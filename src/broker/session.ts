@@ -65,6 +65,8 @@ export class Session {
   /** Waiting for a place in the inflight window, or for the client to come back. */
   readonly queue = new Fifo<Outgoing>();
   queuedBytes = 0;
+  /** Read-ACL answers by topic (Broker.mayReceive); cleared on a new connection and on reload. */
+  aclReads: Map<string, boolean> | undefined;
   /** At its limits and holding publishers back (kept by FlowControl). */
   congested = false;
   /** Retained QoS 1/2 messages of new subscriptions, sent as the inflight window opens. */

@@ -99,3 +99,33 @@ describe('per_listener_settings and offline sessions', () => {
     }
   });
 });
+
+describe('read-ACL answers kept per session', () => {
+  it('apply a reloaded ACL to the next message, not the answer kept from before', async () => {
+    const acl = path.join(tempDir('mqx-aclcache-'), 'acl');
+    writeFileSync(acl, 'topic read a/#\ntopic write #\n');
+    const b = await startBroker({ security: { allowAnonymous: true, aclFile: acl } });
+    try {
+      const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.port}`, { clientId: 'cache-sub' });
+      await sub.subscribeAsync('+/x', { qos: 1 });
+      const got: string[] = [];
+      sub.on('message', (topic) => got.push(topic));
+      const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.port}`);
+      const settle = () => new Promise((r) => setTimeout(r, 150));
+      await pub.publishAsync('a/x', '1', { qos: 1 });
+      await pub.publishAsync('b/x', '1', { qos: 1 });
+      await settle();
+      expect(got).toEqual(['a/x']);
+      expect(b.broker.sessions.get('cache-sub')?.aclReads?.get('b/x')).toBe(false);
+      writeFileSync(acl, 'topic read a/#\ntopic read b/#\ntopic write #\n');
+      await b.broker.reload();
+      await pub.publishAsync('b/x', '2', { qos: 1 });
+      await settle();
+      expect(got).toEqual(['a/x', 'b/x']);
+      await pub.endAsync();
+      await sub.endAsync();
+    } finally {
+      await b.stop();
+    }
+  });
+});

@@ -241,6 +241,7 @@ function accept(
   }
   session.expiresAt = 0;
   session.username = username;
+  session.aclReads = undefined;
   session.listenerIndex = conn.peer.listenerIndex;
   session.isBridge = conn.isBridge;
   broker.store.sessionOpened(session, packet.protocolVersion);
