@@ -370,6 +370,7 @@ complete -c mqx -n '__fish_seen_subcommand_from rr' -l cert -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l connect-timeout -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l count -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l debug -r -F
+complete -c mqx -n '__fish_seen_subcommand_from rr' -l decode -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l file -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l format -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l host -r -F
@@ -391,6 +392,7 @@ complete -c mqx -n '__fish_seen_subcommand_from rr' -l port -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l pretty -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l profile -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l property -r -F
+complete -c mqx -n '__fish_seen_subcommand_from rr' -l proto -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l protocol-version -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l qos -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l reconnect -r -F
@@ -402,6 +404,7 @@ complete -c mqx -n '__fish_seen_subcommand_from rr' -l timeout -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l tls-alpn -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l tls-version -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l topic -r -F
+complete -c mqx -n '__fish_seen_subcommand_from rr' -l type -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l url -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l username -r -F
 complete -c mqx -n '__fish_seen_subcommand_from rr' -l verbose -r -F
