@@ -318,9 +318,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   send(packet: Packet): void {
-    if (this.broker.log.packets && this.state !== State.Closed)
-      logSent(this.broker.log, this.name, packet, this.will);
-    this.write(encode(packet, this.version));
+    this.sendAt(this.out.length, packet);
   }
 
   /** send(), ahead of what was queued since `position` (pendingWrites) was read, in this same turn. */
