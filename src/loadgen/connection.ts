@@ -36,6 +36,10 @@ export class BenchConnection {
   private closing = false;
   private waiters = new Map<number, (packet: Packet) => void>();
   private connack: ((packet: Packet) => void) | undefined;
+  private pingsSent = 0;
+  private pingsAnswered = 0;
+  /** roundTrip() callers, each with the count of PINGRESPs that answers its PINGREQ. */
+  private pongWaiters: Array<{ at: number; resolve: () => void }> = [];
 
   private constructor(
     private readonly transport: Transport,
@@ -106,7 +110,19 @@ export class BenchConnection {
   }
 
   ping(): void {
-    if (!this.transport.closed) this.transport.write(PINGREQ);
+    if (this.transport.closed) return;
+    this.transport.write(PINGREQ);
+    this.pingsSent++;
+  }
+
+  /**
+   * Resolves when the broker answers a PINGREQ sent now: as it answers in order, it has then read
+   * everything written before. Never resolves if the connection ends first.
+   */
+  roundTrip(): Promise<void> {
+    this.ping();
+    const at = this.pingsSent;
+    return new Promise((resolve) => this.pongWaiters.push({ at, resolve }));
   }
 
   get closed(): boolean {
@@ -201,6 +217,12 @@ export class BenchConnection {
         waiter?.(packet);
         return;
       }
+      case 'pingresp':
+        this.pingsAnswered++;
+        while (this.pongWaiters.length > 0 && this.pongWaiters[0]!.at <= this.pingsAnswered) {
+          this.pongWaiters.shift()!.resolve();
+        }
+        return;
       case 'disconnect':
         this.handlers.lost(`DISCONNECT from the broker, reason 0x${(packet.reasonCode ?? 0).toString(16)}`);
         return;

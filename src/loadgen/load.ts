@@ -40,6 +40,12 @@ export interface LoadOptions {
   payloadSize: number;
   /** Per publisher, msg/s; undefined = as fast as possible. */
   ratePerClient?: number;
+  /** With a rate: pace publishers on every event-loop turn, not a 1 ms timer (see Publisher). */
+  precisePacing?: boolean;
+  /** At QoS 0, publishing ends when the broker has read every message (see Publisher). */
+  confirmQos0?: boolean;
+  /** pubsub: messages sent (or due) in the first this many ms are load but not timed. */
+  warmupMs?: number;
   /** Per publisher (pub, pubsub) or per subscriber (sub): stop after this many messages. */
   limit: number;
   /** Stop publishing (or, for sub and conn, stop) after this long; Infinity = until limit or abort. */
@@ -256,6 +262,8 @@ export class LoadRun {
         qos: o.qos,
         limit: o.limit,
         ...(o.ratePerClient !== undefined ? { rate: o.ratePerClient } : {}),
+        ...(o.precisePacing ? { precise: true } : {}),
+        ...(o.confirmQos0 ? { confirmQos0: true } : {}),
         inflight: o.inflight,
         batch: o.batch,
       });
@@ -263,6 +271,7 @@ export class LoadRun {
     const publishers = this.publishers.filter((p) => p !== undefined);
 
     const runStart = nowMs();
+    if (o.warmupMs !== undefined) for (const s of this.subscribers) s.recordFrom = runStart + o.warmupMs;
     if (o.mode === 'conn') {
       await until(undefined, o.durationMs, stop);
       const dropped = pubOutcome.connections.filter((c) => c?.closed).length;

@@ -3,6 +3,10 @@
  * limit and by socket backpressure. Each pump builds one Buffer holding a batch of PUBLISH packets
  * copied from the template and patched (packet id, sequence number, send time), so a batch costs
  * one write however many messages it holds.
+ *
+ * At a fixed rate, message k is due at start + k / rate and carries that time, not the moment it
+ * left: a sender held back by a late timer, a full window or a full socket would otherwise stamp
+ * its backlog late and hide the very delay it is there to measure (coordinated omission).
  */
 import { nowMs } from './clock.js';
 import type { BenchConnection } from './connection.js';
@@ -20,6 +24,18 @@ export interface PublisherOptions {
   inflight: number;
   /** Most messages in one write. */
   batch: number;
+  /**
+   * At a fixed rate, wake on every turn of the event loop instead of on the 1 ms timer, so that a
+   * message leaves within microseconds of its due time rather than up to a millisecond after it.
+   * It keeps a core busy: for measuring latency, not for a load left running.
+   */
+  precise?: boolean;
+  /**
+   * At QoS 0, count the messages done when the broker answers a PINGREQ sent after the last one,
+   * that is once it has read them all, instead of once they are handed to the OS: a fast reader
+   * otherwise looks as fast as the socket buffers are deep.
+   */
+  confirmQos0?: boolean;
 }
 
 /** When rate-limited, the pump wakes this often (ms); the messages due since the last wake go together. */
@@ -40,6 +56,7 @@ export class Publisher {
   private waitingDrain = false;
   private scheduled = false;
   private ticker: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private startedAt = 0;
   private finish: () => void = () => undefined;
   /** Resolves when every message is sent and, at QoS 1/2, acknowledged, or after stop(). */
@@ -67,8 +84,12 @@ export class Publisher {
 
   start(): void {
     this.startedAt = nowMs();
-    if (this.options.rate !== undefined) this.ticker = setInterval(() => this.pump(), RATE_TICK_MS);
-    this.pump();
+    if (this.options.rate === undefined) this.pump();
+    else if (this.options.precise) this.spin();
+    else {
+      this.ticker = setInterval(() => this.pump(), RATE_TICK_MS);
+      this.pump();
+    }
   }
 
   /** Sends nothing more; `done` resolves once what is in flight is acknowledged (or at once at QoS 0). */
@@ -76,6 +97,7 @@ export class Publisher {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.ticker);
+    clearImmediate(this.immediate);
     this.checkDone();
   }
 
@@ -92,6 +114,11 @@ export class Publisher {
   get unacknowledged(): number {
     return this.inflight;
   }
+
+  private readonly spin = (): void => {
+    this.pump();
+    if (!this.stopped) this.immediate = setImmediate(this.spin);
+  };
 
   private pump(): void {
     this.scheduled = false;
@@ -110,13 +137,14 @@ export class Publisher {
     const size = this.template.length;
     const buf = Buffer.allocUnsafe(n * size);
     for (let i = 0; i < n; i++) {
+      const seq = this.sent++;
       this.template.writeInto(
         buf,
         i * size,
         qos > 0 ? this.takeId() : 0,
         this.options.publisherId,
-        this.sent++,
-        now,
+        seq,
+        rate === undefined ? now : this.startedAt + (seq * 1000) / rate,
       );
     }
     const ok = this.conn.write(buf);
@@ -161,7 +189,8 @@ export class Publisher {
   private checkDone(): void {
     if (!this.stopped) return;
     if (this.options.qos === 0) {
-      this.conn.flushed().then(() => {
+      const taken = this.options.confirmQos0 ? this.conn.roundTrip() : this.conn.flushed();
+      taken.then(() => {
         this.lastCompletedAt = nowMs();
         this.finish();
       });

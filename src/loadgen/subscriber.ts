@@ -15,6 +15,8 @@ export class Subscriber {
   firstAt = 0;
   lastAt = 0;
   lostReason: string | undefined;
+  /** Latency is recorded only for messages sent (or due) from this time on: what comes before is warm-up. */
+  recordFrom = -Infinity;
   readonly checker = new SequenceChecker();
 
   constructor(
@@ -36,7 +38,7 @@ export class Subscriber {
         if (stamp === undefined) this.foreign++;
         else {
           this.checker.record(stamp.publisher, stamp.seq);
-          this.latency?.recordMs(now - stamp.sentAt);
+          if (stamp.sentAt >= this.recordFrom) this.latency?.recordMs(now - stamp.sentAt);
         }
         if (this.received === this.limit) this.onLimit();
       },
