@@ -1,7 +1,7 @@
 /**
  * The brokers under test, each started fresh on its own loopback port and pinned to CPU 1 with
  * taskset (the load generator stays on CPU 0). taskset execs the broker, so the child's pid is the
- * broker's and /proc/PID/status gives its memory.
+ * broker's and /proc/PID/status and /proc/PID/stat give its memory and CPU time.
  *
  * mosquitto and mqx read the same mosquitto.conf:
  *   set_tcp_nodelay true     mosquitto otherwise waits on Nagle for small packets
@@ -11,15 +11,19 @@
  *   sys_interval 0           no $SYS publishing during runs
  *   persistence false, log_dest none
  * Aedes gets its defaults (in-memory) with TCP_NODELAY.
+ *
+ * Two references are not brokers (benchmarks/baselines.ts): the sink, which acknowledges every
+ * publish and routes none, for the throughput scenarios, and the net server, a bare net.Server,
+ * for idle connections. Both run under the node flags bin/mqx.js gives mqx.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 import { launcherFlags, ROOT } from './paths.js';
 
-export type BrokerName = 'mqx' | 'mosquitto' | 'aedes';
-export const BROKERS: readonly BrokerName[] = ['mqx', 'mosquitto', 'aedes'];
+export type BrokerName = 'mqx' | 'mosquitto' | 'aedes' | 'sink' | 'netserver';
+export const BROKERS: readonly BrokerName[] = ['mqx', 'mosquitto', 'aedes', 'sink', 'netserver'];
 
 export const BROKER_CPU = '1';
 export const GENERATOR_CPU = '0';
@@ -31,6 +35,8 @@ export interface BrokerProcess {
   pid: number;
   /** Resident set size in bytes (VmRSS). */
   rss(): number;
+  /** User plus system CPU time so far, in microseconds (at the kernel's clock-tick resolution). */
+  cpuMicros(): number;
   stop(): Promise<void>;
 }
 
@@ -72,6 +78,23 @@ export function readRss(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
+let clockTicks: number | undefined;
+
+/** USER_HZ, what /proc/PID/stat counts CPU time in. */
+function ticksPerSecond(): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  return clockTicks;
+}
+
+export function readCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may itself hold spaces: state is
+  // field 3, utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e6) / ticksPerSecond();
+}
+
 function command(name: BrokerName, port: number, o: StartOptions): string[] {
   const conf = path.join(o.dir, `${name}-${port}.conf`);
   switch (name) {
@@ -94,6 +117,20 @@ function command(name: BrokerName, port: number, o: StartOptions): string[] {
     }
     case 'aedes':
       return [process.execPath, path.join(ROOT, 'dist/benchmarks/aedes-server.js'), String(port)];
+    case 'sink':
+      return [
+        process.execPath,
+        ...launcherFlags(),
+        path.join(ROOT, 'dist/benchmarks/sink-server.js'),
+        String(port),
+      ];
+    case 'netserver':
+      return [
+        process.execPath,
+        ...launcherFlags(),
+        path.join(ROOT, 'dist/benchmarks/net-server.js'),
+        String(port),
+      ];
   }
 }
 
@@ -126,6 +163,7 @@ export async function startBroker(name: BrokerName, o: StartOptions): Promise<Br
     port,
     pid,
     rss: () => readRss(pid),
+    cpuMicros: () => readCpuMicros(pid),
     stop: async () => {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

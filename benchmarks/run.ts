@@ -1,13 +1,15 @@
 /**
- * `npm run bench`: every scenario against mqx, Debian's mosquitto and Aedes, each broker started
- * fresh per measurement on its own loopback port and pinned to CPU 1 while this process (the load
- * generator) runs on CPU 0. Brokers alternate within each round (mqx, mosquitto, aedes, mqx, ...),
- * so slow drift in machine load hits all of them alike; the table shows medians over rounds.
- * Results go to benchmarks/results/<timestamp>.json. Any loss, duplication, reordering or error fails
- * the run (exit 1) whatever the speed.
+ * `npm run bench`: every scenario against mqx, Debian's mosquitto and Aedes, and against the two
+ * references of benchmarks/baselines.ts where they apply (the sink for throughput, the bare net
+ * server for idle connections), each started fresh per measurement on its own loopback port and
+ * pinned to CPU 1 while this process (the load generator) runs on CPU 0. Brokers alternate within
+ * each round (mqx, mosquitto, aedes, mqx, ...), so slow drift in machine load hits all of them
+ * alike; the table shows medians over rounds, three by default because the latency targets ask
+ * for several. Results go to benchmarks/results/<timestamp>.json. Any loss, duplication,
+ * reordering or error fails the run (exit 1) whatever the speed.
  *
- *   node dist/benchmarks/run.js [--quick] [--rounds N] [--only id,id] [--brokers mqx,mosquitto,aedes]
- *                          [--profile] [--no-extras]
+ *   node dist/benchmarks/run.js [--quick] [--rounds N] [--only id,id]
+ *                          [--brokers mqx,mosquitto,aedes,sink,netserver] [--profile] [--no-extras]
  *
  * --profile runs only mqx, under `node --cpu-prof`, and prints the top self-time functions of
  * each scenario's broker profile.
@@ -20,7 +22,7 @@ import { BROKERS, type BrokerName, hasTaskset, pinSelf, startBroker } from './br
 import { cluster, coldStart, type ExtraResult, persistence } from './extras.js';
 import { ROOT } from './paths.js';
 import { formatHot, type HotFunction, summariseFile } from './profile-summary.js';
-import { SCENARIOS, type Size } from './scenarios.js';
+import { type RoundSetup, SCENARIOS, type Scenario, type Size } from './scenarios.js';
 import { buildRows, formatTable } from './table.js';
 import { TARGETS } from './targets.js';
 
@@ -36,7 +38,7 @@ interface RunRecord {
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     only: { type: 'string' },
     brokers: { type: 'string' },
     profile: { type: 'boolean', default: false },
@@ -67,17 +69,33 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-async function measure(scenarioId: string, broker: BrokerName, round: number): Promise<RunRecord> {
-  const scenario = SCENARIOS.find((s) => s.id === scenarioId)!;
-  const profileDir = args.profile ? path.join(resultsDir, 'profiles', stamp, scenarioId) : undefined;
+async function measure(
+  scenario: Scenario,
+  broker: BrokerName,
+  round: number,
+  setup: RoundSetup,
+): Promise<RunRecord> {
+  const profileDir = args.profile ? path.join(resultsDir, 'profiles', stamp, scenario.id) : undefined;
   const proc = await startBroker(broker, { dir: work, ...(profileDir ? { cpuProfileDir: profileDir } : {}) });
   try {
-    const m = await scenario.run(proc, size);
-    return { scenario: scenarioId, broker, round, ...m };
+    const m = await scenario.run(proc, size, setup);
+    return { scenario: scenario.id, broker, round, ...m };
   } catch (err) {
-    return { scenario: scenarioId, broker, round, metrics: {}, problems: [], error: (err as Error).message };
+    return { scenario: scenario.id, broker, round, metrics: {}, problems: [], error: (err as Error).message };
   } finally {
     await proc.stop();
+  }
+}
+
+/** The round's setup, or the error that leaves every broker of the round without a measurement. */
+async function prepare(scenario: Scenario): Promise<RoundSetup | Error> {
+  if (scenario.prepare === undefined) return {};
+  try {
+    const setup = await scenario.prepare((name) => startBroker(name, { dir: work }), size);
+    log(`  ${scenario.id}: ${JSON.stringify(setup)}`);
+    return setup;
+  } catch (err) {
+    return err as Error;
   }
 }
 
@@ -89,9 +107,14 @@ async function main(): Promise<void> {
   );
   const records: RunRecord[] = [];
   for (const s of scenarios) {
+    const applicable = brokers.filter((b) => s.brokers.includes(b));
     for (let round = 1; round <= rounds; round++) {
-      for (const b of brokers) {
-        const r = await measure(s.id, b, round);
+      const setup = applicable.length > 0 ? await prepare(s) : {};
+      for (const b of applicable) {
+        const r =
+          setup instanceof Error
+            ? { scenario: s.id, broker: b, round, metrics: {}, problems: [], error: setup.message }
+            : await measure(s, b, round, setup);
         records.push(r);
         const metrics = Object.entries(r.metrics)
           .map(([k, v]) => `${k}=${Number.isFinite(v) ? Number(v.toPrecision(4)) : v}`)
@@ -111,7 +134,7 @@ async function main(): Promise<void> {
   for (const s of scenarios) {
     const perBroker: Partial<Record<BrokerName, Record<string, number>>> = {};
     const failed: Partial<Record<BrokerName, boolean>> = {};
-    for (const b of brokers) {
+    for (const b of brokers.filter((name) => s.brokers.includes(name))) {
       const mine = records.filter((r) => r.scenario === s.id && r.broker === b);
       perBroker[b] = Object.fromEntries(
         s.metrics.map((m) => [m.key, median(mine.map((r) => r.metrics[m.key] ?? Number.NaN))]),

@@ -1,7 +1,8 @@
 /**
  * The results table: one row per scenario metric, the median of each broker, how many times better
- * mqx is than each other broker (> 1 is better, whichever direction the metric runs), and the
- * issue's target where there is one.
+ * mqx is than each other broker (> 1 is better, whichever direction the metric runs), mqx as a
+ * percentage of the sink, the ceiling of the throughput rows, and the issue's target where there
+ * is one. A broker a scenario does not apply to shows "-".
  */
 import { compact } from '../src/loadgen/report.js';
 import type { BrokerName } from './brokers.js';
@@ -22,6 +23,7 @@ export function advantage(
   mqx: number | undefined,
   other: number | undefined,
 ): number | undefined {
+  if (metric.better === 'neither') return undefined;
   if (mqx === undefined || other === undefined || !(mqx > 0) || !(other > 0)) return undefined;
   return metric.better === 'higher' ? mqx / other : other / mqx;
 }
@@ -31,6 +33,7 @@ function value(metric: Metric, v: number | undefined): string {
   if (metric.unit === 'ms') return `${v.toFixed(v < 10 ? 2 : 0)} ms`;
   if (metric.unit === 'MB') return `${v.toFixed(1)} MB`;
   if (metric.unit === 'B') return `${compact(Math.round(v))} B`;
+  if (metric.unit === 'µs') return `${v.toFixed(v < 10 ? 1 : 0)} µs`;
   return `${compact(v)}/s`;
 }
 
@@ -40,7 +43,7 @@ export function formatTable(rows: Row[], brokers: readonly BrokerName[]): string
     'scenario',
     'metric',
     ...brokers,
-    ...(brokers.includes('mqx') ? others.map((b) => `mqx vs ${b}`) : []),
+    ...(brokers.includes('mqx') ? others.map((b) => (b === 'sink' ? 'mqx % of sink' : `mqx vs ${b}`)) : []),
     'target',
   ];
   const body = rows.map((r) => [
@@ -50,7 +53,8 @@ export function formatTable(rows: Row[], brokers: readonly BrokerName[]): string
     ...(brokers.includes('mqx')
       ? others.map((b) => {
           const a = advantage(r.metric, r.median.mqx, r.median[b]);
-          return a === undefined ? '-' : `${a.toFixed(2)}×`;
+          if (a === undefined) return '-';
+          return b === 'sink' ? `${(a * 100).toFixed(a < 0.1 ? 1 : 0)}%` : `${a.toFixed(2)}×`;
         })
       : []),
     r.targets.map((t) => `${t.text} ${t.pass === undefined ? '?' : t.pass ? 'ok' : 'MISSED'}`).join(', '),
@@ -77,7 +81,7 @@ export function buildRows(
     for (const metric of s.metrics) {
       const median: Partial<Record<BrokerName, number>> = {};
       for (const [b, m] of Object.entries(perBroker) as Array<[BrokerName, Record<string, number>]>) {
-        if (m[metric.key] !== undefined) median[b] = m[metric.key];
+        if (m[metric.key] !== undefined && !Number.isNaN(m[metric.key])) median[b] = m[metric.key];
       }
       rows.push({
         scenario: s.id,
