@@ -79,6 +79,9 @@ const PARK_SELF_LIMIT = 8 * 1024 * 1024;
 /** What a parked PUBLISH counts for against the limits above: its payload, topic and bookkeeping. */
 const parkedSize = (p: PublishPacket) => p.payload.length + p.topic.length + 64;
 
+/** Bytes queued in one turn at which a connection writes them without waiting for the turn's end. */
+const EARLY_FLUSH_BYTES = 64 * 1024;
+
 /** A turn of this many writes or fewer (a CONNACK, a PINGRESP) does not keep its array. */
 const QUIET_TURN = 4;
 
@@ -359,6 +362,14 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     this.out ??= [];
     this.out[this.outCount++] = entry;
     this.outBytes += entryLength(entry);
+    // A burst (a retained replay, a backlog let go) starts leaving while the rest is encoded, so
+    // the client reads while the broker works. Not while a PUBLISH is being handled: its
+    // acknowledgement must go ahead of the copies it makes (handlers/publish.ts, ackAt).
+    if (this.outBytes >= EARLY_FLUSH_BYTES && this.broker.source === undefined) {
+      this.broker.store.commit();
+      this.flush();
+      return;
+    }
     if (!this.queued) {
       this.queued = true;
       pendingFlush.push(this);

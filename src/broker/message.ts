@@ -137,7 +137,8 @@ export class Message {
       variant,
       header: qos === 0 ? full : full.subarray(0, idAt),
       afterPacketId: qos > 0 && idAt + 2 < full.length ? full.subarray(idAt + 2) : undefined,
-      builtAtSecond: Math.floor(now / 1000),
+      // Kept only where it is checked: a number this large would cost every message a heap number.
+      builtAtSecond: v5 && this.expiresAt !== 0 ? Math.floor(now / 1000) : 0,
     };
     if (this.lastHeader === undefined || this.lastHeader.variant === variant) this.lastHeader = fresh;
     else {
