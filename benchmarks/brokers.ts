@@ -45,6 +45,10 @@ export interface StartOptions {
   cpuProfileDir?: string;
   /** Work directory for config files. */
   dir: string;
+  /** mqx only: node flags after the launcher's (e.g. --trace-gc-nvp). */
+  nodeFlags?: string[];
+  /** Every chunk the broker writes to stdout (where node's --trace-gc goes). */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export function benchConf(port: number): string {
@@ -108,6 +112,7 @@ function command(name: BrokerName, port: number, o: StartOptions): string[] {
       return [
         process.execPath,
         ...launcherFlags(),
+        ...(o.nodeFlags ?? []),
         ...prof,
         path.join(ROOT, 'bin/mqx.js'),
         'broker',
@@ -146,8 +151,9 @@ export async function startBroker(name: BrokerName, o: StartOptions): Promise<Br
   const [cmd, ...args] = command(name, port, o);
   const pinned = hasTaskset();
   const child = spawn(pinned ? 'taskset' : cmd!, pinned ? ['-c', BROKER_CPU, cmd!, ...args] : args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', o.onStdout ? 'pipe' : 'ignore', 'pipe'],
   });
+  if (o.onStdout) child.stdout?.on('data', o.onStdout);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-4000);

@@ -5,10 +5,9 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { Client } from '../src/client/client.js';
+import { Publisher } from '../src/client/publisher.js';
 import { UsageError } from '../src/errors.js';
-import type { Properties, QoS } from '../src/protocol/types.js';
 import type { Simulation } from '../src/simulate/run.js';
-import { isScenarioFile } from '../src/simulate/scenario.js';
 import { validateTopicName } from '../src/topics/validate.js';
 import { connectWithFeedback } from './shared/connect.js';
 import {
@@ -128,9 +127,8 @@ function listTopics(argv: PubArgv, urlTopic: string | undefined, extra: string[]
     return topics;
   }
   if (topics.length === 0 && urlTopic !== undefined) topics.push(urlTopic);
-  // A scenario file may name its own topics.
-  const scenarioFile = argv.simulate !== undefined && isScenarioFile(argv.simulate);
-  if (topics.length === 0 && !scenarioFile)
+  // A scenario says itself whether it needs a topic.
+  if (topics.length === 0 && argv.simulate === undefined)
     throw new UsageError('no topic: give one as an argument or with -t');
   for (const topic of topics) {
     // %i is replaced per device; validate what will actually be sent.
@@ -171,54 +169,6 @@ async function readStdin(): Promise<Buffer> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Publishes with at most `limit` messages unacknowledged; the first failure stops everything. */
-class Publisher {
-  private outstanding = 0;
-  private failure: Error | undefined;
-  private wake: (() => void) | undefined;
-
-  constructor(
-    private readonly client: Client,
-    private readonly options: { qos: QoS; retain: boolean; properties?: Properties },
-    private readonly sent: Counter,
-    private readonly limit: number,
-  ) {}
-
-  /** `options` overrides the publisher's QoS and retain flag for this message. */
-  async send(
-    topic: string,
-    payload: Buffer | string,
-    options?: { qos?: QoS; retain?: boolean },
-  ): Promise<void> {
-    while (this.outstanding >= this.limit && !this.failure) await new Promise<void>((r) => (this.wake = r));
-    if (this.failure) throw this.failure;
-    this.outstanding++;
-    this.client.publish(topic, payload, options ? { ...this.options, ...options } : this.options).then(
-      () => {
-        this.sent.count++;
-        this.settle();
-      },
-      (err: Error) => {
-        this.failure ??= err;
-        this.settle();
-      },
-    );
-  }
-
-  private settle(): void {
-    this.outstanding--;
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  /** Waits for every publish; throws the first failure. */
-  async drain(): Promise<void> {
-    while (this.outstanding > 0) await new Promise<void>((r) => (this.wake = r));
-    if (this.failure) throw this.failure;
-  }
-}
-
 /** Splits stdin into lines as it streams; for-await gives backpressure (no read ahead of the publisher). */
 async function publishLines(
   publisher: Publisher,
@@ -252,14 +202,30 @@ async function publishLines(
   await emit(rest);
 }
 
+/** Runs `work` to its end or to Ctrl-C, when `stop` says goodbye; a failure `destroy`s what it opened. */
+async function untilInterrupted(
+  sent: Counter,
+  work: () => Promise<void>,
+  stop: () => Promise<void>,
+  destroy: () => void,
+): Promise<void> {
+  const interrupt = onInterrupt(sent, 'published', stop);
+  try {
+    await interrupt.guard(work());
+  } catch (err) {
+    destroy();
+    throw err;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
 async function handler(argv: PubArgv): Promise<void> {
   const connection = await resolveConnection(argv);
-  if (argv.simulate === 'sparkplug') {
-    const { runEdgeNode } = await import('./shared/sparkplug-node.js');
-    return runEdgeNode(argv, connection);
-  }
-  for (const flag of ['group', 'edge'] as const) {
-    if (argv[flag] !== undefined) throw new UsageError(`--${flag} only applies to --simulate sparkplug`);
+  if (argv.simulate === undefined) {
+    for (const flag of ['group', 'edge'] as const) {
+      if (argv[flag] !== undefined) throw new UsageError(`--${flag} only applies to --simulate sparkplug`);
+    }
   }
   checkProtoFlags(argv, 'encode');
   const topics = listTopics(argv, connection.urlTopic, connection.extraPositionals);
@@ -282,9 +248,10 @@ async function handler(argv: PubArgv): Promise<void> {
   else if (kind === 'stdin') payload = await readStdin();
   const sim: Simulation | undefined =
     kind === 'simulate'
-      ? (await import('../src/simulate/run.js')).prepareSimulation(topics, {
+      ? await (await import('../src/simulate/run.js')).prepareSimulation(topics, {
           ...argv,
           simulate: argv.simulate ?? '',
+          will: connection.options.will !== undefined,
         })
       : undefined;
   const encode: Encode =
@@ -298,24 +265,36 @@ async function handler(argv: PubArgv): Promise<void> {
     throw new UsageError('--topic-aliases assigns the aliases itself: drop -D publish topic-alias');
 
   const sent = counter();
-  const client = new Client({ ...connection.options, topicAliases });
-  const interrupt = onInterrupt(sent, 'published', () => client.end({ timeoutMs: 200 }));
-  const options = {
+  const clientOptions = { ...connection.options, topicAliases };
+  const defaults = {
     qos,
     retain: argv.retain ?? false,
     ...(connection.properties.publish ? { properties: connection.properties.publish } : {}),
   };
+  const connect = (client: Client) => connectWithFeedback(client, connection.debug);
+  if (sim) {
+    const [{ SimulationRun }, { clientLinks }] = await Promise.all([
+      import('../src/simulate/run.js'),
+      import('../src/simulate/client-link.js'),
+    ]);
+    const run = new SimulationRun(
+      sim,
+      clientLinks({ client: clientOptions, defaults, encode, sent, connect }),
+    );
+    return untilInterrupted(
+      sent,
+      () => run.run(),
+      () => run.interrupt(),
+      () => run.destroy(),
+    );
+  }
+  const client = new Client(clientOptions);
   // Enough in flight to keep the pipe full, bounded so that -l never buffers a whole file.
-  const publisher = new Publisher(client, options, sent, 1000);
+  const publisher = new Publisher(client, defaults, sent, 1000);
   const publishAll = async () => {
-    await connectWithFeedback(client, connection.debug);
+    await connect(client);
     if (kind === 'lines') {
       await publishLines(publisher, topics, argv['topic-from-line'] ?? false, encode);
-    } else if (sim) {
-      const { runSimulation } = await import('../src/simulate/run.js');
-      await runSimulation(sim, (topic, payload, options) =>
-        publisher.send(topic, encode ? encode(Buffer.from(payload)) : payload, options),
-      );
     } else {
       for (let i = 0; i < repeat; i++) {
         if (i > 0 && argv.interval) await sleep(argv.interval * 1000);
@@ -325,14 +304,12 @@ async function handler(argv: PubArgv): Promise<void> {
     await publisher.drain();
     await client.end();
   };
-  try {
-    await interrupt.guard(publishAll());
-  } catch (err) {
-    client.destroy();
-    throw err;
-  } finally {
-    interrupt.dispose();
-  }
+  return untilInterrupted(
+    sent,
+    publishAll,
+    () => client.end({ timeoutMs: 200 }),
+    () => client.destroy(),
+  );
 }
 
 const command: CommandModule = {

@@ -36,7 +36,7 @@ const ENTRIES = [
   'src/config/native.js',
   // Only for pub --encode, sub --decode and --simulate sparkplug: they bring protobufjs, cbor-x, msgpack.
   'commands/shared/payload.js',
-  'commands/shared/sparkplug-node.js',
+  'src/simulate/sparkplug.js',
 ].map((file) => path.join(DIST, file));
 
 const bundleOf = (file) => file.replace(/\.js$/, '.cjs');

@@ -4,10 +4,11 @@
  *
  *   mqx pub --simulate examples/simulate/pump.js --devices 3 --interval 0.5 --seed 1
  *
- * The function gets a context (device, devices, tick, topic, random, now, format, state) and
- * returns the device's next messages: { topic, payload, qos, retain }, all but payload optional
- * (payload: a string or bytes as they are, anything else as JSON). `random` is seeded by --seed;
- * `state` is this device's own and lasts from tick to tick.
+ * The function gets a context (device, devices, tick, topic, random, now, format, state, options)
+ * and returns the device's next messages: { topic, payload, qos, retain }, all but payload
+ * optional (payload: a string or bytes as they are, anything else as JSON). `random` is seeded by
+ * --seed; `state` is this device's own and lasts from tick to tick. A device that also listens or
+ * has a will is an object instead: see lamp.js.
  */
 export default function next(ctx) {
   const base = `plant/pump/${ctx.device}`;

@@ -1,9 +1,17 @@
 import type { Duplex } from 'node:stream';
 import { Decoder, type PacketSink } from '../protocol/decoder.js';
-import { encode, encodePublishHeader, writePacketId } from '../protocol/encoder.js';
+import { ACK_FIRST_BYTE, encode, encodePublishHeader } from '../protocol/encoder.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { ConnackReturnCode, ReasonCode, reasonName } from '../protocol/reason-codes.js';
-import type { Packet, Properties, ProtocolVersion, PublishPacket, QoS, Will } from '../protocol/types.js';
+import type {
+  AckPacket,
+  Packet,
+  Properties,
+  ProtocolVersion,
+  PublishPacket,
+  QoS,
+  Will,
+} from '../protocol/types.js';
 import type { Broker } from './broker.js';
 import { Fifo } from './fifo.js';
 import type { FlowSource } from './flow-control.js';
@@ -12,7 +20,7 @@ import { handlePublish } from './handlers/publish.js';
 import type { Message } from './message.js';
 import { logReceived, logSent, logSentPublish } from './packet-log.js';
 import type { Outgoing, Session, SessionOutlet } from './session.js';
-import { writeBatch } from './write-batch.js';
+import { ackEntry, entryLength, type WriteEntry, writeBatch } from './write-batch.js';
 
 /** What a listener knows about a new socket. */
 export interface Peer {
@@ -70,6 +78,12 @@ const PARK_SELF_LIMIT = 8 * 1024 * 1024;
 
 /** What a parked PUBLISH counts for against the limits above: its payload, topic and bookkeeping. */
 const parkedSize = (p: PublishPacket) => p.payload.length + p.topic.length + 64;
+
+/** Bytes queued in one turn at which a connection writes them without waiting for the turn's end. */
+const EARLY_FLUSH_BYTES = 64 * 1024;
+
+/** A turn of this many writes or fewer (a CONNACK, a PINGRESP) does not keep its array. */
+const QUIET_TURN = 4;
 
 /** Writes queued by connections during this event-loop turn; flushed together in setImmediate. */
 const pendingFlush: Connection[] = [];
@@ -146,7 +160,12 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   flushingParked = false;
 
   private readonly decoder: Decoder;
-  private readonly out: Buffer[] = [];
+  /**
+   * This turn's writes, entries [0, outCount). A busy connection keeps its array from turn to turn
+   * (growing one anew each turn costs more garbage than its messages); a quiet one lets it go.
+   */
+  private out: WriteEntry[] | undefined;
+  private outCount = 0;
   private outBytes = 0;
   private queued = false;
 
@@ -318,7 +337,17 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   send(packet: Packet): void {
-    this.sendAt(this.out.length, packet);
+    this.sendAt(this.outCount, packet);
+  }
+
+  /**
+   * PUBACK, PUBREC, PUBREL or PUBCOMP with reason Success and no properties, at `position` of the
+   * pending writes (see sendAt): the same bytes in every version, and no packet object or Buffer.
+   */
+  sendAck(type: AckPacket['type'], packetId: number, position = this.outCount): void {
+    if (this.broker.log.packets && this.state !== State.Closed)
+      logSent(this.broker.log, this.name, { type, packetId }, this.will);
+    this.writeAt(position, ackEntry(ACK_FIRST_BYTE[type], packetId));
   }
 
   /** send(), ahead of what was queued since `position` (pendingWrites) was read, in this same turn. */
@@ -328,10 +357,19 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     this.writeAt(position, encode(packet, this.version));
   }
 
-  write(buf: Buffer): void {
+  write(entry: WriteEntry): void {
     if (this.state === State.Closed) return;
-    this.out.push(buf);
-    this.outBytes += buf.length;
+    this.out ??= [];
+    this.out[this.outCount++] = entry;
+    this.outBytes += entryLength(entry);
+    // A burst (a retained replay, a backlog let go) starts leaving while the rest is encoded, so
+    // the client reads while the broker works. Not while a PUBLISH is being handled: its
+    // acknowledgement must go ahead of the copies it makes (handlers/publish.ts, ackAt).
+    if (this.outBytes >= EARLY_FLUSH_BYTES && this.broker.source === undefined) {
+      this.broker.store.commit();
+      this.flush();
+      return;
+    }
     if (!this.queued) {
       this.queued = true;
       pendingFlush.push(this);
@@ -344,27 +382,34 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
 
   /** Buffers waiting for this turn's write: a position for writeAt(). */
   get pendingWrites(): number {
-    return this.out.length;
+    return this.outCount;
   }
 
-  private writeAt(position: number, buf: Buffer): void {
-    if (position >= this.out.length || this.state === State.Closed) {
-      this.write(buf);
+  private writeAt(position: number, entry: WriteEntry): void {
+    const out = this.out;
+    if (out === undefined || position >= this.outCount || this.state === State.Closed) {
+      this.write(entry);
       return;
     }
-    this.out.splice(position, 0, buf);
-    this.outBytes += buf.length;
+    for (let i = this.outCount; i > position; i--) out[i] = out[i - 1]!;
+    out[position] = entry;
+    this.outCount++;
+    this.outBytes += entryLength(entry);
   }
 
   flush(): void {
     this.queued = false;
     const out = this.out;
-    if (out.length > 0 && !this.socket.destroyed) {
+    const count = this.outCount;
+    if (out === undefined) return;
+    if (count > 0 && !this.socket.destroyed) {
       this.broker.stats.bytesSent += this.outBytes;
       this.bytesOut += this.outBytes;
-      writeBatch(this.socket, out, this.outBytes);
+      writeBatch(this.socket, out, count, this.outBytes);
     }
-    out.length = 0;
+    if (count <= QUIET_TURN) this.out = undefined;
+    else out.fill(undefined as unknown as WriteEntry, 0, count);
+    this.outCount = 0;
     this.outBytes = 0;
   }
 
@@ -390,22 +435,22 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     }
     const logTopic = topic;
     let header: Buffer;
+    /** A shared header: the packet id goes between it and `after`, as an entry of its own. */
+    let idApart = false;
+    let after: Buffer | undefined;
     const useAlias = this.clientTopicAliasMaximum > 0;
     /** A topic alias this packet introduces; it counts only once the packet is really sent. */
     let newAlias = 0;
     if (this.version < 5 || (subscriptionIds === undefined && !useAlias && mount === undefined)) {
       if (mount !== undefined) {
-        header = encodePublishHeader(
-          this.publishPacket(message, topic, qos, retain, undefined),
-          this.version,
-        ).header;
+        const packet = this.publishPacket(message, topic, qos, retain, undefined);
+        if (qos > 0) packet.packetId = out!.packetId;
+        header = encodePublishHeader(packet, this.version).header;
       } else {
         const shared = message.header(this.version, qos, retain, now);
         header = shared.header;
-        if (qos > 0) {
-          header = Buffer.from(header);
-          writePacketId(header, shared.packetIdOffset, out!.packetId);
-        }
+        after = shared.afterPacketId;
+        idApart = qos > 0;
       }
     } else {
       let extra: Properties | undefined = subscriptionIds
@@ -426,12 +471,14 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
       if (qos > 0) packet.packetId = out!.packetId;
       header = encodePublishHeader(packet, this.version).header;
     }
-    // QoS > 0 headers are always this delivery's own copy, so setting DUP touches no shared bytes.
-    if (out?.sent) header[0]! |= 0x08;
-    if (
-      this.clientMaximumPacketSize > 0 &&
-      header.length + message.payload.length > this.clientMaximumPacketSize
-    ) {
+    const dup = out?.sent === true;
+    if (dup) {
+      // A resend: the DUP flag goes on a copy of a shared header, on this delivery's own one as it is.
+      if (idApart) header = Buffer.from(header);
+      header[0]! |= 0x08;
+    }
+    const size = header.length + (idApart ? 2 : 0) + (after?.length ?? 0) + message.payload.length;
+    if (this.clientMaximumPacketSize > 0 && size > this.clientMaximumPacketSize) {
       // The client would have to close on it; the message counts as delivered to this client [MQTT-3.1.2-25].
       this.broker.stats.dropped++;
       this.broker.stats.droppedBy.tooLarge++;
@@ -446,7 +493,6 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
       this.unacknowledged++;
     }
     if (this.broker.log.packets) {
-      const dup = (header[0]! & 0x08) !== 0;
       const packetId = qos > 0 ? out!.packetId : undefined;
       logSentPublish(this.broker.log, this.name, {
         dup,
@@ -458,6 +504,10 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
       });
     }
     this.write(header);
+    if (idApart) {
+      this.write(out!.packetId);
+      if (after !== undefined) this.write(after);
+    }
     if (message.payload.length > 0) this.write(message.payload);
     this.broker.stats.publishSent++;
     this.broker.stats.publishSentByQos[qos]!++;
@@ -466,7 +516,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   sendPubrel(packetId: number): void {
-    this.send({ type: 'pubrel', packetId });
+    this.sendAck('pubrel', packetId);
   }
 
   private publishPacket(

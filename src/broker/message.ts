@@ -1,14 +1,29 @@
 import { encodePublishHeader } from '../protocol/encoder.js';
 import type { Properties, ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
 
+const EMPTY = Buffer.alloc(0);
+
+/** Filled in and encoded by Message.header, one message at a time: no packet object per message. */
+const headerPacket: PublishPacket = {
+  type: 'publish',
+  topic: '',
+  payload: EMPTY,
+  qos: 0,
+  retain: false,
+  dup: false,
+  packetId: undefined,
+  properties: undefined,
+};
+
 /**
  * An application message inside the broker. Created once per received PUBLISH and shared by
  * every delivery: the payload is never copied, and the encoded PUBLISH header of each
  * (protocol family, QoS, retain) variant is built at most once.
  */
 export class Message {
-  /** Encoded headers by variant; see variantIndex. Filled lazily on first delivery. */
-  private headers: Array<EncodedHeader | undefined> | undefined;
+  /** Encoded headers by variant (version family, QoS, retain), built on first delivery. */
+  private lastHeader: EncodedHeader | undefined;
+  private otherHeaders: EncodedHeader[] | undefined;
 
   constructor(
     readonly topic: string,
@@ -90,42 +105,49 @@ export class Message {
   }
 
   /**
-   * The shared header for a delivery that needs no per-subscriber properties. For QoS > 0 the
-   * caller copies it (a few bytes) and writes its own packet id at `packetIdOffset`.
+   * The shared header for a delivery that needs no per-subscriber properties. For QoS > 0 it
+   * comes in two parts, before and after the packet id, which each delivery writes between them.
    * A 5.0 header is only shared while the message expiry it carries is still exact (same second).
    */
   header(version: ProtocolVersion, qos: QoS, retain: boolean, now: number): EncodedHeader {
     const v5 = version === 5;
-    const index = (v5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
-    this.headers ??= new Array(12);
-    let cached = this.headers[index];
+    const variant = (v5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
+    // Most messages go out in one variant: one slot, and an array only for the others.
+    let cached = this.lastHeader;
+    if (cached?.variant !== variant) cached = this.otherHeaders?.find((h) => h.variant === variant);
     if (
       cached !== undefined &&
       (!v5 || this.expiresAt === 0 || cached.builtAtSecond === Math.floor(now / 1000))
     ) {
       return cached;
     }
-    const properties = v5 ? this.propertiesAt(now, undefined) : undefined;
-    const built = encodePublishHeader(
-      {
-        type: 'publish',
-        topic: this.topic,
-        payload: this.payload,
-        qos,
-        retain,
-        dup: false,
-        packetId: qos > 0 ? 1 : undefined,
-        properties,
-      },
-      version,
-    );
-    cached = {
-      header: built.header,
-      packetIdOffset: built.packetIdOffset,
-      builtAtSecond: Math.floor(now / 1000),
+    const packet = headerPacket;
+    packet.topic = this.topic;
+    packet.payload = this.payload;
+    packet.qos = qos;
+    packet.retain = retain;
+    packet.packetId = qos > 0 ? 1 : undefined;
+    packet.properties = v5 ? this.propertiesAt(now, undefined) : undefined;
+    const built = encodePublishHeader(packet, version);
+    packet.payload = EMPTY;
+    packet.properties = undefined;
+    const full = built.header;
+    const idAt = built.packetIdOffset;
+    const fresh: EncodedHeader = {
+      variant,
+      header: qos === 0 ? full : full.subarray(0, idAt),
+      afterPacketId: qos > 0 && idAt + 2 < full.length ? full.subarray(idAt + 2) : undefined,
+      // Kept only where it is checked: a number this large would cost every message a heap number.
+      builtAtSecond: v5 && this.expiresAt !== 0 ? Math.floor(now / 1000) : 0,
     };
-    this.headers[index] = cached;
-    return cached;
+    if (this.lastHeader === undefined || this.lastHeader.variant === variant) this.lastHeader = fresh;
+    else {
+      this.otherHeaders ??= [];
+      const at = this.otherHeaders.findIndex((h) => h.variant === variant);
+      if (at >= 0) this.otherHeaders[at] = fresh;
+      else this.otherHeaders.push(fresh);
+    }
+    return fresh;
   }
 
   /** The 5.0 properties of one delivery: expiry counted down, plus the subscriber's own extras. */
@@ -156,7 +178,10 @@ export class Message {
 }
 
 export interface EncodedHeader {
+  variant: number;
+  /** The whole header at QoS 0; at QoS 1 and 2, what comes before the packet id. */
   header: Buffer;
-  packetIdOffset: number;
+  /** 5.0 at QoS 1 and 2: the properties that follow the packet id. */
+  afterPacketId: Buffer | undefined;
   builtAtSecond: number;
 }

@@ -160,7 +160,8 @@ export function writePacketId(header: Buffer, offset: number, id: number): void 
 // ---------------------------------------------------------------------------------------------
 // Acknowledgements, DISCONNECT, AUTH
 
-const ACK_FIRST_BYTE = {
+/** The first byte of each acknowledgement (PUBREL carries the flags 0b0010 [MQTT-3.6.1-1]). */
+export const ACK_FIRST_BYTE = {
   puback: PacketType.PUBACK << 4,
   pubrec: PacketType.PUBREC << 4,
   pubrel: (PacketType.PUBREL << 4) | 0x02,

@@ -239,6 +239,35 @@ describe('listener limits', () => {
       await b.stop();
     }
   });
+
+  it('mount_point: QoS 1 deliveries in flight together carry their own packet ids', async () => {
+    const b = await startBroker({
+      listeners: [listener('mqtt'), { ...listener('mqtt'), mountPoint: 'tenant1/' }],
+    });
+    try {
+      const [plainPort, mountedPort] = b.broker.ports;
+      const inside = await mqtt.connectAsync(`mqtt://127.0.0.1:${mountedPort}`, {
+        reconnectPeriod: 0,
+        manualAcks: true,
+      } as IClientOptions);
+      await inside.subscribeAsync('status', { qos: 1 });
+      const ids: number[] = [];
+      const three = new Promise<void>((resolve) =>
+        inside.on('message', (_t, _p, packet) => {
+          ids.push(packet.messageId!);
+          if (ids.length === 3) resolve();
+        }),
+      );
+      const outside = await mqtt.connectAsync(`mqtt://127.0.0.1:${plainPort}`, { reconnectPeriod: 0 });
+      for (const n of [1, 2, 3]) await outside.publishAsync('tenant1/status', String(n), { qos: 1 });
+      await three;
+      expect(new Set(ids).size).toBe(3);
+      await outside.endAsync();
+      inside.end(true);
+    } finally {
+      await b.stop();
+    }
+  });
 });
 
 describe.runIf(peers.openssl())('TLS identity and reload', () => {

@@ -1,6 +1,10 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { writeBatch } from '../../src/broker/write-batch.js';
+import { ackEntry, type WriteEntry, writeBatch as writeEntries } from '../../src/broker/write-batch.js';
+
+/** Every entry of `entries`. */
+const writeBatch = (socket: Duplex, entries: WriteEntry[], bytes: number) =>
+  writeEntries(socket, entries, entries.length, bytes);
 
 /** A socket stand-in that records every write; `hold` keeps writes pending, as a full socket does. */
 class RecordingSocket extends Duplex {
@@ -58,6 +62,34 @@ describe('writeBatch', () => {
     writeBatch(s, [header, big], header.length + big.length);
     expect(s.writes).toHaveLength(2);
     expect(s.writes[1]).toBe(big);
+  });
+});
+
+describe('writeBatch with packet ids and acknowledgements as numbers', () => {
+  it('writes a packet id as two bytes and an acknowledgement as four, in place', () => {
+    const s = new RecordingSocket(false);
+    const header = Buffer.from([0x32, 0x09, 0x00, 0x01, 0x74]);
+    writeBatch(
+      s,
+      [ackEntry(0x40, 0x1234), header, 0xbeef, Buffer.from('pay'), ackEntry(0x62, 7)],
+      4 + 5 + 2 + 3 + 4,
+    );
+    expect([...Buffer.concat(s.writes)]).toEqual([
+      0x40, 0x02, 0x12, 0x34, 0x32, 0x09, 0x00, 0x01, 0x74, 0xbe, 0xef, 0x70, 0x61, 0x79, 0x62, 0x02, 0x00,
+      0x07,
+    ]);
+  });
+
+  it('writes a turn of one acknowledgement', () => {
+    const s = new RecordingSocket(false);
+    writeBatch(s, [ackEntry(0x70, 65535)], 4);
+    expect([...Buffer.concat(s.writes)]).toEqual([0x70, 0x02, 0xff, 0xff]);
+  });
+
+  it('writes only the first `count` entries', () => {
+    const s = new RecordingSocket(false);
+    writeEntries(s, [Buffer.from('ab'), Buffer.from('cd'), Buffer.from('stale')], 2, 4);
+    expect(Buffer.concat(s.writes).toString()).toBe('abcd');
   });
 });
 

@@ -55,6 +55,7 @@ const HEAVY = [
   '/src/broker/',
   // The payload codecs: only for --encode, --decode and --simulate sparkplug.
   '/commands/shared/payload.cjs',
+  '/src/simulate/sparkplug.cjs',
   '/node_modules/protobufjs/',
   '/node_modules/cbor-x/',
   '/node_modules/@msgpack/',
@@ -113,6 +114,29 @@ describe.runIf(peers.mosquitto())('codecs only when asked for', () => {
     expect(loaded).toContain('/commands/shared/payload.cjs');
     for (const codec of ['/node_modules/protobufjs/', '/node_modules/cbor-x/', '/node_modules/@msgpack/'])
       expect(loaded).not.toContain(codec);
+  });
+
+  it('mqx pub --simulate loads protobufjs and the Sparkplug scenario for sparkplug only', async () => {
+    const port = ['-h', '127.0.0.1', '-p', String(broker.port)];
+    const sim = ['--count', '1', '--interval', '0'];
+    const sensor = await loadedBy(['pub', 't', '--simulate', 'auto', ...sim, ...port]);
+    expect(sensor.exitCode).toBe(0);
+    const sparkplug = await loadedBy([
+      'pub',
+      '--simulate',
+      'sparkplug',
+      '--group',
+      'G',
+      '--edge',
+      'E',
+      ...sim,
+      ...port,
+    ]);
+    expect(sparkplug.exitCode).toBe(0);
+    for (const heavy of ['/node_modules/protobufjs/', '/src/simulate/sparkplug.cjs']) {
+      expect(sensor.loaded).not.toContain(heavy);
+      expect(sparkplug.loaded).toContain(heavy);
+    }
   });
 
   it('mqx sub --decode auto loads protobufjs (for Sparkplug B) and nothing else', async () => {

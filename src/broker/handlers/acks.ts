@@ -84,6 +84,6 @@ export function handlePubrel(conn: Connection, packet: AckPacket): void {
       reasonCode: ReasonCode.PacketIdentifierNotFound,
     });
   } else {
-    conn.send({ type: 'pubcomp', packetId: packet.packetId });
+    conn.sendAck('pubcomp', packet.packetId);
   }
 }

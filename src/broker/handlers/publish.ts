@@ -45,10 +45,11 @@ export function inboundReceiveMaximum(maxInflightMessages: number): number {
 /** PUBACK or PUBREC; at `position` of the connection's pending writes when given (see writeAt). */
 function ack(conn: Connection, packet: PublishPacket, reasonCode: number, position?: number): void {
   const type = packet.qos === 1 ? 'puback' : 'pubrec';
-  const reply: AckPacket =
-    conn.version === 5 && reasonCode !== 0
-      ? { type, packetId: packet.packetId!, reasonCode }
-      : { type, packetId: packet.packetId! };
+  if (conn.version !== 5 || reasonCode === 0) {
+    conn.sendAck(type, packet.packetId!, position);
+    return;
+  }
+  const reply: AckPacket = { type, packetId: packet.packetId!, reasonCode };
   if (position === undefined) conn.send(reply);
   else conn.sendAt(position, reply);
 }

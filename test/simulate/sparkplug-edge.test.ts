@@ -1,8 +1,8 @@
 import sparkplugPayload from 'sparkplug-payload';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EdgeNode, type Outgoing } from '../../commands/shared/sparkplug-edge.js';
 import { loadSparkplug } from '../../src/payload/sparkplug/proto.js';
 import { seededRandom } from '../../src/simulate/sensors.js';
+import { EdgeNode, type Outgoing } from '../../src/simulate/sparkplug-edge.js';
 
 const tahu = sparkplugPayload.get('spBv1.0')!;
 

@@ -3,11 +3,12 @@
  * will is an NDEATH carrying bdSeq; NBIRTH (seq 0) then one DBIRTH per device announce every
  * metric with its name, alias and datatype; NDATA and DDATA then carry the course's temperature and
  * humidity readings by alias only, seq counting every message up to 255 and wrapping to 0. An NCMD
- * `Node Control/Rebirth` asks for the BIRTHs again. Pure: messages out, commands in.
+ * `Node Control/Rebirth` asks for the BIRTHs again. Pure: messages out, commands in; sparkplug.ts
+ * plays it as a scenario.
  */
-import { decodeSparkplug } from '../../src/payload/sparkplug/decode.js';
-import { encodeSparkplug } from '../../src/payload/sparkplug/encode.js';
-import { Sensor, type SensorKind } from '../../src/simulate/sensors.js';
+import { decodeSparkplug } from '../payload/sparkplug/decode.js';
+import { encodeSparkplug } from '../payload/sparkplug/encode.js';
+import { Sensor, type SensorKind } from './sensors.js';
 
 export interface Outgoing {
   topic: string;
