@@ -142,6 +142,8 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   clientTopicAliasMaximum = 0;
   /** Outbound QoS 1/2 publishes not yet acknowledged on this connection (Receive Maximum). */
   unacknowledged = 0;
+  /** The last PUBLISH topic found free of control characters. */
+  checkedTopic = '';
   /** Inbound topic aliases of this connection [MQTT-3.3.2-7]. */
   aliasesIn: Map<number, string> | undefined;
   aliasesOut: Map<string, number> | undefined;

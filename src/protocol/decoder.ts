@@ -110,6 +110,11 @@ export class Decoder {
   private parts: Buffer[] | null = null;
   private partsExpected = 0;
   private failure: unknown = null;
+  /**
+   * The topic of the last PUBLISH, given again (the same string) while the next ones repeat its
+   * bytes: publishers mostly do, and a string already hashed makes every map lookup after cheaper.
+   */
+  private lastTopic = '';
 
   constructor(sink: PacketSink | ((packet: Packet) => void), options: DecoderOptions = {}) {
     this.sink = typeof sink === 'function' ? { onPacket: sink } : sink;
@@ -283,8 +288,11 @@ export class Decoder {
       }
       case PacketType.CONNACK:
         return decodeConnack(r, v5);
-      case PacketType.PUBLISH:
-        return decodePublish(first, r, v5);
+      case PacketType.PUBLISH: {
+        const packet = decodePublish(first, r, v5, this.lastTopic);
+        this.lastTopic = packet.topic;
+        return packet;
+      }
       case PacketType.PUBACK:
         return decodeAck('puback', PacketType.PUBACK, r, v5);
       case PacketType.PUBREC:
@@ -411,9 +419,9 @@ function decodeConnack(r: Reader, v5: boolean): ConnackPacket {
   return packet;
 }
 
-function decodePublish(first: number, r: Reader, v5: boolean): PublishPacket {
+function decodePublish(first: number, r: Reader, v5: boolean, lastTopic: string): PublishPacket {
   const qos = ((first >> 1) & 0x03) as QoS;
-  const topic = r.utf8();
+  const topic = r.utf8Like(lastTopic);
   const packetId = qos > 0 ? readPacketId(r, v5) : 0;
   const properties = v5 ? decodeProperties(r, PacketType.PUBLISH) : undefined;
   if (topic.length === 0) {
@@ -421,7 +429,7 @@ function decodePublish(first: number, r: Reader, v5: boolean): PublishPacket {
     if (properties?.topicAlias === undefined) {
       throw protocolError('empty topic name without a topic alias (MQTT 5.0 3.3.2.3.4)');
     }
-  } else {
+  } else if (topic !== lastTopic) {
     checkTopicName(topic);
   }
   const packet: PublishPacket = {

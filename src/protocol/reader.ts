@@ -66,6 +66,27 @@ export class Reader {
   }
 
   /**
+   * utf8(), but `last` itself when the bytes spell it: no new string. Only ASCII bytes match (each
+   * is then one character), so bytes that decode to another string never do.
+   */
+  utf8Like(last: string): string {
+    const n = this.u16();
+    const start = this.pos;
+    if (start + n > this.end) throw tooShort();
+    this.pos = start + n;
+    if (last.length === n && n > 0) {
+      const buf = this.buf;
+      let i = 0;
+      for (; i < n; i++) {
+        const b = buf[start + i]!;
+        if (b >= 0x80 || b !== last.charCodeAt(i)) break;
+      }
+      if (i === n) return last;
+    }
+    return readUtf8(this.buf, start, start + n);
+  }
+
+  /**
    * A two-byte length followed by that many bytes, copied: such fields (passwords, will payloads,
    * correlation data) tend to outlive the packet, and a view would pin the whole chunk.
    */

@@ -291,6 +291,23 @@ describe('PUBLISH topic names', () => {
     ]);
   });
 
+  it('decodes repeated topics, and never mistakes bytes that only look like the last topic', () => {
+    const out: Packet[] = [];
+    const d = new Decoder((p) => out.push(p), { protocolVersion: 4 });
+    // "Ã©" as characters C3 A9, then the two bytes C3 A9: "é" in UTF-8, not the same topic.
+    for (const topic of [str('a/b'), str('a/b'), str('a/c'), str('Ã©'), str([0xc3, 0xa9]), str('a/c')])
+      d.push(publish(0x30, topic));
+    const topics = out.map((p) => (p.type === 'publish' ? p.topic : ''));
+    expect(topics).toEqual(['a/b', 'a/b', 'a/c', 'Ã©', 'é', 'a/c']);
+  });
+
+  it('[MQTT-3.3.2-2] checks a wildcard in a topic that follows a repeated one', () => {
+    const d = new Decoder(() => undefined, { protocolVersion: 4 });
+    d.push(publish(0x30, str('a/b')));
+    d.push(publish(0x30, str('a/b')));
+    expect(() => d.push(publish(0x30, str('a/#')))).toThrow(ProtocolError);
+  });
+
   it('[MQTT-3.3.2-2] rejects a will topic with a wildcard', () => {
     rejects(connect('MQTT', 4, 0x06, str('c'), str('w/#'), str('')), 4, MalformedPacket, 'MQTT-3.3.2-2');
   });

@@ -76,7 +76,11 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   stats.publishReceivedByQos[packet.qos]!++;
   stats.publishBytesReceived += packet.payload.length;
 
-  checkControlCharacters(packet.topic, 'topic');
+  // The decoder gives a repeated topic as the same string: checked once, not per message.
+  if (packet.topic !== conn.checkedTopic) {
+    checkControlCharacters(packet.topic, 'topic');
+    conn.checkedTopic = packet.topic;
+  }
   let topic = resolveTopic(conn, packet);
   checkResponseTopic(packet.properties?.responseTopic);
   if (conn.peer.mountPoint !== undefined) topic = conn.peer.mountPoint + topic;
