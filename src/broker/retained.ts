@@ -41,7 +41,7 @@ export class RetainedStore implements RetainedMessages {
   set(message: Message): void {
     const levels = message.topic.split('/');
     if (message.payload.length === 0) {
-      this.clear(this.root, levels, 0);
+      this.clear(levels);
       return;
     }
     let node = this.root;
@@ -69,56 +69,86 @@ export class RetainedStore implements RetainedMessages {
     return node.message;
   }
 
-  /** Calls `visit` for every retained message whose topic matches `filter` (no `$share/` prefix). */
+  /**
+   * Calls `visit` for every retained message whose topic matches `filter` (no `$share/` prefix),
+   * in the store's order. Walked with stacks, not recursion: a topic may have 30,000 levels,
+   * deeper than the JavaScript stack goes.
+   */
   match(filter: string, visit: (message: Message) => void): void {
-    this.walk(this.root, filter.split('/'), 0, visit);
-  }
-
-  private walk(node: Node, levels: string[], depth: number, visit: (m: Message) => void): void {
-    if (depth === levels.length) {
-      if (node.message) visit(node.message);
-      return;
-    }
-    const level = levels[depth]!;
-    const children = node.children;
-    if (level === '#') {
-      // `a/#` also matches `a` itself [MQTT-4.7.1-2].
-      if (node.message && depth > 0) visit(node.message);
-      if (children) this.collect(children, depth === 0, visit);
-      return;
-    }
-    if (children === undefined) return;
-    if (level === '+') {
-      for (const [name, child] of children) {
-        // Wildcards at the first level never match `$` topics [MQTT-4.7.2-1].
-        if (depth === 0 && name.startsWith('$')) continue;
-        this.walk(child, levels, depth + 1, visit);
+    const levels = filter.split('/');
+    const nodes: Node[] = [this.root];
+    const depths: number[] = [0];
+    for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
+      const depth = depths.pop()!;
+      if (depth === levels.length) {
+        if (node.message) visit(node.message);
+        continue;
       }
-      return;
+      const level = levels[depth]!;
+      const children = node.children;
+      if (level === '#') {
+        // `a/#` also matches `a` itself [MQTT-4.7.1-2].
+        if (node.message && depth > 0) visit(node.message);
+        if (children) this.collect(children, depth === 0, visit);
+        continue;
+      }
+      if (children === undefined) continue;
+      if (level === '+') {
+        // Pushed last first, so that they come off the stack in the store's order.
+        const matching: Node[] = [];
+        for (const [name, child] of children) {
+          // Wildcards at the first level never match `$` topics [MQTT-4.7.2-1].
+          if (depth === 0 && name.startsWith('$')) continue;
+          matching.push(child);
+        }
+        for (let i = matching.length - 1; i >= 0; i--) {
+          nodes.push(matching[i]!);
+          depths.push(depth + 1);
+        }
+        continue;
+      }
+      const child = children.get(level);
+      if (child) {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
     }
-    const child = children.get(level);
-    if (child) this.walk(child, levels, depth + 1, visit);
   }
 
-  private collect(children: Map<string, Node>, skipDollar: boolean, visit: (m: Message) => void): void {
-    for (const [name, child] of children) {
-      if (skipDollar && name.startsWith('$')) continue;
+  /** Every message below `top`, each node before its children. */
+  private collect(top: Map<string, Node>, skipDollar: boolean, visit: (m: Message) => void): void {
+    const stack = [top.entries()];
+    while (stack.length > 0) {
+      const next = stack[stack.length - 1]!.next();
+      if (next.done) {
+        stack.pop();
+        continue;
+      }
+      const [name, child] = next.value;
+      if (skipDollar && stack.length === 1 && name.startsWith('$')) continue;
       if (child.message) visit(child.message);
-      if (child.children) this.collect(child.children, false, visit);
+      if (child.children) stack.push(child.children.entries());
     }
   }
 
-  private clear(node: Node, levels: string[], depth: number): boolean {
-    if (depth === levels.length) {
-      if (node.message) {
-        this.count--;
-        this.bytes -= node.message.payload.length;
-        node.message = undefined;
-      }
-    } else {
-      const child = node.children?.get(levels[depth]!);
-      if (child && this.clear(child, levels, depth + 1)) node.children!.delete(levels[depth]!);
+  /** Clears a topic, and prunes the branch it leaves empty, deepest first. */
+  private clear(levels: string[]): void {
+    const path: Node[] = [this.root];
+    for (const level of levels) {
+      const next = path[path.length - 1]!.children?.get(level);
+      if (next === undefined) return;
+      path.push(next);
     }
-    return node.message === undefined && (node.children === undefined || node.children.size === 0);
+    const node = path[levels.length]!;
+    if (node.message) {
+      this.count--;
+      this.bytes -= node.message.payload.length;
+      node.message = undefined;
+    }
+    for (let i = levels.length; i > 0; i--) {
+      const n = path[i]!;
+      if (n.message !== undefined || (n.children !== undefined && n.children.size > 0)) break;
+      path[i - 1]!.children!.delete(levels[i - 1]!);
+    }
   }
 }

@@ -148,36 +148,50 @@ export class Router implements SubscriptionIndex {
   /** Drops the plans of exactly the cached topics that filter matches. */
   private invalidate(filter: string): void {
     if (this.plans.size === 0) return;
-    this.dropMatching(this.cached, filter.split('/'), 0);
+    this.dropMatching(this.cached, filter.split('/'));
   }
 
-  private dropMatching(node: TopicNode, levels: string[], depth: number): void {
-    if (depth === levels.length) {
-      this.dropTopic(node);
-      return;
-    }
-    const level = levels[depth]!;
-    if (level === '#') {
-      // `a/#` also matches `a`; `#` alone matches every topic not starting with $ [MQTT-4.7.2-1].
-      this.dropTopic(node);
-      this.dropBelow(node, depth === 0);
-      return;
-    }
-    const children = node.children;
-    if (children === undefined) return;
-    if (level === '+') {
-      for (const [key, child] of children) {
-        if (depth === 0 && key.charCodeAt(0) === 36 /* $ */) continue;
-        this.dropMatching(child, levels, depth + 1);
-        if (isEmptyNode(child)) children.delete(key);
+  /**
+   * Without recursion, here and in every walk of a topic tree: a topic may have 30,000 levels
+   * (65,535 bytes of `a/a/...`), far deeper than the JavaScript stack goes.
+   */
+  private dropMatching(root: TopicNode, levels: string[]): void {
+    const visited: Array<{ node: TopicNode; parent: TopicNode | undefined; key: string }> = [];
+    const stack: Array<{ node: TopicNode; depth: number; parent: TopicNode | undefined; key: string }> = [
+      { node: root, depth: 0, parent: undefined, key: '' },
+    ];
+    for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
+      const { node, depth } = frame;
+      visited.push(frame);
+      if (depth === levels.length) {
+        this.dropTopic(node);
+        continue;
       }
-    } else {
-      const child = children.get(level);
-      if (child === undefined) return;
-      this.dropMatching(child, levels, depth + 1);
-      if (isEmptyNode(child)) children.delete(level);
+      const level = levels[depth]!;
+      if (level === '#') {
+        // `a/#` also matches `a`; `#` alone matches every topic not starting with $ [MQTT-4.7.2-1].
+        this.dropTopic(node);
+        this.dropBelow(node, depth === 0);
+        continue;
+      }
+      const children = node.children;
+      if (children === undefined) continue;
+      if (level === '+') {
+        for (const [key, child] of children) {
+          if (depth === 0 && key.charCodeAt(0) === 36 /* $ */) continue;
+          stack.push({ node: child, depth: depth + 1, parent: node, key });
+        }
+      } else {
+        const child = children.get(level);
+        if (child !== undefined) stack.push({ node: child, depth: depth + 1, parent: node, key: level });
+      }
     }
-    if (children.size === 0) node.children = undefined;
+    // Children were visited after their parents: backwards, each branch is pruned from below.
+    for (let i = visited.length - 1; i >= 0; i--) {
+      const { node, parent, key } = visited[i]!;
+      if (node.children?.size === 0) node.children = undefined;
+      if (parent !== undefined && isEmptyNode(node)) parent.children?.delete(key);
+    }
   }
 
   private dropTopic(node: TopicNode): void {
@@ -190,13 +204,18 @@ export class Router implements SubscriptionIndex {
   private dropBelow(node: TopicNode, keepDollar: boolean): void {
     const children = node.children;
     if (children === undefined) return;
+    const below: TopicNode[] = [];
     for (const [key, child] of children) {
       if (keepDollar && key.charCodeAt(0) === 36 /* $ */) continue;
-      this.dropTopic(child);
-      this.dropBelow(child, false);
+      below.push(child);
       children.delete(key);
     }
     if (children.size === 0) node.children = undefined;
+    for (let next = below.pop(); next !== undefined; next = below.pop()) {
+      this.dropTopic(next);
+      if (next.children !== undefined) for (const child of next.children.values()) below.push(child);
+      next.children = undefined;
+    }
   }
 
   private build(topic: string): DeliveryPlan {

@@ -80,28 +80,52 @@ export class SubscriptionTrie<T> {
     return true;
   }
 
-  /** Every value whose filter matches topic. */
+  /**
+   * Every value whose filter matches topic. Walked with a stack, not recursion: a topic may have
+   * 30,000 levels, deeper than the JavaScript stack goes. At each level the exact child's subtree
+   * comes first, then `+`'s, then `#`'s values, as a recursive walk would give them.
+   */
   match(topic: string): T[] {
     const out: T[] = [];
-    this.collect(this.root, topic.split('/'), 0, topic.charCodeAt(0) === 36 /* $ */, out);
+    const levels = topic.split('/');
+    // [MQTT-4.7.2-1] a filter starting with a wildcard does not match a topic starting with $.
+    const dollar = topic.charCodeAt(0) === 36; /* $ */
+    const nodes: TrieNode<T>[] = [this.root];
+    /** The depth of each node on the stack; HASH_VALUES: emit the node's `#` values. */
+    const depths: number[] = [0];
+    for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
+      const depth = depths.pop()!;
+      if (depth === HASH_VALUES) {
+        pushValues(node.hash!.values, out);
+        continue;
+      }
+      if (depth === levels.length) {
+        pushValues(node.values, out);
+        // `a/#` also matches `a`: the # stands for the parent level and any below it.
+        if (node.hash) pushValues(node.hash.values, out);
+        continue;
+      }
+      if (depth > 0 || !dollar) {
+        if (node.hash) {
+          nodes.push(node);
+          depths.push(HASH_VALUES);
+        }
+        if (node.plus) {
+          nodes.push(node.plus);
+          depths.push(depth + 1);
+        }
+      }
+      const child = node.children.get(levels[depth]!);
+      if (child) {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
+    }
     return out;
   }
-
-  private collect(node: TrieNode<T>, levels: string[], depth: number, dollar: boolean, out: T[]): void {
-    if (depth === levels.length) {
-      pushValues(node.values, out);
-      // `a/#` also matches `a`: the # stands for the parent level and any below it.
-      if (node.hash) pushValues(node.hash.values, out);
-      return;
-    }
-    const child = node.children.get(levels[depth]!);
-    if (child) this.collect(child, levels, depth + 1, dollar, out);
-    // [MQTT-4.7.2-1] a filter starting with a wildcard does not match a topic starting with $.
-    if (depth === 0 && dollar) return;
-    if (node.plus) this.collect(node.plus, levels, depth + 1, dollar, out);
-    if (node.hash) pushValues(node.hash.values, out);
-  }
 }
+
+const HASH_VALUES = -1;
 
 function pushValues<T>(values: Map<string, T> | undefined, out: T[]): void {
   if (!values) return;
