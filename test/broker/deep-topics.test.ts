@@ -39,7 +39,9 @@ describe('topics of 20,000 levels', () => {
     expect(b.broker.retained.size).toBe(0);
 
     await reader.subscribeAsync('still/up');
-    const alive = new Promise<string>((resolve) => reader.on('message', (t) => t === 'still/up' && resolve(t)));
+    const alive = new Promise<string>((resolve) =>
+      reader.on('message', (t) => t === 'still/up' && resolve(t)),
+    );
     await writer.publishAsync('still/up', 'yes');
     expect(await alive).toBe('still/up');
     await writer.endAsync();
