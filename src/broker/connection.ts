@@ -15,6 +15,7 @@ import type {
 import type { Broker } from './broker.js';
 import { Fifo } from './fifo.js';
 import type { FlowSource } from './flow-control.js';
+import { checkTopicCharacters } from './handlers/control-characters.js';
 import { dispatch } from './handlers/index.js';
 import { handlePublish } from './handlers/publish.js';
 import type { Message } from './message.js';
@@ -142,8 +143,6 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   clientTopicAliasMaximum = 0;
   /** Outbound QoS 1/2 publishes not yet acknowledged on this connection (Receive Maximum). */
   unacknowledged = 0;
-  /** The last PUBLISH topic found free of control characters. */
-  checkedTopic = '';
   /** Inbound topic aliases of this connection [MQTT-3.3.2-7]. */
   aliasesIn: Map<number, string> | undefined;
   aliasesOut: Map<string, number> | undefined;
@@ -176,7 +175,12 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     readonly socket: Duplex,
     readonly peer: Peer,
   ) {
-    this.decoder = new Decoder(this, { maxPacketSize: broker.config.maxPacketSize, sender: 'client' });
+    this.decoder = new Decoder(this, {
+      maxPacketSize: broker.config.maxPacketSize,
+      sender: 'client',
+      // Control characters are refused as the name is decoded, once per new name (handlers/control-characters.ts).
+      checkTopic: checkTopicCharacters,
+    });
     (socket as OwnedSocket)[owner] = this;
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);

@@ -43,6 +43,11 @@ export interface DecoderOptions {
    * byte before any body is read (MQTT 5.0 2.1.2). Unset, every type is read (tools, tests).
    */
   sender?: 'client' | 'server';
+  /**
+   * The receiver's own rule for PUBLISH topic names (a broker refuses control characters), called
+   * once for each name that differs from the one before; it throws a ProtocolError to refuse it.
+   */
+  checkTopic?: (topic: string) => void;
 }
 
 /** Packet types (bit per type) that only a client sends, and those only a server sends (2.1.2). */
@@ -96,6 +101,7 @@ export class Decoder {
   private readonly sink: PacketSink;
   /** Bit per packet type the sender may not send; 0 when the direction is not known. */
   private readonly forbidden: number;
+  private readonly checkTopic: ((topic: string) => void) | undefined;
   /** First byte of the packet being read, or -1 between packets. */
   private first = -1;
   private lengthBytes = 0;
@@ -112,7 +118,8 @@ export class Decoder {
   private failure: unknown = null;
   /**
    * The topic of the last PUBLISH, given again (the same string) while the next ones repeat its
-   * bytes: publishers mostly do, and a string already hashed makes every map lookup after cheaper.
+   * bytes: publishers mostly do, so a name is checked once (wildcards, checkTopic), and a string
+   * already hashed makes every map lookup after cheaper.
    */
   private lastTopic = '';
 
@@ -122,6 +129,7 @@ export class Decoder {
     this.maxPacketSize = options.maxPacketSize ?? 0;
     this.forbidden =
       options.sender === 'client' ? SERVER_ONLY : options.sender === 'server' ? CLIENT_ONLY : 0;
+    this.checkTopic = options.checkTopic;
   }
 
   /** Bytes allocated for an incomplete packet: at most the maximum packet size, when one is set. */
@@ -290,7 +298,10 @@ export class Decoder {
         return decodeConnack(r, v5);
       case PacketType.PUBLISH: {
         const packet = decodePublish(first, r, v5, this.lastTopic);
-        this.lastTopic = packet.topic;
+        if (packet.topic !== this.lastTopic) {
+          this.checkTopic?.(packet.topic);
+          this.lastTopic = packet.topic;
+        }
         return packet;
       }
       case PacketType.PUBACK:

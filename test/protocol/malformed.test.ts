@@ -301,6 +301,20 @@ describe('PUBLISH topic names', () => {
     expect(topics).toEqual(['a/b', 'a/b', 'a/c', 'Ã©', 'é', 'a/c']);
   });
 
+  it("runs the receiver's checkTopic once per new topic name, and refuses what it refuses", () => {
+    const checked: string[] = [];
+    const d = new Decoder(() => undefined, {
+      protocolVersion: 4,
+      checkTopic: (topic) => {
+        checked.push(topic);
+        if (topic === 'bad') throw new ProtocolError('refused', ReasonCode.TopicNameInvalid);
+      },
+    });
+    for (const topic of ['a/b', 'a/b', 'a/c', 'a/b']) d.push(publish(0x30, str(topic)));
+    expect(checked).toEqual(['a/b', 'a/c', 'a/b']);
+    expect(() => d.push(publish(0x30, str('bad')))).toThrow(ProtocolError);
+  });
+
   it('[MQTT-3.3.2-2] checks a wildcard in a topic that follows a repeated one', () => {
     const d = new Decoder(() => undefined, { protocolVersion: 4 });
     d.push(publish(0x30, str('a/b')));

@@ -14,3 +14,8 @@ export function checkControlCharacters(name: string, kind: 'topic' | 'filter'): 
     kind === 'topic' ? ReasonCode.TopicNameInvalid : ReasonCode.TopicFilterInvalid,
   );
 }
+
+/** checkControlCharacters for a PUBLISH topic name: the decoder's checkTopic in a broker. */
+export function checkTopicCharacters(topic: string): void {
+  checkControlCharacters(topic, 'topic');
+}

@@ -1,12 +1,11 @@
 import { ProtocolError } from '../../protocol/errors.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
-import type { AckPacket, PublishPacket } from '../../protocol/types.js';
+import type { PublishPacket } from '../../protocol/types.js';
 import { isBrokerOnlyTopic } from '../auth/acl.js';
 import { type Connection, State } from '../connection.js';
 import type { DropReason } from '../hooks.js';
 import { Message } from '../message.js';
 import { checkResponseTopic } from './connect.js';
-import { checkControlCharacters } from './control-characters.js';
 
 /** Resolves the 5.0 topic alias of an inbound PUBLISH, recording new ones [MQTT-3.3.2-12]. */
 function resolveTopic(conn: Connection, packet: PublishPacket): string {
@@ -45,13 +44,8 @@ export function inboundReceiveMaximum(maxInflightMessages: number): number {
 /** PUBACK or PUBREC; at `position` of the connection's pending writes when given (see writeAt). */
 function ack(conn: Connection, packet: PublishPacket, reasonCode: number, position?: number): void {
   const type = packet.qos === 1 ? 'puback' : 'pubrec';
-  if (conn.version !== 5 || reasonCode === 0) {
-    conn.sendAck(type, packet.packetId!, position);
-    return;
-  }
-  const reply: AckPacket = { type, packetId: packet.packetId!, reasonCode };
-  if (position === undefined) conn.send(reply);
-  else conn.sendAt(position, reply);
+  if (conn.version !== 5 || reasonCode === 0) conn.sendAck(type, packet.packetId!, position);
+  else conn.sendAt(position ?? conn.pendingWrites, { type, packetId: packet.packetId!, reasonCode });
 }
 
 /** Tells observers of a PUBLISH refused on arrival; its Message is made only for them. */
@@ -76,11 +70,6 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   stats.publishReceivedByQos[packet.qos]!++;
   stats.publishBytesReceived += packet.payload.length;
 
-  // The decoder gives a repeated topic as the same string: checked once, not per message.
-  if (packet.topic !== conn.checkedTopic) {
-    checkControlCharacters(packet.topic, 'topic');
-    conn.checkedTopic = packet.topic;
-  }
   let topic = resolveTopic(conn, packet);
   checkResponseTopic(packet.properties?.responseTopic);
   if (conn.peer.mountPoint !== undefined) topic = conn.peer.mountPoint + topic;
