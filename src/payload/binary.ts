@@ -3,7 +3,7 @@
  * encoded from JSON. Integers beyond 2^53 stay exact (bigint); maps with keys that are not
  * strings get their keys as strings; byte strings print as base64, CBOR times as ISO 8601.
  */
-import { exactInteger, type Tree, type TreeObject } from './tree.js';
+import { exactInteger, setKey, type Tree, type TreeObject } from './tree.js';
 
 export interface BinaryCodec {
   decode(bytes: Uint8Array): Tree;
@@ -19,7 +19,7 @@ function fromJs(v: unknown): Tree {
   if (Array.isArray(v) || v instanceof Set) return [...v].map(fromJs);
   const out: TreeObject = {};
   const entries = v instanceof Map ? [...v.entries()] : Object.entries(v as object);
-  for (const [key, value] of entries) out[String(key)] = fromJs(value);
+  for (const [key, value] of entries) setKey(out, String(key), fromJs(value));
   return out;
 }
 
@@ -27,9 +27,9 @@ export async function cborCodec(): Promise<BinaryCodec> {
   const { Decoder, Encoder } = await import('cbor-x');
   // Plain RFC 8949 both ways: no cbor-x record or structure extensions, which other decoders lack;
   // map lengths in their shortest form; floats as float64, so every decoder reads the same number.
-  const options = { useRecords: false, mapsAsObjects: true, variableMapSize: true } as const;
-  const decoder = new Decoder(options);
-  const encoder = new Encoder(options);
+  // Maps decode as Map: as objects, cbor-x renames a `__proto__` key to `__proto_`.
+  const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
+  const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
   return { decode: (bytes) => fromJs(decoder.decode(bytes)), encode: (value) => encoder.encode(value) };
 }
 

@@ -24,6 +24,15 @@ export class Instant {
   }
 }
 
+/**
+ * Sets an own property even for the key `__proto__`, which plain assignment would turn into a
+ * prototype change, dropping the key from the output.
+ */
+export function setKey<T>(object: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
 const base64 = (bytes: Uint8Array) =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
@@ -35,7 +44,7 @@ export function toJson(tree: Tree): unknown {
   if (Array.isArray(tree)) return tree.map(toJson);
   if (tree !== null && typeof tree === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(tree)) out[key] = toJson(value);
+    for (const [key, value] of Object.entries(tree)) setKey(out, key, toJson(value));
     return out;
   }
   return tree;

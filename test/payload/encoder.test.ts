@@ -87,15 +87,41 @@ describe('--encode', () => {
 /** JSON values that survive JSON text: no -0, integers within 2^53. */
 const jsonValue = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 
+/** A key that plain assignment turns into a prototype change; fast-check generates it too. */
+const protoKey: unknown = JSON.parse('{"__proto__": {"a": [1]}, "b": null}');
+const hasProtoKey = (v: unknown): boolean =>
+  v !== null &&
+  typeof v === 'object' &&
+  (Object.hasOwn(v, '__proto__') || Object.values(v).some(hasProtoKey));
+
 describe('round trips: decode(encode(input)) is the input', () => {
-  it.each(['cbor', 'msgpack', 'json'] as const)('%s', async (format) => {
+  it.each(['cbor', 'json'] as const)('%s', async (format) => {
     const encode = await encoder(format);
     const decode = await createDecoder({ format, pretty: false, warn: () => undefined });
     fc.assert(
       fc.property(jsonValue, (value) => {
         expect(decode('t', encode(json(value))).json).toEqual(value);
       }),
+      { examples: [[protoKey]] },
     );
+  });
+
+  it('msgpack, except a __proto__ key, which @msgpack/msgpack refuses and mqx reports', async () => {
+    const encode = await encoder('msgpack');
+    const warnings: string[] = [];
+    const decode = await createDecoder({ format: 'msgpack', pretty: false, warn: (w) => warnings.push(w) });
+    fc.assert(
+      fc.property(
+        jsonValue.filter((v) => !hasProtoKey(v)),
+        (value) => {
+          expect(decode('t', encode(json(value))).json).toEqual(value);
+        },
+      ),
+    );
+    expect(warnings).toEqual([]);
+    const bytes = encode(json(protoKey));
+    expect(decode('t', bytes)).toMatchObject({ format: 'hex', json: Buffer.from(bytes).toString('hex') });
+    expect(warnings).toEqual(['warning: t: not msgpack (The key __proto__ is not allowed)']);
   });
 
   it.each(['hex', 'base64'] as const)('%s', async (format) => {

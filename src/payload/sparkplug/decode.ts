@@ -5,7 +5,7 @@
  * `algorithm` metric DEFLATE or GZIP) is inflated and decoded in its place.
  */
 import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { exactInteger, Instant, type Tree, type TreeObject } from '../tree.js';
+import { exactInteger, Instant, setKey, type Tree, type TreeObject } from '../tree.js';
 import { COMPRESSED_UUID, OBJECT_OPTIONS, payloadType, type Raw } from './proto.js';
 import { ARRAY_LAYOUTS, datatypeName } from './types.js';
 
@@ -145,10 +145,10 @@ function propertySet(raw: Raw): TreeObject {
   keys.forEach((key, i) => {
     const value = values[i] ?? {};
     const type = value.type as number | undefined;
-    out[key] = {
+    setKey(out, key, {
       type: datatypeName(type) ?? type ?? null,
       value: value.isNull ? null : typedValue(value, type),
-    };
+    });
   });
   return out;
 }
