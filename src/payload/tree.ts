@@ -29,7 +29,8 @@ export class Instant {
  * prototype change, dropping the key from the output.
  */
 export function setKey<T>(object: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   else object[key] = value;
 }
 
