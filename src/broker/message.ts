@@ -1,4 +1,4 @@
-import { encodePublishHeader } from '../protocol/encoder.js';
+import { encodePublishHeaderParts, type PublishHeaderParts } from '../protocol/encoder.js';
 import type { Properties, ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -128,18 +128,16 @@ export class Message {
     packet.retain = retain;
     packet.packetId = qos > 0 ? 1 : undefined;
     packet.properties = v5 ? this.propertiesAt(now, undefined) : undefined;
-    const built = encodePublishHeader(packet, version);
-    packet.payload = EMPTY;
-    packet.properties = undefined;
-    const full = built.header;
-    const idAt = built.packetIdOffset;
     const fresh: EncodedHeader = {
       variant,
-      header: qos === 0 ? full : full.subarray(0, idAt),
-      afterPacketId: qos > 0 && idAt + 2 < full.length ? full.subarray(idAt + 2) : undefined,
+      header: EMPTY,
+      afterPacketId: undefined,
       // Kept only where it is checked: a number this large would cost every message a heap number.
       builtAtSecond: v5 && this.expiresAt !== 0 ? Math.floor(now / 1000) : 0,
     };
+    encodePublishHeaderParts(packet, version, fresh);
+    packet.payload = EMPTY;
+    packet.properties = undefined;
     if (this.lastHeader === undefined || this.lastHeader.variant === variant) this.lastHeader = fresh;
     else {
       this.otherHeaders ??= [];
@@ -177,11 +175,7 @@ export class Message {
   }
 }
 
-export interface EncodedHeader {
+export interface EncodedHeader extends PublishHeaderParts {
   variant: number;
-  /** The whole header at QoS 0; at QoS 1 and 2, what comes before the packet id. */
-  header: Buffer;
-  /** 5.0 at QoS 1 and 2: the properties that follow the packet id. */
-  afterPacketId: Buffer | undefined;
   builtAtSecond: number;
 }

@@ -443,17 +443,18 @@ function decodePublish(first: number, r: Reader, v5: boolean, lastTopic: string)
   } else if (topic !== lastTopic) {
     checkTopicName(topic);
   }
-  const packet: PublishPacket = {
+  // One shape for every PUBLISH: a key added after the literal would cost each packet a
+  // property array of its own, and the handlers that read it a polymorphic access.
+  return {
     type: 'publish',
     topic,
     payload: r.rest(),
     qos,
     retain: (first & 0x01) !== 0,
     dup: (first & 0x08) !== 0,
+    packetId: qos > 0 ? packetId : undefined,
+    properties,
   };
-  if (qos > 0) packet.packetId = packetId;
-  if (properties !== undefined) packet.properties = properties;
-  return packet;
 }
 
 function decodeAck(type: AckPacket['type'], packetType: number, r: Reader, v5: boolean): AckPacket {

@@ -114,14 +114,18 @@ function measurePublish(packet: PublishPacket, version: ProtocolVersion): number
   return headerSize(publishRemaining) + variable;
 }
 
+/** Writes the measured fixed header and topic name into `buf` from 0; returns where they end. */
+function writePublishStart(buf: Buffer, packet: PublishPacket): number {
+  buf[0] = 0x30 | (packet.dup ? 0x08 : 0) | (packet.qos << 1) | (packet.retain ? 0x01 : 0);
+  const pos = writeVarint(buf, 1, publishRemaining);
+  return writeString(buf, pos, packet.topic, publishTopicSize);
+}
+
 /** Writes the measured header into `buf` from 0 and returns the packet id offset (-1 at QoS 0). */
 function writePublishHeader(buf: Buffer, packet: PublishPacket, version: ProtocolVersion): number {
-  const qos = packet.qos;
-  buf[0] = 0x30 | (packet.dup ? 0x08 : 0) | (qos << 1) | (packet.retain ? 0x01 : 0);
-  let pos = writeVarint(buf, 1, publishRemaining);
-  pos = writeString(buf, pos, packet.topic, publishTopicSize);
+  let pos = writePublishStart(buf, packet);
   let packetIdOffset = -1;
-  if (qos > 0) {
+  if (packet.qos > 0) {
     packetIdOffset = pos;
     pos = writeU16(buf, pos, packet.packetId!);
   }
@@ -150,6 +154,45 @@ export function encodePublishHeader(
   const header = Buffer.allocUnsafe(measurePublish(packet, version));
   const packetIdOffset = writePublishHeader(header, packet, version);
   return { header, packetIdOffset };
+}
+
+/** A PUBLISH header in the two parts around its packet identifier. */
+export interface PublishHeaderParts {
+  /** The whole header at QoS 0; at QoS 1 and 2, what comes before the packet id. */
+  header: Buffer;
+  /** 5.0 at QoS 1 and 2: the properties that follow the packet id. */
+  afterPacketId: Buffer | undefined;
+}
+
+/**
+ * encodePublishHeader for a header that many deliveries share, each writing its own packet id
+ * between the parts: each part gets a buffer of its own size, so no delivery needs a slice of
+ * it (a Buffer object per message on the QoS 1/2 path).
+ */
+export function encodePublishHeaderParts(
+  packet: PublishPacket,
+  version: ProtocolVersion,
+  into: PublishHeaderParts,
+): void {
+  const size = measurePublish(packet, version);
+  if (packet.qos === 0) {
+    const header = Buffer.allocUnsafe(size);
+    writePublishHeader(header, packet, version);
+    into.header = header;
+    into.afterPacketId = undefined;
+    return;
+  }
+  const idAt = headerSize(publishRemaining) + publishTopicSize;
+  const header = Buffer.allocUnsafe(idAt);
+  writePublishStart(header, packet);
+  into.header = header;
+  if (version === 5) {
+    const after = Buffer.allocUnsafe(size - idAt - 2);
+    encodeProperties(after, 0, packet.properties, publishPropsLength);
+    into.afterPacketId = after;
+  } else {
+    into.afterPacketId = undefined;
+  }
 }
 
 /** Overwrites the packet identifier at `offset` of a header from encodePublishHeader. */

@@ -105,9 +105,9 @@ export interface PublishPacket {
   qos: QoS;
   retain: boolean;
   dup: boolean;
-  /** Present exactly when qos > 0. */
-  packetId?: number;
-  properties?: Properties;
+  /** Defined exactly when qos > 0. */
+  packetId?: number | undefined;
+  properties?: Properties | undefined;
 }
 
 /** PUBACK, PUBREC, PUBREL and PUBCOMP share one shape. */

@@ -189,14 +189,20 @@ function publishArbitrary(v: ProtocolVersion): fc.Arbitrary<PublishPacket> {
       alias: fc.integer({ min: 1, max: 0xffff }),
     })
     .map(({ packetId: id, properties, alias, ...rest }) => {
-      // A QoS 0 PUBLISH never has DUP set [MQTT-3.3.1-2].
-      const packet: PublishPacket = { type: 'publish', ...rest, dup: rest.dup && rest.qos > 0 };
-      if (rest.qos > 0) packet.packetId = id;
+      // A QoS 0 PUBLISH never has DUP set [MQTT-3.3.1-2]. Every key is present, as the decoder
+      // gives every PUBLISH one shape.
+      const packet: PublishPacket = {
+        type: 'publish',
+        ...rest,
+        dup: rest.dup && rest.qos > 0,
+        packetId: rest.qos > 0 ? id : undefined,
+        properties,
+      };
       // An empty topic name is only valid with a topic alias (MQTT 5.0 3.3.2.3.4).
       if (rest.topic === '' && properties?.topicAlias === undefined) {
-        return withProperties(packet, { ...properties, topicAlias: alias });
+        packet.properties = { ...properties, topicAlias: alias };
       }
-      return withProperties(packet, properties);
+      return packet;
     });
 }
 

@@ -286,6 +286,7 @@ describe('PUBLISH topic names', () => {
         qos: 0,
         retain: false,
         dup: false,
+        packetId: undefined,
         properties: { topicAlias: 1 },
       },
     ]);

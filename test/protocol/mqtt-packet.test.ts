@@ -185,9 +185,10 @@ function fromMqtt(m: MqttObject, version: ProtocolVersion): Packet {
         qos: m.qos,
         retain: m.retain,
         dup: m.dup,
+        packetId: m.qos > 0 ? m.messageId : undefined,
+        properties,
       };
-      if (m.qos > 0) out.packetId = m.messageId;
-      return withProps(out, properties);
+      return out;
     }
     case 'puback':
     case 'pubrec':
@@ -382,6 +383,7 @@ describe('documented mqtt-packet discrepancies', () => {
       qos: 0,
       retain: false,
       dup: false,
+      packetId: undefined,
       properties: {
         userProperties: [
           ['k', ''],

@@ -162,6 +162,8 @@ describe('streaming', () => {
       qos: 0,
       retain: false,
       dup: false,
+      packetId: undefined,
+      properties: undefined,
     };
     const bytes = encode(packet, 4);
     expect([...bytes.subarray(4, 7)]).toEqual([0xef, 0xbb, 0xbf]);
