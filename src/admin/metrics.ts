@@ -81,7 +81,7 @@ export async function renderMetrics(broker: Broker): Promise<string> {
   let inflight = 0;
   for (const session of broker.sessions.values()) {
     if (connectionOf(session) !== undefined) online++;
-    queued += session.queue.length;
+    queued += session.queuedCount;
     inflight += session.inflightCount;
   }
   out

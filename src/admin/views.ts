@@ -42,9 +42,9 @@ export function clientView(session: Session): ClientView {
     address: conn ? `${conn.peer.address}:${conn.peer.port}` : null,
     protocol: conn ? (PROTOCOLS[conn.version] ?? String(conn.version)) : null,
     keepalive: conn ? conn.keepalive : null,
-    connected_since: conn ? new Date(conn.openedAt).toISOString() : null,
+    connected_since: conn ? new Date(conn.openedAt * 1000).toISOString() : null,
     inflight: session.inflightCount,
-    queued: session.queue.length,
+    queued: session.queuedCount,
     bytes_received: conn?.bytesIn ?? 0,
     bytes_sent: conn?.bytesOut ?? 0,
     bridge: session.isBridge,
@@ -109,7 +109,7 @@ export function bridgeViews(broker: Broker) {
     addresses: b.config.addresses.map((a) => `${a.host}:${a.port}`),
     messages_in: b.forwardedIn.reduce((a, n) => a + n, 0),
     messages_out: b.forwardedOut.reduce((a, n) => a + n, 0),
-    queued: b.session.queue.length,
+    queued: b.session.queuedCount,
     topics: b.config.topics.map((t) => `${t.pattern} ${t.direction} ${t.qos}`),
   }));
 }

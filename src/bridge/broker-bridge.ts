@@ -144,10 +144,10 @@ export class BrokerBridge {
   private checkLazy(): void {
     const session = this.session;
     if (!this.linkRunning) {
-      if (session.queue.length >= this.config.threshold) this.connect();
+      if (session.queuedCount >= this.config.threshold) this.connect();
       return;
     }
-    if (session.queue.length > 0 || session.inflight.size > 0) this.lastActivity = Date.now();
+    if (session.queuedCount > 0 || session.inflight.size > 0) this.lastActivity = Date.now();
     else if (Date.now() - this.lastActivity >= this.config.idleTimeout * 1000) {
       this.broker.log.notice(
         `Bridge ${this.config.name}: idle for ${this.config.idleTimeout} s; disconnecting (lazy).`,

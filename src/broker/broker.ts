@@ -7,7 +7,7 @@ import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
 import type { BridgeHooks, RunningBridgeViews } from './bridge-hooks.js';
 import type { ClusterHooks } from './cluster-hooks.js';
-import { Connection, type Peer, qos0BacklogLimit, State } from './connection.js';
+import { Connection, type Peer, qos0BacklogLimit, State, tenths } from './connection.js';
 import { Deliveries } from './delivery.js';
 import { FlowControl, type MessageSource } from './flow-control.js';
 import { RECEIVE_MAXIMUM_GRACE_MS } from './handlers/publish.js';
@@ -481,16 +481,18 @@ export class Broker {
   /** Once a second: keep alive, CONNECT timeout, session expiry, delayed wills. */
   private sweep(): void {
     const now = Date.now();
+    const tick = tenths();
     this.idleCollector.tick(this.stats.connectionsTotal);
     for (const conn of this.connections) {
+      const silentMs = (tick - conn.lastReceived) * 100;
       if (conn.state === State.AwaitingConnect) {
-        if (now - conn.lastReceived > CONNECT_TIMEOUT_MS) conn.close('no CONNECT in time');
+        if (silentMs > CONNECT_TIMEOUT_MS) conn.close('no CONNECT in time');
       } else if (
         conn.state === State.Connected &&
         conn.keepalive > 0 &&
         // The broker itself may be why nothing arrives: it is not reading this client.
         !conn.parking &&
-        now - conn.lastReceived > conn.keepalive * 1500
+        silentMs > conn.keepalive * 1500
       ) {
         if (this.log.connectionMessages)
           this.log.notice(`Client ${conn.clientId} has exceeded timeout, disconnecting.`);

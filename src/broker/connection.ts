@@ -112,13 +112,22 @@ export function qos0BacklogLimit(maxQueuedBytes: number, maxQueuedMessages: numb
 }
 
 /**
+ * Tenths of a second since the process started, for keep alive: a small integer, where epoch
+ * milliseconds would cost every connection a heap number. Monotonic, so a clock step never
+ * times a client out.
+ */
+export function tenths(): number {
+  return Math.floor(performance.now() / 100);
+}
+
+/**
  * One client connection. Decodes what arrives, hands each packet to its handler, and batches
  * everything it sends so a socket sees one write per event-loop turn, not one per packet.
  */
 export class Connection implements SessionOutlet, PacketSink, FlowSource {
   state: State = State.AwaitingConnect;
-  /** For the admin API: when the socket was accepted, and bytes either way. */
-  readonly openedAt = Date.now();
+  /** For the admin API: when the socket was accepted (epoch seconds), and bytes either way. */
+  readonly openedAt = Math.floor(Date.now() / 1000);
   bytesIn = 0;
   bytesOut = 0;
   version: ProtocolVersion = 4;
@@ -128,7 +137,8 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   /** A bridge announced itself (protocol level | 0x80, or a 5.0 bridge by its options). */
   isBridge = false;
   keepalive = 0;
-  lastReceived = Date.now();
+  /** When bytes last arrived, in tenths(). */
+  lastReceived = tenths();
   will: Will | undefined;
   /** Close reason decided by the broker (takeover, keep alive): suppresses the generic log line. */
   closeReason: string | undefined;
@@ -196,7 +206,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   onData(chunk: Buffer): void {
-    this.lastReceived = Date.now();
+    this.lastReceived = tenths();
     this.broker.stats.bytesReceived += chunk.length;
     this.bytesIn += chunk.length;
     try {
@@ -235,7 +245,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   resumeFeeding(): void {
-    this.lastReceived = Date.now();
+    this.lastReceived = tenths();
     this.handleParked();
   }
 

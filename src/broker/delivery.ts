@@ -63,7 +63,7 @@ export class Deliveries {
     };
     if (
       outlet !== undefined &&
-      session.queue.length === 0 &&
+      session.queuedCount === 0 &&
       session.replay === undefined &&
       qos > 0 &&
       this.windowOpen(session)
@@ -88,7 +88,7 @@ export class Deliveries {
   /** Why one more message of `bytes` would be past the session's limits, or undefined if not. */
   private queueFull(session: Session, bytes: number): string | undefined {
     const maxQueued = session.maxQueuedMessages ?? this.broker.config.maxQueuedMessages;
-    if (maxQueued > 0 && session.queue.length >= maxQueued) return 'max_queued_messages reached';
+    if (maxQueued > 0 && session.queuedCount >= maxQueued) return 'max_queued_messages reached';
     const maxBytes = this.broker.config.maxQueuedBytes;
     if (maxBytes > 0 && session.queuedBytes + bytes > maxBytes) return 'max_queued_bytes reached';
     return undefined;
@@ -99,7 +99,7 @@ export class Deliveries {
     const maxQueued = session.maxQueuedMessages ?? this.broker.config.maxQueuedMessages;
     const maxBytes = this.broker.config.maxQueuedBytes;
     return (
-      (maxQueued === 0 || session.queue.length <= maxQueued >>> 1) &&
+      (maxQueued === 0 || session.queuedCount <= maxQueued >>> 1) &&
       (maxBytes === 0 || session.queuedBytes <= maxBytes / 2)
     );
   }
@@ -146,14 +146,13 @@ export class Deliveries {
    */
   pump(session: Session): void {
     const now = Date.now();
-    const queue = session.queue;
     while (session.outlet !== undefined && this.windowOpen(session)) {
       const replay = session.replay;
       if (replay !== undefined && replay.queuedBefore === 0) {
         this.replayNext(session, replay, now);
         continue;
       }
-      const out = queue.shift();
+      const out = session.queuedCount > 0 ? session.queue.shift() : undefined;
       if (out === undefined) break;
       if (replay !== undefined) replay.queuedBefore--;
       session.queuedBytes -= out.message.payload.length;
@@ -212,7 +211,7 @@ export class Deliveries {
     const outlet = session.outlet;
     if (outlet instanceof Connection && outlet.unacknowledged > 0) outlet.unacknowledged--;
     if (session.congested) this.broker.flow.progress(session);
-    if (session.queue.length > 0 || session.replay !== undefined) this.pump(session);
+    if (session.queuedCount > 0 || session.replay !== undefined) this.pump(session);
     return true;
   }
 
@@ -234,7 +233,7 @@ export class Deliveries {
       messages: paced,
       next: 0,
       subscription: sub,
-      queuedBefore: session.queue.length,
+      queuedBefore: session.queuedCount,
       following: undefined,
     };
     // A second replay waits behind the first, so each keeps its order.

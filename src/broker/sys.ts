@@ -41,7 +41,7 @@ export class SysTopics {
     let queuedBytes = 0;
     let inflight = 0;
     for (const session of b.sessions.values()) {
-      queued += session.queue.length;
+      queued += session.queuedCount;
       queuedBytes += session.queuedBytes;
       inflight += session.inflightCount;
     }

@@ -128,7 +128,7 @@ export function snapshotSession(
       sent: out.sent,
     });
   for (const out of session.inflight.values()) add(out);
-  for (const out of session.queue) add(out);
+  for (const out of session.queued) add(out);
   const snapshot: SessionSnapshot = {
     ...sessionRecord(session, protocolVersion),
     deliveries,

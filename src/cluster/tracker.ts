@@ -66,7 +66,7 @@ export class DeliveryTracker {
 
   closeSession(session: Session): void {
     for (const out of session.inflight.values()) this.close(out);
-    for (const out of session.queue) this.close(out);
+    for (const out of session.queued) this.close(out);
   }
 
   private settle(message: Message, h: Held): void {

@@ -151,7 +151,7 @@ export class SqliteStore implements Store {
     // The session may hold state from a connection that did not want it kept (takeover).
     for (const sub of session.subscriptions.values()) this.subscribed(session, sub);
     for (const out of session.inflight.values()) this.insertDelivery(session, out);
-    for (const out of session.queue) this.insertDelivery(session, out);
+    for (const out of session.queued) this.insertDelivery(session, out);
     for (const id of session.inboundQos2) this.s.insertInbound.run(session.storeId, id);
   }
 
@@ -289,7 +289,7 @@ export class SqliteStore implements Store {
   private forget(session: Session): void {
     this.write();
     for (const out of session.inflight.values()) this.completed(session, out);
-    for (const out of session.queue) this.completed(session, out);
+    for (const out of session.queued) this.completed(session, out);
     this.s.deleteSubscriptions.run(session.storeId);
     this.s.deleteInbounds.run(session.storeId);
     this.s.deleteSession.run(session.storeId);
