@@ -9,12 +9,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LOAD_OPTIONS, type LoadOptions, LoadRun } from '../src/loadgen/load.js';
+import { launcherFlags } from './paths.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 5;
 
 async function startBroker(observed: boolean): Promise<{ port: number; proc: ChildProcess }> {
-  const args = ['--max-semi-space-size=1', path.join(here, 'hooks-broker.js')];
+  const args = [...launcherFlags(), path.join(here, 'hooks-broker.js')];
   const proc = spawn(process.execPath, observed ? [...args, 'observed'] : args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -84,6 +84,7 @@ const FACTORS: Record<string, number> = {
 export const TARGETS: Target[] = [
   ...Object.entries(FACTORS).map(([s, factor]) => ratio(s, 'perSecond', 'mosquitto', factor)),
   atMostAbove('idle-10k', 'bytesPerConnection', 'netserver', 500, 'B'),
+  atMostAbove('idle-10k', 'bytesPerConnectionSettled', 'netserver', 500, 'B'),
   absolute('idle-10k', 'cpuPerConnectUs', '≤ 100 µs', (n) => n <= 100),
   ratio('idle-10k', 'connectPerSecond', 'mosquitto', 1),
   atMost('retained-10k', 'ms', 'mosquitto'),

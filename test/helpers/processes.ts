@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,10 @@ import { freePort, waitForPort } from './ports.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MQX_BIN = path.join(ROOT, 'bin/mqx.js');
 /** The node flags of bin/mqx.js's shebang, for a broker started the way `npx mqx` starts it. */
-export const LAUNCHER_FLAGS = ['--max-semi-space-size=1'];
+export const LAUNCHER_FLAGS = readFileSync(MQX_BIN, 'utf8')
+  .split('\n', 1)[0]!
+  .split(/\s+/)
+  .filter((arg) => arg.startsWith('--'));
 
 export interface RunningBroker {
   port: number;
