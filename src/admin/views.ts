@@ -39,7 +39,7 @@ export function clientView(session: Session): ClientView {
     id: session.clientId,
     connected: session.connected,
     username: session.username ?? null,
-    address: conn ? `${conn.peer.address}:${conn.peer.port}` : null,
+    address: conn ? `${conn.remote.address}:${conn.remote.port}` : null,
     protocol: conn ? (PROTOCOLS[conn.version] ?? String(conn.version)) : null,
     keepalive: conn ? conn.keepalive : null,
     connected_since: conn ? new Date(conn.openedAt * 1000).toISOString() : null,

@@ -7,7 +7,15 @@ import { VERSION } from '../version.js';
 import { type AccessControl, openAccess } from './access.js';
 import type { BridgeHooks, RunningBridgeViews } from './bridge-hooks.js';
 import type { ClusterHooks } from './cluster-hooks.js';
-import { Connection, type Peer, qos0BacklogLimit, State, tenths } from './connection.js';
+import {
+  Connection,
+  type Peer,
+  qos0BacklogLimit,
+  type Remote,
+  remoteOf,
+  State,
+  tenths,
+} from './connection.js';
 import { Deliveries } from './delivery.js';
 import { FlowControl, type MessageSource } from './flow-control.js';
 import { RECEIVE_MAXIMUM_GRACE_MS } from './handlers/publish.js';
@@ -136,8 +144,8 @@ export class Broker {
     }
     if (this.access[0]?.allowsAnonymous) this.log.notice('Anonymous clients are allowed.');
     for (let i = 0; i < this.config.listeners.length; i++) {
-      const listener = await openListener(this.config.listeners[i]!, i, this.log, (socket, peer) =>
-        this.accept(socket, peer),
+      const listener = await openListener(this.config.listeners[i]!, i, this.log, (socket, peer, remote) =>
+        this.accept(socket, peer, remote),
       );
       this.listeners.push(listener);
     }
@@ -228,22 +236,25 @@ export class Broker {
     return this.access[this.config.perListenerSettings ? conn.peer.listenerIndex : 0]!;
   }
 
-  private accept(socket: Duplex, peer: Peer): void {
+  private accept(socket: Duplex, peer: Peer, remote: Remote | undefined): void {
     const max = this.config.listeners[peer.listenerIndex]?.maxConnections ?? 0;
     if (max > 0) {
       let n = 0;
       for (const c of this.connections) if (c.peer.listenerIndex === peer.listenerIndex) n++;
       if (n >= max) {
-        this.log.notice(`Client connection from ${peer.address} denied: max_connections exceeded.`);
+        const from = remote ?? remoteOf(socket as Duplex & { remoteAddress?: string });
+        this.log.notice(`Client connection from ${from.address} denied: max_connections exceeded.`);
         socket.destroy();
         return;
       }
     }
-    const conn = new Connection(this, socket, peer);
+    const conn = new Connection(this, socket, peer, remote);
     this.connections.add(conn);
     this.stats.connectionsTotal++;
     if (this.log.connectionMessages)
-      this.log.notice(`New connection from ${peer.address}:${peer.port} on port ${peer.listenerPort}.`);
+      this.log.notice(
+        `New connection from ${conn.remote.address}:${conn.remote.port} on port ${peer.listenerPort}.`,
+      );
   }
 
   assignClientId(): string {

@@ -23,17 +23,26 @@ import { logReceived, logSent, logSentPublish } from './packet-log.js';
 import type { Outgoing, Session, SessionOutlet } from './session.js';
 import { ackEntry, entryLength, type WriteEntry, writeBatch } from './write-batch.js';
 
-/** What a listener knows about a new socket. */
+/** What a listener tells every connection it accepts: one object per listener, shared. */
 export interface Peer {
+  /** Port of the listener, for logs. */
+  listenerPort: number;
+  /** Topic prefix of the listener (mount_point). */
+  readonly mountPoint?: string;
+  readonly listenerIndex: number;
+}
+
+/** The other end of a connection. */
+export interface Remote {
   readonly address: string;
   readonly port: number;
-  /** Port of the listener that accepted it, for logs. */
-  listenerPort: number;
   /** Username taken from the TLS client certificate (use_identity_as_username). */
-  certificateUsername?: string;
-  /** Topic prefix of the listener (mount_point). */
-  mountPoint?: string;
-  listenerIndex: number;
+  readonly certificateUsername?: string;
+}
+
+/** The remote end of a TCP, TLS or unix socket: a getpeername() call, made only when asked. */
+export function remoteOf(socket: { remoteAddress?: string; remotePort?: number }): Remote {
+  return { address: socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unix', port: socket.remotePort ?? 0 };
 }
 
 export const State = {
@@ -184,6 +193,12 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     readonly broker: Broker,
     readonly socket: Duplex,
     readonly peer: Peer,
+    /**
+     * Given by the listener where the socket cannot tell it (WebSocket) or it carries a
+     * certificate's username (TLS); else read from the socket when first asked: about 100
+     * bytes, where most connections never need it outside a log line.
+     */
+    private remoteEnd?: Remote,
   ) {
     this.decoder = new Decoder(this, {
       maxPacketSize: broker.config.maxPacketSize,
@@ -197,8 +212,17 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     socket.on('close', onSocketClose);
   }
 
+  get remote(): Remote {
+    this.remoteEnd ??= remoteOf(this.socket as Duplex & { remoteAddress?: string; remotePort?: number });
+    return this.remoteEnd;
+  }
+
+  get certificateUsername(): string | undefined {
+    return this.remoteEnd?.certificateUsername;
+  }
+
   get name(): string {
-    return this.clientId || `${this.peer.address}:${this.peer.port}`;
+    return this.clientId || `${this.remote.address}:${this.remote.port}`;
   }
 
   get sendQuota(): number {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import type { ListenerConfig, TlsSettings } from '../config/broker-config.js';
-import type { Peer } from './connection.js';
+import { type Peer, type Remote, remoteOf } from './connection.js';
 import type { BrokerLog } from './log.js';
 import { fileError, listenError } from './startup-errors.js';
 
@@ -17,7 +17,7 @@ export interface Listener {
   reloadTls(): void;
 }
 
-type Accept = (socket: Duplex, peer: Peer) => void;
+type Accept = (socket: Duplex, peer: Peer, remote: Remote | undefined) => void;
 
 const TLS_VERSIONS: Record<string, tls.SecureVersion> = {
   'tlsv1.1': 'TLSv1.1',
@@ -85,38 +85,6 @@ function certificateUsername(socket: tls.TLSSocket, settings: TlsSettings): stri
   return undefined;
 }
 
-/**
- * What a listener knows about a socket. The remote address costs a getpeername() call and about
- * 100 bytes per connection, so it is read only when something asks for it, usually a log line.
- */
-class SocketPeer implements Peer {
-  certificateUsername?: string;
-  private remote: { address: string; port: number } | undefined;
-
-  constructor(
-    private readonly socket: net.Socket,
-    readonly listenerPort: number,
-    readonly listenerIndex: number,
-    readonly mountPoint: string | undefined,
-  ) {}
-
-  get address(): string {
-    return this.resolve().address;
-  }
-
-  get port(): number {
-    return this.resolve().port;
-  }
-
-  private resolve(): { address: string; port: number } {
-    this.remote ??= {
-      address: this.socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unix',
-      port: this.socket.remotePort ?? 0,
-    };
-    return this.remote;
-  }
-}
-
 function listen(
   server: net.Server,
   where: string | net.ListenOptions,
@@ -174,13 +142,16 @@ export async function openListener(
   // about 2.4 MB of memory.
   const tlsModule = secure ? await import('node:tls') : undefined;
   let boundPort = config.port;
+  const peer: Peer = { listenerPort: boundPort, listenerIndex: index, mountPoint: config.mountPoint };
+  /** A TLS socket's remote end, with the username its certificate gives; undefined for plain TCP. */
+  const remoteWithCertificate = (socket: net.Socket): Remote | undefined =>
+    tlsModule && socket instanceof tlsModule.TLSSocket && config.tls
+      ? { ...remoteOf(socket), certificateUsername: certificateUsername(socket, config.tls) }
+      : undefined;
 
   const onTcp = (socket: net.Socket) => {
     socket.setNoDelay(true);
-    const peer = new SocketPeer(socket, boundPort, index, config.mountPoint);
-    if (tlsModule && socket instanceof tlsModule.TLSSocket && config.tls)
-      peer.certificateUsername = certificateUsername(socket, config.tls);
-    accept(socket, peer);
+    accept(socket, peer, remoteWithCertificate(socket));
   };
 
   let server: net.Server;
@@ -210,11 +181,9 @@ export async function openListener(
       const stream = createWebSocketStream(ws);
       const raw = req.socket;
       raw.setNoDelay(true);
-      const peer = new SocketPeer(raw, boundPort, index, config.mountPoint);
-      if (tlsModule && raw instanceof tlsModule.TLSSocket && config.tls)
-        peer.certificateUsername = certificateUsername(raw, config.tls);
       stream.on('error', () => stream.destroy());
-      accept(stream, peer);
+      // The stream has no address of its own: the HTTP socket under it has.
+      accept(stream, peer, remoteWithCertificate(raw) ?? remoteOf(raw));
     });
     wsClose = () => wss.close();
     server = httpServer;
@@ -233,6 +202,7 @@ export async function openListener(
 
   const address = server.address();
   if (address && typeof address === 'object') boundPort = address.port;
+  peer.listenerPort = boundPort;
   const family = address && typeof address === 'object' && address.family === 'IPv6' ? 'ipv6' : 'ipv4';
   if (config.unixSocketPath) log.notice(`Opening unix listen socket on path ${config.unixSocketPath}.`);
   else if (config.protocol === 'websockets')

@@ -130,12 +130,12 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
   }
 
   conn.state = State.Authenticating;
-  const username = packet.username ?? conn.peer.certificateUsername;
+  const username = packet.username ?? conn.certificateUsername;
   const authenticated = (result: AuthResult) => {
     if (conn.state === State.Closed) return;
     if (!result.ok) {
       broker.log.notice(
-        `Client ${clientId} from ${conn.peer.address} refused: ${result.reason === 'bad-credentials' ? 'bad username or password' : 'not authorised'}.`,
+        `Client ${clientId} from ${conn.remote.address} refused: ${result.reason === 'bad-credentials' ? 'bad username or password' : 'not authorised'}.`,
       );
       refuse(conn, refusalReasonCode(result.reason), 'authentication failed');
       return;
@@ -182,7 +182,7 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
       clientId,
       username,
       password: packet.password,
-      address: conn.peer.address,
+      address: conn.remote.address,
       listenerIndex: conn.peer.listenerIndex,
     })
     .then((verdict) => {
@@ -267,7 +267,7 @@ function accept(
   if (broker.log.connectionMessages) {
     const who = username !== undefined ? `, u'${username}'` : '';
     broker.log.notice(
-      `New client connected from ${conn.peer.address}:${conn.peer.port} as ${clientId} (${PROTOCOL_LABEL[packet.protocolVersion]}, c${packet.clean ? 1 : 0}, k${keepalive}${who}).`,
+      `New client connected from ${conn.remote.address}:${conn.remote.port} as ${clientId} (${PROTOCOL_LABEL[packet.protocolVersion]}, c${packet.clean ? 1 : 0}, k${keepalive}${who}).`,
     );
   }
   conn.send({ type: 'connack', sessionPresent, reasonCode: 0, properties: connackProps });
