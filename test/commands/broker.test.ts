@@ -74,7 +74,7 @@ describe('mqx broker', () => {
     b.proc.kill('SIGTERM');
     const result = await b.proc;
     const text = b.log.join('\n');
-    expect(text).toMatch(/New connection from 127\.0\.0\.1:\d+ on port \d+\./);
+    expect(text).toMatch(new RegExp(`New connection from 127\\.0\\.0\\.1:\\d+ on port ${b.port}\\.`));
     expect(text).toMatch(/New client connected from 127\.0\.0\.1:\d+ as log-me \(p2, c1, k30\)\./);
     expect(text).toContain('log-me 1 v/t');
     expect(text).toContain('Client log-me disconnected.');

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { encodePublishHeaderParts, type PublishHeaderParts } from '../../src/protocol/encoder.js';
 import {
   Decoder,
   encode,
@@ -254,6 +255,28 @@ describe('encodePublishHeader', () => {
     );
     expect([...header]).toEqual([0x32, 0xcd, 0x01, 0, 1, 0x61, 0, 1]);
   });
+});
+
+describe('encodePublishHeaderParts', () => {
+  for (const version of VERSIONS) {
+    it(`level ${version}: header, then the packet id, then afterPacketId, then the payload = encode(p)`, () => {
+      fc.assert(
+        fc.property(packetArbitraries(version).publish, (p) => {
+          const packet = p as PublishPacket;
+          const parts: PublishHeaderParts = { header: Buffer.alloc(0), afterPacketId: undefined };
+          encodePublishHeaderParts(packet, version, parts);
+          const id = packet.qos > 0 ? [Buffer.from([packet.packetId! >> 8, packet.packetId! & 0xff])] : [];
+          const after = parts.afterPacketId === undefined ? [] : [parts.afterPacketId];
+          expect(Buffer.concat([parts.header, ...id, ...after, packet.payload])).toEqual(
+            encode(packet, version),
+          );
+          // Only 5.0 has anything after the packet id: its properties, a length of 0 at least.
+          expect(parts.afterPacketId !== undefined).toBe(version === 5 && packet.qos > 0);
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
 });
 
 describe('encoder refuses packets it cannot encode with a plain Error', () => {
