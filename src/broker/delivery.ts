@@ -130,7 +130,7 @@ export class Deliveries {
 
   private sendOutgoing(session: Session, out: Outgoing): void {
     out.packetId = session.allocatePacketId();
-    session.inflight.set(out.packetId, out);
+    session.inflight.set(out);
     if (session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds)) {
       this.sent(session, out.message);
       this.broker.store.sent(session, out);

@@ -1,6 +1,7 @@
 import type { QoS, SubscriptionRequest } from '../protocol/types.js';
 import type { RetainedReplay } from './delivery.js';
 import { Fifo } from './fifo.js';
+import { Inflight } from './inflight.js';
 import type { Message } from './message.js';
 
 /** One subscription of a session, as the router and the store see it. */
@@ -96,7 +97,7 @@ export class Session {
    */
   private queueFifo: Fifo<Outgoing> | undefined;
   private subscriptionMap: Map<string, Subscription> | undefined;
-  private inflightMap: Map<number, Outgoing> | undefined;
+  private inflightMap: Inflight | undefined;
   private inboundSet: Set<number> | undefined;
 
   constructor(readonly clientId: string) {}
@@ -124,8 +125,8 @@ export class Session {
   }
 
   /** Outgoing QoS 1/2 in flight, by packet id, in send order. */
-  get inflight(): Map<number, Outgoing> {
-    this.inflightMap ??= new Map();
+  get inflight(): Inflight {
+    this.inflightMap ??= new Inflight();
     return this.inflightMap;
   }
 

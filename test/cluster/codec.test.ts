@@ -40,7 +40,7 @@ describe('cluster codec', () => {
     session.expiryInterval = 60;
     session.username = 'u';
     session.addSubscription(Session.subscriptionFrom(session, { topicFilter: 'a/#', qos: 1 }, 'a/#', '', 7));
-    session.inflight.set(5, {
+    session.inflight.set({
       message,
       qos: 2,
       retain: false,

@@ -42,7 +42,7 @@ function restoreSession(broker: Broker, stored: StoredSession, aliveAt: number):
 /** Puts a delivery back where it was: in flight under its packet id, or queued (packet id 0). */
 export function restoreOutgoing(session: Session, out: Outgoing): void {
   if (out.packetId !== 0) {
-    session.inflight.set(out.packetId, out);
+    session.inflight.set(out);
     return;
   }
   session.queue.push(out);
