@@ -1,6 +1,8 @@
 import type { Outgoing } from './session.js';
 
 const FIRST_CAPACITY = 8;
+/** Tables this small (at most 1 KB) are kept whatever is left in them. */
+const SMALL = 64;
 
 /**
  * A session's QoS 1/2 deliveries in flight, by packet id, iterated in the order they were put in.
@@ -20,6 +22,8 @@ export class Inflight {
   private putCount = 0;
   /** No entry sits further than this past its home slot: where a deletion's shift may stop. */
   private maxShift = 0;
+  /** Deletions in a row that left the table under a sixteenth full. */
+  private sparseDeletes = 0;
 
   get size(): number {
     return this.count;
@@ -68,7 +72,14 @@ export class Inflight {
       slots[next] = undefined;
       hole = next;
     }
-    if (slots.length > FIRST_CAPACITY && this.count * 8 < slots.length) this.resize(slots.length / 2);
+    // Shrinks once it has stayed under a sixteenth full for as many deletions as it has slots, and
+    // never below SMALL: a window that swings (a burst of 1,000 in flight, drained, and again)
+    // must not reallocate the table every swing.
+    if (slots.length > SMALL && this.count * 16 < slots.length) {
+      if (++this.sparseDeletes >= slots.length) this.resize(slots.length / 2);
+    } else {
+      this.sparseDeletes = 0;
+    }
     return true;
   }
 
@@ -112,6 +123,7 @@ export class Inflight {
     this.slots = new Array<Outgoing | undefined>(capacity).fill(undefined);
     this.order = new Array<number>(capacity).fill(0);
     this.maxShift = 0;
+    this.sparseDeletes = 0;
     for (let i = 0; i < slots.length; i++) {
       const entry = slots[i];
       if (entry !== undefined) this.place(entry, order[i]!);
