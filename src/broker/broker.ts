@@ -64,6 +64,8 @@ export class Broker {
   readonly qos0Backlog: number;
   readonly flow: FlowControl;
   readonly deliveries = new Deliveries(this);
+  /** Inside route(): its deliveries may share the message's encoded headers (Message.header). */
+  routing = false;
   /**
    * Who is feeding the message being routed now: set around publish() by whoever calls it, read
    * by deliver() only when a session is at its limits (flow-control.ts).
@@ -288,6 +290,17 @@ export class Broker {
    * sent to, so that 5.0's 0x10 means what it says, no matching subscribers.
    */
   route(message: Message, plain: boolean, groups: readonly string[] | undefined): number {
+    const outer = this.routing;
+    this.routing = true;
+    try {
+      return this.routeHere(message, plain, groups);
+    } finally {
+      this.routing = outer;
+      message.forgetHeaders();
+    }
+  }
+
+  private routeHere(message: Message, plain: boolean, groups: readonly string[] | undefined): number {
     const plan = this.router.plan(message.topic);
     let matched = 0;
     const targets = plain ? plan.targets : NO_TARGETS;

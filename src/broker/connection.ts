@@ -487,7 +487,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
         if (qos > 0) packet.packetId = out!.packetId;
         header = encodePublishHeader(packet, this.version).header;
       } else {
-        const shared = message.header(this.version, qos, retain, now);
+        const shared = message.header(this.version, qos, retain, now, this.broker.routing);
         header = shared.header;
         after = shared.afterPacketId;
         idApart = qos > 0;

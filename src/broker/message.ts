@@ -108,8 +108,10 @@ export class Message {
    * The shared header for a delivery that needs no per-subscriber properties. For QoS > 0 it
    * comes in two parts, before and after the packet id, which each delivery writes between them.
    * A 5.0 header is only shared while the message expiry it carries is still exact (same second).
+   * It is kept for the next delivery only when `keep` (while the message is being routed; see
+   * forgetHeaders).
    */
-  header(version: ProtocolVersion, qos: QoS, retain: boolean, now: number): EncodedHeader {
+  header(version: ProtocolVersion, qos: QoS, retain: boolean, now: number, keep: boolean): EncodedHeader {
     const v5 = version === 5;
     const variant = (v5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
     // Most messages go out in one variant: one slot, and an array only for the others.
@@ -138,6 +140,7 @@ export class Message {
     encodePublishHeaderParts(packet, version, fresh);
     packet.payload = EMPTY;
     packet.properties = undefined;
+    if (!keep) return fresh;
     if (this.lastHeader === undefined || this.lastHeader.variant === variant) this.lastHeader = fresh;
     else {
       this.otherHeaders ??= [];
@@ -146,6 +149,17 @@ export class Message {
       else this.otherHeaders.push(fresh);
     }
     return fresh;
+  }
+
+  /**
+   * Lets the encoded headers go once the message has been routed. They are shared by the
+   * deliveries made while it is routed; kept longer, they would ride along with every message in
+   * flight or retained (each young-generation collection copying them), so a delivery made later
+   * (queued, resent, a retained replay) encodes its own.
+   */
+  forgetHeaders(): void {
+    this.lastHeader = undefined;
+    this.otherHeaders = undefined;
   }
 
   /** The 5.0 properties of one delivery: expiry counted down, plus the subscriber's own extras. */

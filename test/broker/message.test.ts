@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { Message } from '../../src/broker/message.js';
+import { encode } from '../../src/protocol/encoder.js';
+
+const message = () => new Message('a/b', Buffer.from('hi'), 1, false, undefined, 0, '', false);
+const NOW = Date.now();
+
+describe('Message.header', () => {
+  it('is shared by the deliveries made while it is kept, per variant, until forgetHeaders', () => {
+    const m = message();
+    const first = m.header(4, 1, false, NOW, true);
+    expect(m.header(4, 1, false, NOW, true)).toBe(first);
+    const qos0 = m.header(4, 0, false, NOW, true);
+    expect(qos0).not.toBe(first);
+    expect(m.header(4, 1, false, NOW, true)).toBe(first);
+    expect(m.header(4, 0, false, NOW, true)).toBe(qos0);
+    m.forgetHeaders();
+    expect(m.header(4, 1, false, NOW, true)).not.toBe(first);
+  });
+
+  it('is not kept when the delivery is not part of routing the message', () => {
+    const m = message();
+    const once = m.header(4, 1, false, NOW, false);
+    expect(m.header(4, 1, false, NOW, false)).not.toBe(once);
+    expect(m.header(4, 1, false, NOW, false)).toEqual(once);
+  });
+
+  it('at QoS 1 is the packet without its packet id and payload, in 3.1.1 and 5.0', () => {
+    const m = message();
+    for (const version of [4, 5] as const) {
+      const { header, afterPacketId } = m.header(version, 1, false, NOW, false);
+      const whole = encode(
+        {
+          type: 'publish',
+          topic: 'a/b',
+          payload: Buffer.from('hi'),
+          qos: 1,
+          retain: false,
+          dup: false,
+          packetId: 258,
+        },
+        version,
+      );
+      const id = Buffer.from([1, 2]);
+      expect(
+        Buffer.concat([header, id, ...(afterPacketId ? [afterPacketId] : []), Buffer.from('hi')]),
+      ).toEqual(whole);
+    }
+  });
+});
