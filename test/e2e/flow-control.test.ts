@@ -99,9 +99,8 @@ describe.runIf(clients())('a fast QoS 1 publisher and two slower QoS 1 subscribe
 });
 
 describe('bounded memory and no hostages', () => {
-  // From 100,000 on: below that the heap is still growing to the size it keeps (30,000 peak ~67 MB,
-  // 100,000, 300,000 and 1,000,000 all 73-74 MB, measured once).
-  it('peak RSS is the same for 100,000 and 1,000,000 QoS 1 messages into a slow reader', async () => {
+  // From 100,000 on: below that the heap is still growing to the size it keeps.
+  it('peak RSS does not grow with the count: 1,000,000 QoS 1 messages into a slow reader peak as 100,000 do', async () => {
     const peaks: number[] = [];
     for (const n of [100_000, 1_000_000]) {
       const broker = await startMqxBroker([], {}, LAUNCHER_FLAGS);
@@ -126,7 +125,10 @@ describe('bounded memory and no hostages', () => {
     console.log(
       `broker peak RSS: 100,000 messages ${peaks[0]! >> 20} MB, 1,000,000 messages ${peaks[1]! >> 20} MB`,
     );
-    expect(peaks[1]!).toBeLessThan(peaks[0]! * 1.1);
+    // Ten times the messages: a queue without bound would hold about 900,000 more (90 MB and up).
+    // What V8's heap sizing adds with a run's length stays under a quarter (measured: Node 20
+    // 69 and 70 MB; Node 24 83 and 83 MB alone, 95 and 107 MB with the rest of the suite running).
+    expect(peaks[1]!).toBeLessThan(peaks[0]! * 1.25);
   }, 700_000);
 
   it('a subscriber that stops reading holds a publisher at most flow_control_max_pause, and stays attached', async () => {
