@@ -195,8 +195,8 @@ export class Deliveries {
   /** On reconnect: resend what was in flight (DUP set, PUBREL for released QoS 2), then the queue. */
   resume(session: Session): void {
     // Expiry no longer applies once a PUBLISH has been sent: it is resent whatever its age [MQTT-4.3.3-7].
-    for (const [id, out] of session.inflight) {
-      if (out.released) session.outlet!.sendPubrel(id);
+    for (const out of session.inflight.values()) {
+      if (out.released) session.outlet!.sendPubrel(out.packetId);
       else session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds);
     }
     this.pump(session);

@@ -91,12 +91,6 @@ export class Inflight {
     return taken.map((i) => this.slots[i]!);
   }
 
-  [Symbol.iterator](): Iterator<[number, Outgoing]> {
-    return this.values()
-      .map((out): [number, Outgoing] => [out.packetId, out])
-      [Symbol.iterator]();
-  }
-
   private find(packetId: number): number {
     const slots = this.slots;
     const mask = slots.length - 1;

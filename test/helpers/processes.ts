@@ -1,18 +1,16 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { launcherFlags } from '../../benchmarks/paths.js';
 import { MOSQUITTO } from './peers.js';
 import { freePort, waitForPort } from './ports.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MQX_BIN = path.join(ROOT, 'bin/mqx.js');
 /** The node flags of bin/mqx.js's shebang, for a broker started the way `npx mqx` starts it. */
-export const LAUNCHER_FLAGS = readFileSync(MQX_BIN, 'utf8')
-  .split('\n', 1)[0]!
-  .split(/\s+/)
-  .filter((arg) => arg.startsWith('--'));
+export const LAUNCHER_FLAGS = launcherFlags();
 
 export interface RunningBroker {
   port: number;
