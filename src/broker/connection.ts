@@ -402,10 +402,9 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     this.out ??= [];
     this.out[this.outCount++] = entry;
     this.outBytes += entryLength(entry);
-    // A burst (a retained replay, a backlog let go) starts leaving while the rest is encoded, so
-    // the client reads while the broker works. Not while a PUBLISH is being handled: its
-    // acknowledgement must go ahead of the copies it makes (handlers/publish.ts, ackAt).
-    if (this.outBytes >= EARLY_FLUSH_BYTES && this.broker.source === undefined) {
+    // A burst (a retained replay, a backlog let go, a turn that reads many publishers) starts
+    // leaving while the rest is encoded, so the client reads while the broker works.
+    if (this.outBytes >= EARLY_FLUSH_BYTES && this.mayFlushEarly()) {
       this.broker.store.commit();
       this.flush();
       return;
@@ -418,6 +417,19 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
         setImmediate(flushAll);
       }
     }
+  }
+
+  /**
+   * Not the connection whose PUBLISH is being handled: its acknowledgement must go ahead of the
+   * copies it makes for itself (handlers/publish.ts, ackAt). And with a durable store, not in the
+   * middle of any PUBLISH: a copy may leave only with its publisher's state (a QoS 2 packet id)
+   * committed beside it, or a crash between the two would deliver it twice.
+   */
+  private mayFlushEarly(): boolean {
+    const source = this.broker.source;
+    if (source === undefined) return true;
+    if (this.broker.store.durable) return false;
+    return source === 'overflow' ? !this.flushingParked : source !== this;
   }
 
   /** Buffers waiting for this turn's write: a position for writeAt(). */

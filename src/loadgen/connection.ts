@@ -11,10 +11,15 @@ import { connackReturnName, reasonName } from '../protocol/reason-codes.js';
 import type { Packet, ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
 import { dial } from '../transport/dial.js';
 import type { Transport } from '../transport/transport.js';
+import { nowMs } from './clock.js';
 import { type AckType, ackTemplates, connectPacket } from './packets.js';
 
 export interface ConnectionHandlers {
-  publish(packet: PublishPacket): void;
+  /**
+   * `receivedAt` (nowMs) is when the chunk that held it was read: every packet of a chunk arrived
+   * then, and the time spent on the ones before it is this process's, not the broker's.
+   */
+  publish(packet: PublishPacket, receivedAt: number): void;
   /** A QoS 1 or 2 publish of ours is finished (PUBACK or PUBCOMP); `failed` for a 5.0 error code. */
   complete(packetId: number, failed: boolean): void;
   /** A received chunk has been handled: the moment to send more. */
@@ -32,6 +37,7 @@ export class BenchConnection {
   private readonly acks: Record<AckType, Buffer>;
   private readonly decoder: Decoder;
   private pending = Buffer.allocUnsafe(4096);
+  private chunkAt = 0;
   private pendingLength = 0;
   private closing = false;
   private waiters = new Map<number, (packet: Packet) => void>();
@@ -174,6 +180,7 @@ export class BenchConnection {
   }
 
   private onData(chunk: Buffer): void {
+    this.chunkAt = nowMs();
     try {
       this.decoder.push(chunk);
     } catch (err) {
@@ -194,7 +201,7 @@ export class BenchConnection {
       case 'publish':
         if (packet.qos === 1) this.queueAck('puback', packet.packetId!);
         else if (packet.qos === 2) this.queueAck('pubrec', packet.packetId!);
-        this.handlers.publish(packet);
+        this.handlers.publish(packet, this.chunkAt);
         return;
       case 'pubrel':
         this.queueAck('pubcomp', packet.packetId);

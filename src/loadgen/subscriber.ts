@@ -2,10 +2,9 @@
  * The receiving side of one connection: counts deliveries, checks each publisher's sequence and,
  * when asked, records end-to-end latency from the send time in the payload.
  */
-import { nowMs } from './clock.js';
 import type { BenchConnection } from './connection.js';
 import type { LatencyHistogram } from './histogram.js';
-import { readStamp } from './payload.js';
+import { type PayloadStamp, readStamp } from './payload.js';
 import { SequenceChecker } from './sequence.js';
 
 export class Subscriber {
@@ -18,6 +17,8 @@ export class Subscriber {
   /** Latency is recorded only for messages sent (or due) from this time on: what comes before is warm-up. */
   recordFrom = -Infinity;
   readonly checker = new SequenceChecker();
+  /** Filled by readStamp for each delivery in turn. */
+  private readonly stamp: PayloadStamp = { publisher: 0, seq: 0, sentAt: 0 };
 
   constructor(
     readonly conn: BenchConnection,
@@ -29,12 +30,11 @@ export class Subscriber {
     private readonly onLimit: () => void = () => undefined,
   ) {
     conn.handlers = {
-      publish: (packet) => {
-        const now = nowMs();
+      publish: (packet, now) => {
         if (this.received === 0) this.firstAt = now;
         this.lastAt = now;
         this.received++;
-        const stamp = readStamp(packet.payload);
+        const stamp = readStamp(packet.payload, this.stamp);
         if (stamp === undefined) this.foreign++;
         else {
           this.checker.record(stamp.publisher, stamp.seq);

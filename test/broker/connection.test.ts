@@ -1,5 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { remoteOf, tenths } from '../../src/broker/connection.js';
+import { defaultBrokerConfig } from '../../src/config/broker-config.js';
+import { encode } from '../../src/protocol/encoder.js';
+import { startBroker } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 describe('remoteOf', () => {
   it("gives an IPv4 peer as mosquitto logs it, and a unix socket's as unix", () => {
@@ -21,5 +28,59 @@ describe('tenths', () => {
     expect(after - before).toBeGreaterThanOrEqual(2);
     expect(after - before).toBeLessThanOrEqual(10);
     expect(after).toBeLessThan(2 ** 30);
+  });
+});
+
+describe('a subscriber of a long turn', () => {
+  /**
+   * Records, for each write to the subscriber's socket in the broker, which PUBLISH the broker was
+   * handling then (Broker.source). One chunk from a publisher carries 3,000 QoS 0 PUBLISHes (about
+   * 300 KB) for one subscriber.
+   */
+  async function writesDuringOneChunk(persistent: boolean): Promise<{ during: number; total: number }> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mqx-early-'));
+    const b = await startBroker(
+      persistent
+        ? { persistence: { ...defaultBrokerConfig().persistence, enabled: true, location: dir } }
+        : {},
+    );
+    try {
+      const sub = await RawClient.connect(b.port, { clientId: 'reader' });
+      sub.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'long/#', qos: 0 }] });
+      await sub.next('suback');
+      const pub = await RawClient.connect(b.port, { clientId: 'writer' });
+      const reader = [...b.broker.connections].find((c) => c.clientId === 'reader')!;
+      const writer = [...b.broker.connections].find((c) => c.clientId === 'writer')!;
+      let during = 0;
+      let total = 0;
+      const write = reader.socket.write.bind(reader.socket) as (chunk: Buffer) => boolean;
+      reader.socket.write = ((chunk: Buffer) => {
+        total++;
+        if (b.broker.source === writer) during++;
+        return write(chunk);
+      }) as typeof reader.socket.write;
+      const payload = Buffer.alloc(90, 0x2e);
+      const packets = Array.from({ length: 3000 }, (_, i) =>
+        encode({ type: 'publish', topic: `long/${i % 10}`, payload, qos: 0, retain: false, dup: false }, 4),
+      );
+      pub.sendRaw(Buffer.concat(packets));
+      for (let n = 0; n < 3000; n++) await sub.next('publish');
+      return { during, total };
+    } finally {
+      await b.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('is written while the publisher is still being read, not only once the turn is over', async () => {
+    const { during, total } = await writesDuringOneChunk(false);
+    expect(total).toBeGreaterThan(1);
+    expect(during).toBeGreaterThan(0);
+  });
+
+  it('is written only between PUBLISHes when the store is durable (a copy leaves with its state committed)', async () => {
+    const { during, total } = await writesDuringOneChunk(true);
+    expect(total).toBeGreaterThan(0);
+    expect(during).toBe(0);
   });
 });

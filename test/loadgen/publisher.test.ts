@@ -127,3 +127,24 @@ describe('Publisher at a fixed rate', () => {
     expect(p.sent).toBe(5);
   });
 });
+
+describe('Publisher without a rate', () => {
+  it('lets I/O run between batches even when every write drains at once', async () => {
+    const { conn, p } = publisher(0, { limit: 100, batch: 10 });
+    // A socket whose OS buffer takes everything: each write reports backpressure, then drains.
+    conn.write = (bytes: Buffer) => {
+      conn.writes.push({ at: nowMs(), bytes: Buffer.from(bytes) });
+      return false;
+    };
+    conn.drained = () => Promise.resolve();
+    let writesBeforeIo = -1;
+    setImmediate(() => {
+      writesBeforeIo = conn.writes.length;
+    });
+    p.start();
+    await p.done;
+    expect(conn.writes).toHaveLength(10);
+    expect(writesBeforeIo).toBeGreaterThan(0);
+    expect(writesBeforeIo).toBeLessThan(10);
+  });
+});

@@ -19,7 +19,7 @@ describe('Subscriber', () => {
     const sub = new Subscriber(conn as unknown as BenchConnection, 't', histogram);
     const start = nowMs() - 100;
     sub.recordFrom = start + 50;
-    for (let seq = 0; seq < 100; seq++) conn.handlers.publish(delivery(seq, start + seq));
+    for (let seq = 0; seq < 100; seq++) conn.handlers.publish(delivery(seq, start + seq), nowMs());
     expect(sub.received).toBe(100);
     expect(sub.checker.report(new Map([[0, 100]]))).toMatchObject({ lost: 0, duplicates: 0, reordered: 0 });
     expect(histogram.count).toBe(50);
