@@ -478,7 +478,8 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     subscriptionIds: number[] | undefined,
   ): boolean {
     if (this.state !== State.Connected) return false;
-    const now = Date.now();
+    // The clock matters only to a message that expires (its remaining interval, 5.0).
+    const now = message.expiresAt === 0 ? 0 : Date.now();
     const mount = this.peer.mountPoint;
     let topic = message.topic;
     if (mount !== undefined) {
