@@ -12,14 +12,15 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { nowMs } from '../src/loadgen/clock.js';
 import { DEFAULT_LOAD_OPTIONS, type LoadOptions, LoadRun } from '../src/loadgen/load.js';
+import { benchArgs } from './args.js';
 import { pinSelf, startBroker } from './brokers.js';
 
-const { values: args } = parseArgs({
-  options: { rounds: { type: 'string', default: '3' }, only: { type: 'string' } },
-});
+const args = benchArgs(
+  { rounds: { type: 'string', default: '3' }, only: { type: 'string' } },
+  'usage: node dist/benchmarks/allocations.js [--rounds N] [--only id,id]',
+);
 
 const SCENARIOS: Array<{ id: string; o: Partial<LoadOptions> }> = [
   {

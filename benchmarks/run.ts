@@ -17,7 +17,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { BROKERS, type BrokerName, hasTaskset, pinSelf, startBroker } from './brokers.js';
 import { cluster, coldStart, type ExtraResult, persistence } from './extras.js';
 import { ROOT } from './paths.js';
@@ -35,8 +35,8 @@ interface RunRecord {
   error?: string;
 }
 
-const { values: args } = parseArgs({
-  options: {
+const args = benchArgs(
+  {
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '3' },
     only: { type: 'string' },
@@ -44,7 +44,9 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-extras': { type: 'boolean', default: false },
   },
-});
+  'usage: node dist/benchmarks/run.js [--quick] [--rounds N] [--only id,id]\n' +
+    '         [--brokers mqx,mosquitto,aedes,sink,netserver] [--profile] [--no-extras]',
+);
 
 const PROFILED = ['fan-in-q0', 'fan-in-q1', 'fan-out-q0'];
 const size: Size = args.quick ? 'quick' : 'full';
