@@ -156,8 +156,9 @@ export class Publisher {
       this.waitingDrain = true;
       // At QoS 0, not straight from the drain: while the OS takes every write at once, drain
       // follows write in the same turn, and publishers with no window to fill never let this
-      // process read what its subscribers receive (measured: fan-in QoS 0 wrote 55 MB before its
-      // subscriber read a byte). At QoS 1/2 the window stops them, and acknowledgements pump again.
+      // process read what its subscribers receive (measured: in fan-in QoS 0 the publishers wrote
+      // 57 MB while their subscriber read 4 KB). At QoS 1/2 the window stops them, and
+      // acknowledgements pump again.
       this.conn.drained().then(() => {
         this.waitingDrain = false;
         if (qos === 0) this.pumpLater();
