@@ -420,8 +420,9 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   /**
-   * Not the connection whose PUBLISH is being handled: its acknowledgement must go ahead of the
-   * copies it makes for itself (handlers/publish.ts, ackAt). And with a durable store, not in the
+   * Whether write() may send before the turn ends. Not for the connection whose PUBLISH is being
+   * handled: its acknowledgement must go ahead of the copies it makes for itself
+   * (handlers/publish.ts, ackAt). And with a durable store, not in the
    * middle of any PUBLISH: a copy may leave only with its publisher's state (a QoS 2 packet id)
    * committed beside it, or a crash between the two would deliver it twice.
    */
