@@ -37,8 +37,9 @@ export class BenchConnection {
   private readonly acks: Record<AckType, Buffer>;
   private readonly decoder: Decoder;
   private pending = Buffer.allocUnsafe(4096);
-  private chunkAt = 0;
   private pendingLength = 0;
+  /** When the chunk being decoded was read (nowMs): the receive time of each packet in it. */
+  private chunkAt = 0;
   private closing = false;
   private waiters = new Map<number, (packet: Packet) => void>();
   private connack: ((packet: Packet) => void) | undefined;

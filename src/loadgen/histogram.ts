@@ -55,13 +55,6 @@ export class LatencyHistogram {
     if (us > this.highest) this.highest = us;
   }
 
-  add(other: LatencyHistogram): void {
-    for (let i = 0; i < BUCKETS; i++) this.counts[i]! += other.counts[i]!;
-    this.total += other.total;
-    this.sum += other.sum;
-    this.highest = Math.max(this.highest, other.highest);
-  }
-
   get count(): number {
     return this.total;
   }

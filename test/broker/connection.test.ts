@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { remoteOf, tenths } from '../../src/broker/connection.js';
-import { defaultBrokerConfig } from '../../src/config/broker-config.js';
 import { encode } from '../../src/protocol/encoder.js';
 import { startBroker } from '../helpers/broker.js';
+import { tempDir } from '../helpers/processes.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { publish, startPersistent } from './store/helpers.js';
 
 describe('remoteOf', () => {
   it("gives an IPv4 peer as mosquitto logs it, and a unix socket's as unix", () => {
@@ -38,12 +37,8 @@ describe('a subscriber of a long turn', () => {
    * 300 KB) for one subscriber.
    */
   async function writesDuringOneChunk(persistent: boolean): Promise<{ during: number; total: number }> {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'mqx-early-'));
-    const b = await startBroker(
-      persistent
-        ? { persistence: { ...defaultBrokerConfig().persistence, enabled: true, location: dir } }
-        : {},
-    );
+    const dir = tempDir('mqx-early-');
+    const b = await (persistent ? startPersistent(dir) : startBroker());
     try {
       const sub = await RawClient.connect(b.port, { clientId: 'reader' });
       sub.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'long/#', qos: 0 }] });
@@ -59,9 +54,9 @@ describe('a subscriber of a long turn', () => {
         if (b.broker.source === writer) during++;
         return write(chunk);
       }) as typeof reader.socket.write;
-      const payload = Buffer.alloc(90, 0x2e);
+      const payload = '.'.repeat(90);
       const packets = Array.from({ length: 3000 }, (_, i) =>
-        encode({ type: 'publish', topic: `long/${i % 10}`, payload, qos: 0, retain: false, dup: false }, 4),
+        encode(publish(`long/${i % 10}`, payload, 0), 4),
       );
       pub.sendRaw(Buffer.concat(packets));
       for (let n = 0; n < 3000; n++) await sub.next('publish');

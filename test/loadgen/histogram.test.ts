@@ -37,16 +37,6 @@ describe('LatencyHistogram', () => {
     expect(h.summary().max).toBeLessThanOrEqual(0.001);
   });
 
-  it('merges histograms', () => {
-    const a = new LatencyHistogram();
-    const b = new LatencyHistogram();
-    a.recordMs(1);
-    b.recordMs(100);
-    a.add(b);
-    expect(a.count).toBe(2);
-    expect(a.summary().max).toBeCloseTo(100, 0);
-  });
-
   it('keeps every value to within 1/1,024 from one microsecond to an hour', () => {
     let seed = 7;
     const random = () => {
