@@ -522,8 +522,9 @@ export class Broker {
           this.log.notice(`Client ${conn.clientId} has exceeded timeout, disconnecting.`);
         conn.disconnectWith(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
       } else if (
-        conn.overReceiveMaximumSince !== 0 &&
-        now - conn.overReceiveMaximumSince > RECEIVE_MAXIMUM_GRACE_MS
+        conn.inboundQos2 !== undefined &&
+        conn.inboundQos2.overSince !== 0 &&
+        now - conn.inboundQos2.overSince > RECEIVE_MAXIMUM_GRACE_MS
       ) {
         conn.disconnectWith(ReasonCode.ReceiveMaximumExceeded, 'receive maximum exceeded');
       }

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { Decoder, type PacketSink } from '../protocol/decoder.js';
+import { Decoder, DecoderRules, type PacketSink } from '../protocol/decoder.js';
 import { ACK_FIRST_BYTE, encode, encodePublishHeader } from '../protocol/encoder.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { ConnackReturnCode, ReasonCode, reasonName } from '../protocol/reason-codes.js';
@@ -22,6 +22,45 @@ import type { Message } from './message.js';
 import { logReceived, logSent, logSentPublish } from './packet-log.js';
 import type { Outgoing, Session, SessionOutlet } from './session.js';
 import { ackEntry, entryLength, type WriteEntry, writeBatch } from './write-batch.js';
+
+/** What a 5.0 client said in CONNECT it accepts. */
+export interface ClientLimits {
+  readonly receiveMaximum: number;
+  /** 0: no limit beyond the protocol's. */
+  readonly maximumPacketSize: number;
+  readonly topicAliasMaximum: number;
+}
+
+/** The limits of a client that sets none (every 3.1.1 one). */
+export const NO_CLIENT_LIMITS: ClientLimits = Object.freeze({
+  receiveMaximum: 65535,
+  maximumPacketSize: 0,
+  topicAliasMaximum: 0,
+});
+
+export interface TopicAliases {
+  /** The client's, by alias. */
+  readonly in: Map<number, string>;
+  /** Ours, by topic. */
+  readonly out: Map<string, number>;
+}
+
+export interface InboundQos2 {
+  /** QoS 2 PUBLISHes received and not yet released. */
+  pending: number;
+  /** Since when `pending` has been over the Receive Maximum with no PUBREL (epoch ms); 0 while not. */
+  overSince: number;
+}
+
+/** The PUBLISHes a connection holds while a session it feeds is congested. */
+interface Parked {
+  readonly packets: Fifo<PublishPacket>;
+  bytes: number;
+  /** The broker stopped reading the socket: too much is parked. */
+  readsPaused: boolean;
+  /** A DISCONNECT is flushing them: route them whatever the congestion. */
+  flushing: boolean;
+}
 
 /** What a listener tells every connection it accepts: one object per listener, shared. */
 export interface Peer {
@@ -120,6 +159,21 @@ export function qos0BacklogLimit(maxQueuedBytes: number, maxQueuedMessages: numb
   return maxQueuedMessages === 0 ? Number.POSITIVE_INFINITY : 8 * 1024 * 1024;
 }
 
+let sharedRules: DecoderRules | undefined;
+
+/** What the decoder of every client connection checks: one object for all of them. */
+function decoderRules(maxPacketSize: number): DecoderRules {
+  if (sharedRules?.maxPacketSize !== maxPacketSize) {
+    sharedRules = new DecoderRules({
+      maxPacketSize,
+      sender: 'client',
+      // Control characters are refused as the name is decoded, once per new name (handlers/control-characters.ts).
+      checkTopic: checkTopicCharacters,
+    });
+  }
+  return sharedRules;
+}
+
 /**
  * Tenths of a second since the process started, for keep alive: a small integer, where epoch
  * milliseconds would cost every connection a heap number. Monotonic, so a clock step never
@@ -156,28 +210,18 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   /** Packets that arrived while CONNECT was being authenticated, handled once it is. */
   held: Packet[] | undefined;
 
-  /** The client's limits (MQTT 5.0 CONNECT properties). */
-  clientReceiveMaximum = 65535;
-  clientMaximumPacketSize = 0;
-  clientTopicAliasMaximum = 0;
+  /** The client's limits (MQTT 5.0 CONNECT properties); shared while it sets none. */
+  limits: ClientLimits = NO_CLIENT_LIMITS;
   /** Outbound QoS 1/2 publishes not yet acknowledged on this connection (Receive Maximum). */
   unacknowledged = 0;
-  /** Inbound topic aliases of this connection [MQTT-3.3.2-7]. */
-  aliasesIn: Map<number, string> | undefined;
-  aliasesOut: Map<string, number> | undefined;
-  /** Inbound QoS 2 packets received and not yet released, for our own Receive Maximum. */
-  inboundPending = 0;
-  /** Since when inboundPending has been over the Receive Maximum with no PUBREL; 0 while not. */
-  overReceiveMaximumSince = 0;
+  /** Topic aliases of this connection either way [MQTT-3.3.2-7]; made at the first alias. */
+  aliases: TopicAliases | undefined;
+  /** Inbound QoS 2 packets not yet released, against our own Receive Maximum; made at the first. */
+  inboundQos2: InboundQos2 | undefined;
 
   flowBlockers = 0;
   /** PUBLISHes held while a session this connection feeds is congested; undefined while none is. */
-  private parked: Fifo<PublishPacket> | undefined;
-  private parkedBytes = 0;
-  /** The broker stopped reading the socket: too much is parked. */
-  private readsPaused = false;
-  /** A DISCONNECT is flushing the parked PUBLISHes: route them whatever the congestion. */
-  flushingParked = false;
+  private parked: Parked | undefined;
 
   private readonly decoder: Decoder;
   /**
@@ -200,12 +244,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
      */
     private remoteEnd?: Remote,
   ) {
-    this.decoder = new Decoder(this, {
-      maxPacketSize: broker.config.maxPacketSize,
-      sender: 'client',
-      // Control characters are refused as the name is decoded, once per new name (handlers/control-characters.ts).
-      checkTopic: checkTopicCharacters,
-    });
+    this.decoder = new Decoder(this, decoderRules(broker.config.maxPacketSize));
     (socket as OwnedSocket)[owner] = this;
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);
@@ -226,7 +265,17 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   get sendQuota(): number {
-    return this.clientReceiveMaximum - this.unacknowledged;
+    return this.limits.receiveMaximum - this.unacknowledged;
+  }
+
+  get topicAliases(): TopicAliases {
+    this.aliases ??= { in: new Map(), out: new Map() };
+    return this.aliases;
+  }
+
+  /** A DISCONNECT is flushing the parked PUBLISHes: route them whatever the congestion. */
+  get flushingParked(): boolean {
+    return this.parked?.flushing === true;
   }
 
   onData(chunk: Buffer): void {
@@ -255,7 +304,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
         'MQTT-3.1.0-1',
       );
     }
-    if (this.broker.log.packets) logReceived(this.broker.log, this.name, packet, this.aliasesIn);
+    if (this.broker.log.packets) logReceived(this.broker.log, this.name, packet, this.aliases?.in);
     dispatch(this, packet);
   }
 
@@ -265,7 +314,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   pauseFeeding(): void {
-    this.parked ??= new Fifo();
+    this.parked ??= { packets: new Fifo(), bytes: 0, readsPaused: false, flushing: false };
   }
 
   resumeFeeding(): void {
@@ -275,14 +324,15 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
 
   /** Holds a PUBLISH until the sessions it may go to have room; stops reading past a limit. */
   park(packet: PublishPacket): void {
-    this.parked!.push(packet);
-    this.parkedBytes += parkedSize(packet);
-    if (this.parkedBytes <= PARK_READ_LIMIT || this.readsPaused) return;
+    const parked = this.parked!;
+    parked.packets.push(packet);
+    parked.bytes += parkedSize(packet);
+    if (parked.bytes <= PARK_READ_LIMIT || parked.readsPaused) return;
     const own = this.session;
     if (own === undefined || !this.broker.flow.isCongested(own)) {
-      this.readsPaused = true;
+      parked.readsPaused = true;
       this.socket.pause();
-    } else if (this.parkedBytes > PARK_SELF_LIMIT) {
+    } else if (parked.bytes > PARK_SELF_LIMIT) {
       this.broker.flow.release(own);
     }
   }
@@ -294,28 +344,26 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   handleParked(force = false): void {
     const parked = this.parked;
     if (parked === undefined) return;
-    this.flushingParked = force;
+    parked.flushing = force;
     try {
       while (this.state === State.Connected && (force || this.flowBlockers === 0)) {
-        const packet = parked.shift();
+        const packet = parked.packets.shift();
         if (packet === undefined) break;
-        this.parkedBytes -= parkedSize(packet);
+        parked.bytes -= parkedSize(packet);
         handlePublish(this, packet);
       }
     } catch (err) {
       if (err instanceof ProtocolError) this.protocolViolation(err);
       else throw err;
     } finally {
-      this.flushingParked = false;
+      parked.flushing = false;
     }
-    if (parked.length === 0 && this.flowBlockers === 0) {
-      this.parked = undefined;
-      this.parkedBytes = 0;
-    }
-    if (this.readsPaused && this.parkedBytes <= PARK_READ_LIMIT && this.state !== State.Closed) {
-      this.readsPaused = false;
+    if (parked.readsPaused && parked.bytes <= PARK_READ_LIMIT && this.state !== State.Closed) {
+      parked.readsPaused = false;
       this.socket.resume();
     }
+    if (parked.packets.length === 0 && this.flowBlockers === 0 && this.parked === parked)
+      this.parked = undefined;
   }
 
   /** Handles the packets held back while CONNECT was authenticated. */
@@ -363,7 +411,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
    * Packet Size [MQTT-3.2.2-19] [MQTT-3.14.2-3].
    */
   reasonString(why: string): Properties | undefined {
-    const room = this.clientMaximumPacketSize;
+    const room = this.limits.maximumPacketSize;
     return room === 0 || room >= 64 + Buffer.byteLength(why) ? { reasonString: why } : undefined;
   }
 
@@ -492,7 +540,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     /** A shared header: the packet id goes between it and `after`, as an entry of its own. */
     let idApart = false;
     let after: Buffer | undefined;
-    const useAlias = this.clientTopicAliasMaximum > 0;
+    const useAlias = this.limits.topicAliasMaximum > 0;
     /** A topic alias this packet introduces; it counts only once the packet is really sent. */
     let newAlias = 0;
     if (this.version < 5 || (subscriptionIds === undefined && !useAlias && mount === undefined)) {
@@ -511,13 +559,13 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
         ? { subscriptionIdentifiers: subscriptionIds }
         : undefined;
       if (useAlias) {
-        this.aliasesOut ??= new Map();
-        const alias = this.aliasesOut.get(topic);
+        const aliases = this.topicAliases.out;
+        const alias = aliases.get(topic);
         if (alias !== undefined) {
           extra = { ...extra, topicAlias: alias };
           topic = '';
-        } else if (this.aliasesOut.size < this.clientTopicAliasMaximum) {
-          newAlias = this.aliasesOut.size + 1;
+        } else if (aliases.size < this.limits.topicAliasMaximum) {
+          newAlias = aliases.size + 1;
           extra = { ...extra, topicAlias: newAlias };
         }
       }
@@ -532,7 +580,8 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
       header[0]! |= 0x08;
     }
     const size = header.length + (idApart ? 2 : 0) + (after?.length ?? 0) + message.payload.length;
-    if (this.clientMaximumPacketSize > 0 && size > this.clientMaximumPacketSize) {
+    const maximumPacketSize = this.limits.maximumPacketSize;
+    if (maximumPacketSize > 0 && size > maximumPacketSize) {
       // The client would have to close on it; the message counts as delivered to this client [MQTT-3.1.2-25].
       this.broker.stats.dropped++;
       this.broker.stats.droppedBy.tooLarge++;
@@ -541,7 +590,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
         hooks.emit('messageDropped', this.session, message, 'too-large');
       return false;
     }
-    if (newAlias > 0) this.aliasesOut!.set(topic, newAlias);
+    if (newAlias > 0) this.aliases!.out.set(topic, newAlias);
     if (qos > 0) {
       out!.sent = true;
       this.unacknowledged++;

@@ -68,6 +68,10 @@ function malformed(message: string, statement?: string): ProtocolError {
   return new ProtocolError(message, ReasonCode.MalformedPacket, statement);
 }
 
+function lengthTooLong(): ProtocolError {
+  return malformed('remaining length longer than 4 bytes (MQTT 5.0 1.5.5, 3.1.1 2.2.3)');
+}
+
 function protocolError(message: string, statement?: string): ProtocolError {
   return new ProtocolError(message, ReasonCode.ProtocolError, statement);
 }
@@ -83,11 +87,49 @@ const reader = new Reader();
 const NO_BYTES = Buffer.alloc(0);
 
 /**
+ * What a decoder enforces besides the protocol, made once and shared by every decoder of one
+ * kind: a broker's thousands of connections need one, not a copy each.
+ */
+export class DecoderRules {
+  /** Largest whole packet accepted, header included; 0 for no limit beyond the protocol's. */
+  readonly maxPacketSize: number;
+  /** Bit per packet type the sender may not send; 0 when the direction is not known. */
+  readonly forbidden: number;
+  readonly checkTopic: ((topic: string) => void) | undefined;
+
+  constructor(options: Omit<DecoderOptions, 'protocolVersion'> = {}) {
+    this.maxPacketSize = options.maxPacketSize ?? 0;
+    this.forbidden =
+      options.sender === 'client' ? SERVER_ONLY : options.sender === 'server' ? CLIENT_ONLY : 0;
+    this.checkTopic = options.checkTopic;
+  }
+}
+
+/** A packet whose bytes straddle chunks: what of it has arrived. */
+interface Pending {
+  /** Its first byte. */
+  first: number;
+  /** Remaining-length bytes read so far; `remainingLength` is whole once the last was under 0x80. */
+  lengthBytes: number;
+  remainingLength: number;
+  headerDone: boolean;
+  /** Body (of exactly its size), and how much of it has arrived. */
+  body: Buffer | null;
+  filled: number;
+  /**
+   * A large body is kept as the slices that arrived, joined once complete, so a header that
+   * claims 256 MB costs nothing until the bytes really come.
+   */
+  parts: Buffer[] | null;
+}
+
+/**
  * Streaming MQTT decoder. Bytes go in through `push` in chunks of any size; each complete packet
- * comes out through the sink's `onPacket`, synchronously and in order. Between packets only the
- * fixed header is held (as integers); a body that straddles chunks gets one buffer of exactly its
- * size, and a body that lies inside one chunk is decoded in place, its PUBLISH payload a view of
- * the chunk.
+ * comes out through the sink's `onPacket`, synchronously and in order. Between packets it holds
+ * nothing but the protocol version and the last topic: the fixed header is read into locals, and
+ * only a packet that straddles chunks gets a record of its own (see Pending), with one buffer of
+ * exactly its body's size. A body that lies inside one chunk is decoded in place, its PUBLISH
+ * payload a view of the chunk.
  *
  * The first malformation throws a ProtocolError carrying the reason code to report; packets
  * before it have been delivered. From then on the stream cannot be resynchronised, so every
@@ -96,25 +138,10 @@ const NO_BYTES = Buffer.alloc(0);
  */
 export class Decoder {
   protocolVersion: ProtocolVersion;
-  maxPacketSize: number;
 
   private readonly sink: PacketSink;
-  /** Bit per packet type the sender may not send; 0 when the direction is not known. */
-  private readonly forbidden: number;
-  private readonly checkTopic: ((topic: string) => void) | undefined;
-  /** First byte of the packet being read, or -1 between packets. */
-  private first = -1;
-  private lengthBytes = 0;
-  private remainingLength = 0;
-  /** Body of a packet that straddles chunks, and how much of it has arrived. */
-  private body: Buffer | null = null;
-  private filled = 0;
-  /**
-   * A large body is kept as the slices that arrived, joined once complete, so a header that
-   * claims 256 MB costs nothing until the bytes really come.
-   */
-  private parts: Buffer[] | null = null;
-  private partsExpected = 0;
+  private readonly rules: DecoderRules;
+  private pending: Pending | null = null;
   private failure: unknown = null;
   /**
    * The topic of the last PUBLISH, given again (the same string) while the next ones repeat its
@@ -123,19 +150,24 @@ export class Decoder {
    */
   private lastTopic = '';
 
-  constructor(sink: PacketSink | ((packet: Packet) => void), options: DecoderOptions = {}) {
+  /** With DecoderRules (shared), the stream starts as 3.1.1 until a CONNECT says otherwise. */
+  constructor(sink: PacketSink | ((packet: Packet) => void), options: DecoderOptions | DecoderRules = {}) {
     this.sink = typeof sink === 'function' ? { onPacket: sink } : sink;
-    this.protocolVersion = options.protocolVersion ?? 4;
-    this.maxPacketSize = options.maxPacketSize ?? 0;
-    this.forbidden =
-      options.sender === 'client' ? SERVER_ONLY : options.sender === 'server' ? CLIENT_ONLY : 0;
-    this.checkTopic = options.checkTopic;
+    if (options instanceof DecoderRules) {
+      this.rules = options;
+      this.protocolVersion = 4;
+    } else {
+      this.rules = new DecoderRules(options);
+      this.protocolVersion = options.protocolVersion ?? 4;
+    }
   }
 
   /** Bytes allocated for an incomplete packet: at most the maximum packet size, when one is set. */
   get bufferedBytes(): number {
-    if (this.parts !== null) return this.filled;
-    return this.body === null ? 0 : this.body.length;
+    const pending = this.pending;
+    if (pending === null) return 0;
+    if (pending.parts !== null) return pending.filled;
+    return pending.body === null ? 0 : pending.body.length;
   }
 
   push(chunk: Buffer): void {
@@ -144,79 +176,108 @@ export class Decoder {
       this.consume(chunk);
     } catch (error) {
       this.failure = error;
-      this.body = null;
-      this.parts = null;
+      this.pending = null;
       throw error;
     }
   }
 
   private consume(chunk: Buffer): void {
     const length = chunk.length;
-    let offset = 0;
+    let offset = this.pending === null ? 0 : this.resume(chunk);
     while (offset < length) {
-      const parts = this.parts;
-      if (parts !== null) {
-        const n = Math.min(this.partsExpected - this.filled, length - offset);
-        parts.push(chunk.subarray(offset, offset + n));
-        this.filled += n;
-        offset += n;
-        if (this.filled === this.partsExpected) {
-          this.parts = null;
-          const whole = Buffer.concat(parts, this.partsExpected);
-          this.deliver(whole, 0, whole.length);
+      const first = chunk[offset++]!;
+      this.checkFirstByte(first);
+      let remaining = 0;
+      let lengthBytes = 0;
+      let headerDone = false;
+      while (offset < length) {
+        const byte = chunk[offset++]!;
+        remaining += (byte & 0x7f) * LENGTH_MULTIPLIERS[lengthBytes]!;
+        lengthBytes++;
+        if (byte < 0x80) {
+          headerDone = true;
+          break;
         }
-        continue;
+        if (lengthBytes === 4) throw lengthTooLong();
       }
-      const body = this.body;
-      if (body !== null) {
-        const n = Math.min(body.length - this.filled, length - offset);
-        chunk.copy(body, this.filled, offset, offset + n);
-        this.filled += n;
-        offset += n;
-        if (this.filled === body.length) {
-          this.body = null;
-          this.deliver(body, 0, body.length);
-        }
-        continue;
-      }
-      const byte = chunk[offset++]!;
-      if (this.first < 0) {
-        this.checkFirstByte(byte);
-        this.first = byte;
-        this.lengthBytes = 0;
-        this.remainingLength = 0;
-        continue;
-      }
-      this.remainingLength += (byte & 0x7f) * LENGTH_MULTIPLIERS[this.lengthBytes]!;
-      this.lengthBytes++;
-      if (byte >= 0x80) {
-        if (this.lengthBytes === 4) {
-          throw malformed('remaining length longer than 4 bytes (MQTT 5.0 1.5.5, 3.1.1 2.2.3)');
-        }
-        continue;
-      }
-      const remaining = this.remainingLength;
-      const total = 1 + this.lengthBytes + remaining;
-      if (this.maxPacketSize > 0 && total > this.maxPacketSize) {
-        throw new ProtocolError(
-          `packet of ${total} bytes exceeds the maximum packet size ${this.maxPacketSize} (MQTT 5.0 3.1.2.11.4, 3.2.2.3.6)`,
-          ReasonCode.PacketTooLarge,
-        );
-      }
-      if (length - offset >= remaining) {
+      if (headerDone) this.checkSize(lengthBytes, remaining);
+      if (headerDone && length - offset >= remaining) {
         offset += remaining;
-        this.deliver(chunk, offset - remaining, offset);
-      } else if (remaining > PREALLOCATE_LIMIT) {
-        this.parts = [chunk.subarray(offset, length)];
-        this.partsExpected = remaining;
-        this.filled = length - offset;
-        offset = length;
-      } else {
-        const assembled = Buffer.allocUnsafe(remaining);
-        this.filled = chunk.copy(assembled, 0, offset, length);
-        offset = length;
-        this.body = assembled;
+        this.deliver(first, chunk, offset - remaining, offset);
+        continue;
       }
+      const pending: Pending = {
+        first,
+        lengthBytes,
+        remainingLength: remaining,
+        headerDone,
+        body: null,
+        filled: 0,
+        parts: null,
+      };
+      this.pending = pending;
+      if (headerDone) this.startBody(pending, chunk, offset);
+      return;
+    }
+  }
+
+  /** Goes on with the packet a chunk before cut short; returns the offset after its last byte. */
+  private resume(chunk: Buffer): number {
+    const pending = this.pending!;
+    const length = chunk.length;
+    let offset = 0;
+    while (!pending.headerDone) {
+      if (offset === length) return offset;
+      const byte = chunk[offset++]!;
+      pending.remainingLength += (byte & 0x7f) * LENGTH_MULTIPLIERS[pending.lengthBytes]!;
+      pending.lengthBytes++;
+      if (byte < 0x80) {
+        pending.headerDone = true;
+        this.checkSize(pending.lengthBytes, pending.remainingLength);
+        if (length - offset >= pending.remainingLength) {
+          this.pending = null;
+          offset += pending.remainingLength;
+          this.deliver(pending.first, chunk, offset - pending.remainingLength, offset);
+          return offset;
+        }
+        this.startBody(pending, chunk, offset);
+        return length;
+      }
+      if (pending.lengthBytes === 4) throw lengthTooLong();
+    }
+    const want = pending.remainingLength - pending.filled;
+    const n = Math.min(want, length);
+    if (pending.parts !== null) pending.parts.push(chunk.subarray(0, n));
+    else chunk.copy(pending.body!, pending.filled, 0, n);
+    pending.filled += n;
+    if (n < want) return length;
+    this.pending = null;
+    const body =
+      pending.parts !== null ? Buffer.concat(pending.parts, pending.remainingLength) : pending.body!;
+    this.deliver(pending.first, body, 0, body.length);
+    return n;
+  }
+
+  /** The body of `pending` starts at `offset` and goes past the end of `chunk`. */
+  private startBody(pending: Pending, chunk: Buffer, offset: number): void {
+    const rest = chunk.length - offset;
+    if (pending.remainingLength > PREALLOCATE_LIMIT) {
+      pending.parts = rest > 0 ? [chunk.subarray(offset)] : [];
+    } else {
+      pending.body = Buffer.allocUnsafe(pending.remainingLength);
+      chunk.copy(pending.body, 0, offset);
+    }
+    pending.filled = rest;
+  }
+
+  private checkSize(lengthBytes: number, remaining: number): void {
+    const max = this.rules.maxPacketSize;
+    const total = 1 + lengthBytes + remaining;
+    if (max > 0 && total > max) {
+      throw new ProtocolError(
+        `packet of ${total} bytes exceeds the maximum packet size ${max} (MQTT 5.0 3.1.2.11.4, 3.2.2.3.6)`,
+        ReasonCode.PacketTooLarge,
+      );
     }
   }
 
@@ -225,9 +286,10 @@ export class Decoder {
     const type = byte >> 4;
     let flags = byte & 0x0f;
     const v5 = this.protocolVersion === 5;
-    if ((this.forbidden & (1 << type)) !== 0) {
+    const forbidden = this.rules.forbidden;
+    if ((forbidden & (1 << type)) !== 0) {
       throw protocolError(
-        `packet type ${type} may not be sent by a ${this.forbidden === SERVER_ONLY ? 'client' : 'server'} (MQTT 5.0 2.1.2, 3.1.1 2.2.1)`,
+        `packet type ${type} may not be sent by a ${forbidden === SERVER_ONLY ? 'client' : 'server'} (MQTT 5.0 2.1.2, 3.1.1 2.2.1)`,
         v5 ? 'MQTT-4.13.1-1' : 'MQTT-4.8.0-1',
       );
     }
@@ -271,9 +333,7 @@ export class Decoder {
   }
 
   /** Decodes the body `buf[start, end)` of the current packet and hands the packet on. */
-  private deliver(buf: Buffer, start: number, end: number): void {
-    const first = this.first;
-    this.first = -1;
+  private deliver(first: number, buf: Buffer, start: number, end: number): void {
     reader.reset(buf, start, end);
     let packet: Packet;
     try {
@@ -299,7 +359,7 @@ export class Decoder {
       case PacketType.PUBLISH: {
         const packet = decodePublish(first, r, v5, this.lastTopic);
         if (packet.topic !== this.lastTopic) {
-          this.checkTopic?.(packet.topic);
+          this.rules.checkTopic?.(packet.topic);
           this.lastTopic = packet.topic;
         }
         return packet;

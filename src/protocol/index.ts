@@ -1,4 +1,4 @@
-export { Decoder, type DecoderOptions } from './decoder.js';
+export { Decoder, type DecoderOptions, DecoderRules } from './decoder.js';
 export { encode, encodePublishHeader, writePacketId } from './encoder.js';
 export { ProtocolError } from './errors.js';
 export {

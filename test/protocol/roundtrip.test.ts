@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodePublishHeaderParts, type PublishHeaderParts } from '../../src/protocol/encoder.js';
 import {
   Decoder,
+  DecoderRules,
   encode,
   encodePublishHeader,
   type Packet,
@@ -202,13 +203,25 @@ describe('maximum packet size', () => {
     expect(decoder.bufferedBytes).toBe(0);
   });
 
-  it('can be changed between packets', () => {
-    const out: Packet[] = [];
-    const decoder = new Decoder((p) => out.push(p), { protocolVersion: 5 });
-    decoder.push(bytes);
-    decoder.maxPacketSize = 10;
-    expect(() => decoder.push(bytes)).toThrow(ProtocolError);
-    expect(out).toHaveLength(1);
+  it('holds for every decoder that shares its rules, each with its own packet in progress', () => {
+    const rules = new DecoderRules({ maxPacketSize: bytes.length });
+    const a: Packet[] = [];
+    const b: Packet[] = [];
+    const da = new Decoder((p) => a.push(p), rules);
+    const db = new Decoder((p) => b.push(p), rules);
+    // 3.1.1 until a CONNECT says otherwise: this PUBLISH has no properties in that version.
+    const v4 = encode(packet, 4);
+    da.push(v4.subarray(0, 1));
+    db.push(v4.subarray(0, 3));
+    da.push(v4.subarray(1, 50));
+    db.push(v4.subarray(3));
+    expect(b).toEqual([packet]);
+    expect(a).toHaveLength(0);
+    da.push(v4.subarray(50));
+    expect(a).toEqual([packet]);
+    const larger = encode({ ...packet, payload: Buffer.alloc(200) }, 4);
+    expect(() => db.push(larger)).toThrow(ProtocolError);
+    expect(() => da.push(v4)).not.toThrow();
   });
 });
 

@@ -72,11 +72,12 @@ export function handlePubrel(conn: Connection, packet: AckPacket): void {
   const session = conn.session!;
   const known = session.inboundQos2.delete(packet.packetId);
   if (known) conn.broker.store.inboundQos2(session, packet.packetId, false);
-  if (known && conn.inboundPending > 0) conn.inboundPending--;
+  const inbound = conn.inboundQos2;
+  if (known && inbound !== undefined && inbound.pending > 0) inbound.pending--;
   // A PUBREL shows the client is releasing: the grace for being over the Receive Maximum restarts.
-  if (conn.overReceiveMaximumSince !== 0)
-    conn.overReceiveMaximumSince =
-      conn.inboundPending > inboundReceiveMaximum(conn.broker.config.maxInflightMessages) ? Date.now() : 0;
+  if (inbound !== undefined && inbound.overSince !== 0)
+    inbound.overSince =
+      inbound.pending > inboundReceiveMaximum(conn.broker.config.maxInflightMessages) ? Date.now() : 0;
   if (conn.version === 5 && !known) {
     conn.send({
       type: 'pubcomp',

@@ -6,7 +6,7 @@ import { validateTopicName } from '../../topics/validate.js';
 import type { AuthResult } from '../access.js';
 import { refusalReasonCode } from '../auth/index.js';
 import { NEVER_EXPIRES } from '../broker.js';
-import { type Connection, State } from '../connection.js';
+import { type Connection, NO_CLIENT_LIMITS, State } from '../connection.js';
 import { inboundReceiveMaximum } from './publish.js';
 
 const PROTOCOL_LABEL = { 3: 'p1', 4: 'p2', 5: 'p5' } as const;
@@ -65,10 +65,17 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
   conn.isBridge =
     packet.bridge || (broker.bridgeHooks?.isBridgeConnect(packet.properties?.userProperties) ?? false);
   const props = packet.properties;
-  if (props) {
-    conn.clientReceiveMaximum = props.receiveMaximum ?? 65535;
-    conn.clientMaximumPacketSize = props.maximumPacketSize ?? 0;
-    conn.clientTopicAliasMaximum = props.topicAliasMaximum ?? 0;
+  if (
+    props !== undefined &&
+    (props.receiveMaximum !== undefined ||
+      props.maximumPacketSize !== undefined ||
+      props.topicAliasMaximum !== undefined)
+  ) {
+    conn.limits = {
+      receiveMaximum: props.receiveMaximum ?? NO_CLIENT_LIMITS.receiveMaximum,
+      maximumPacketSize: props.maximumPacketSize ?? NO_CLIENT_LIMITS.maximumPacketSize,
+      topicAliasMaximum: props.topicAliasMaximum ?? NO_CLIENT_LIMITS.topicAliasMaximum,
+    };
   }
 
   if (props?.authenticationMethod !== undefined) {

@@ -18,12 +18,12 @@ function resolveTopic(conn: Connection, packet: PublishPacket): string {
       'MQTT-3.3.2-9',
     );
   }
-  conn.aliasesIn ??= new Map();
+  const aliases = conn.topicAliases.in;
   if (packet.topic !== '') {
-    conn.aliasesIn.set(alias, packet.topic);
+    aliases.set(alias, packet.topic);
     return packet.topic;
   }
-  const topic = conn.aliasesIn.get(alias);
+  const topic = aliases.get(alias);
   if (topic === undefined)
     throw new ProtocolError(`topic alias ${alias} was never set`, ReasonCode.ProtocolError, 'MQTT-3.3.4-?');
   return topic;
@@ -135,11 +135,10 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   if (packet.qos === 2) {
     session.inboundQos2.add(packet.packetId!);
     broker.store.inboundQos2(session, packet.packetId!, true);
-    if (
-      ++conn.inboundPending > inboundReceiveMaximum(config.maxInflightMessages) &&
-      conn.overReceiveMaximumSince === 0
-    )
-      conn.overReceiveMaximumSince = Date.now();
+    conn.inboundQos2 ??= { pending: 0, overSince: 0 };
+    const inbound = conn.inboundQos2;
+    if (++inbound.pending > inboundReceiveMaximum(config.maxInflightMessages) && inbound.overSince === 0)
+      inbound.overSince = Date.now();
   }
   // A durable store commits this callback's writes before connections flush (store/sqlite.ts),
   // so the ack never reaches the client ahead of the stored message.
