@@ -109,11 +109,10 @@ export class DecoderRules {
 interface Pending {
   /** Its first byte. */
   first: number;
-  /** Remaining-length bytes read so far; `remainingLength` is whole once the last was under 0x80. */
+  /** Remaining-length bytes read so far, and their value: whole once a body is being filled. */
   lengthBytes: number;
   remainingLength: number;
-  headerDone: boolean;
-  /** Body (of exactly its size), and how much of it has arrived. */
+  /** Body (of exactly its size), and how much of it has arrived; null, as `parts`, while the header is cut short. */
   body: Buffer | null;
   filled: number;
   /**
@@ -210,7 +209,6 @@ export class Decoder {
         first,
         lengthBytes,
         remainingLength: remaining,
-        headerDone,
         body: null,
         filled: 0,
         parts: null,
@@ -226,13 +224,12 @@ export class Decoder {
     const pending = this.pending!;
     const length = chunk.length;
     let offset = 0;
-    while (!pending.headerDone) {
+    while (pending.body === null && pending.parts === null) {
       if (offset === length) return offset;
       const byte = chunk[offset++]!;
       pending.remainingLength += (byte & 0x7f) * LENGTH_MULTIPLIERS[pending.lengthBytes]!;
       pending.lengthBytes++;
       if (byte < 0x80) {
-        pending.headerDone = true;
         this.checkSize(pending.lengthBytes, pending.remainingLength);
         if (length - offset >= pending.remainingLength) {
           this.pending = null;
