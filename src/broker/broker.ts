@@ -522,9 +522,9 @@ export class Broker {
           this.log.notice(`Client ${conn.clientId} has exceeded timeout, disconnecting.`);
         conn.disconnectWith(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
       } else if (
-        conn.inboundQos2 !== undefined &&
-        conn.inboundQos2.overSince !== 0 &&
-        now - conn.inboundQos2.overSince > RECEIVE_MAXIMUM_GRACE_MS
+        conn.inboundWindow !== undefined &&
+        conn.inboundWindow.overSince !== 0 &&
+        now - conn.inboundWindow.overSince > RECEIVE_MAXIMUM_GRACE_MS
       ) {
         conn.disconnectWith(ReasonCode.ReceiveMaximumExceeded, 'receive maximum exceeded');
       }

@@ -45,7 +45,7 @@ export interface TopicAliases {
   readonly out: Map<string, number>;
 }
 
-export interface InboundQos2 {
+export interface InboundWindow {
   /** QoS 2 PUBLISHes received and not yet released. */
   pending: number;
   /** Since when `pending` has been over the Receive Maximum with no PUBREL (epoch ms); 0 while not. */
@@ -217,7 +217,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   /** Topic aliases of this connection either way [MQTT-3.3.2-7]; made at the first alias. */
   aliases: TopicAliases | undefined;
   /** Inbound QoS 2 packets not yet released, against our own Receive Maximum; made at the first. */
-  inboundQos2: InboundQos2 | undefined;
+  inboundWindow: InboundWindow | undefined;
 
   flowBlockers = 0;
   /** PUBLISHes held while a session this connection feeds is congested; undefined while none is. */
@@ -362,6 +362,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
       parked.readsPaused = false;
       this.socket.resume();
     }
+    // A PUBLISH handled above may have let the flow go and parked anew: that record stays.
     if (parked.packets.length === 0 && this.flowBlockers === 0 && this.parked === parked)
       this.parked = undefined;
   }

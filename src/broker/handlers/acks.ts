@@ -72,7 +72,7 @@ export function handlePubrel(conn: Connection, packet: AckPacket): void {
   const session = conn.session!;
   const known = session.inboundQos2.delete(packet.packetId);
   if (known) conn.broker.store.inboundQos2(session, packet.packetId, false);
-  const inbound = conn.inboundQos2;
+  const inbound = conn.inboundWindow;
   if (known && inbound !== undefined && inbound.pending > 0) inbound.pending--;
   // A PUBREL shows the client is releasing: the grace for being over the Receive Maximum restarts.
   if (inbound !== undefined && inbound.overSince !== 0)

@@ -135,8 +135,8 @@ export function handlePublish(conn: Connection, packet: PublishPacket): void {
   if (packet.qos === 2) {
     session.inboundQos2.add(packet.packetId!);
     broker.store.inboundQos2(session, packet.packetId!, true);
-    conn.inboundQos2 ??= { pending: 0, overSince: 0 };
-    const inbound = conn.inboundQos2;
+    conn.inboundWindow ??= { pending: 0, overSince: 0 };
+    const inbound = conn.inboundWindow;
     if (++inbound.pending > inboundReceiveMaximum(config.maxInflightMessages) && inbound.overSince === 0)
       inbound.overSince = Date.now();
   }
