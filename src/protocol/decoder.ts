@@ -184,63 +184,71 @@ export class Decoder {
     const length = chunk.length;
     let offset = this.pending === null ? 0 : this.resume(chunk);
     while (offset < length) {
-      const first = chunk[offset++]!;
+      const first = chunk[offset]!;
       this.checkFirstByte(first);
-      let remaining = 0;
-      let lengthBytes = 0;
-      let headerDone = false;
-      while (offset < length) {
-        const byte = chunk[offset++]!;
-        remaining += (byte & 0x7f) * LENGTH_MULTIPLIERS[lengthBytes]!;
-        lengthBytes++;
-        if (byte < 0x80) {
-          headerDone = true;
-          break;
-        }
-        if (lengthBytes === 4) throw lengthTooLong();
-      }
-      if (headerDone) this.checkSize(lengthBytes, remaining);
-      if (headerDone && length - offset >= remaining) {
-        offset += remaining;
-        this.deliver(first, chunk, offset - remaining, offset);
-        continue;
-      }
-      const pending: Pending = {
-        first,
-        lengthBytes,
-        remainingLength: remaining,
-        body: null,
-        filled: 0,
-        parts: null,
-      };
-      this.pending = pending;
-      if (headerDone) this.startBody(pending, chunk, offset);
-      return;
+      offset = this.readPacket(chunk, offset + 1, first, 0, 0);
     }
+  }
+
+  /**
+   * Reads the remaining length of a packet from `offset` on (`lengthBytes` of it, worth
+   * `remaining`, came before), then its body: decoded in place if the chunk holds it all, else kept
+   * as pending. Returns where the next packet starts: the chunk's end once this one is pending.
+   */
+  private readPacket(
+    chunk: Buffer,
+    offset: number,
+    first: number,
+    lengthBytes: number,
+    remaining: number,
+  ): number {
+    const length = chunk.length;
+    let headerDone = false;
+    while (offset < length) {
+      const byte = chunk[offset++]!;
+      remaining += (byte & 0x7f) * LENGTH_MULTIPLIERS[lengthBytes]!;
+      lengthBytes++;
+      if (byte < 0x80) {
+        headerDone = true;
+        break;
+      }
+      if (lengthBytes === 4) throw lengthTooLong();
+    }
+    if (headerDone) {
+      this.checkSize(lengthBytes, remaining);
+      if (length - offset >= remaining) {
+        this.deliver(first, chunk, offset, offset + remaining);
+        return offset + remaining;
+      }
+    }
+    const pending: Pending = {
+      first,
+      lengthBytes,
+      remainingLength: remaining,
+      body: null,
+      filled: 0,
+      parts: null,
+    };
+    if (headerDone) {
+      // The body has started (perhaps with none of its bytes yet) and goes past this chunk.
+      pending.filled = length - offset;
+      if (remaining > PREALLOCATE_LIMIT) pending.parts = [chunk.subarray(offset)];
+      else {
+        pending.body = Buffer.allocUnsafe(remaining);
+        chunk.copy(pending.body, 0, offset);
+      }
+    }
+    this.pending = pending;
+    return length;
   }
 
   /** Goes on with the packet a chunk before cut short; returns the offset after its last byte. */
   private resume(chunk: Buffer): number {
     const pending = this.pending!;
     const length = chunk.length;
-    let offset = 0;
-    while (pending.body === null && pending.parts === null) {
-      if (offset === length) return offset;
-      const byte = chunk[offset++]!;
-      pending.remainingLength += (byte & 0x7f) * LENGTH_MULTIPLIERS[pending.lengthBytes]!;
-      pending.lengthBytes++;
-      if (byte < 0x80) {
-        this.checkSize(pending.lengthBytes, pending.remainingLength);
-        if (length - offset >= pending.remainingLength) {
-          this.pending = null;
-          offset += pending.remainingLength;
-          this.deliver(pending.first, chunk, offset - pending.remainingLength, offset);
-          return offset;
-        }
-        this.startBody(pending, chunk, offset);
-        return length;
-      }
-      if (pending.lengthBytes === 4) throw lengthTooLong();
+    if (pending.body === null && pending.parts === null) {
+      this.pending = null;
+      return this.readPacket(chunk, 0, pending.first, pending.lengthBytes, pending.remainingLength);
     }
     const want = pending.remainingLength - pending.filled;
     const n = Math.min(want, length);
@@ -253,18 +261,6 @@ export class Decoder {
       pending.parts !== null ? Buffer.concat(pending.parts, pending.remainingLength) : pending.body!;
     this.deliver(pending.first, body, 0, body.length);
     return n;
-  }
-
-  /** The body of `pending` starts at `offset` and goes past the end of `chunk`. */
-  private startBody(pending: Pending, chunk: Buffer, offset: number): void {
-    const rest = chunk.length - offset;
-    if (pending.remainingLength > PREALLOCATE_LIMIT) {
-      pending.parts = rest > 0 ? [chunk.subarray(offset)] : [];
-    } else {
-      pending.body = Buffer.allocUnsafe(pending.remainingLength);
-      chunk.copy(pending.body, 0, offset);
-    }
-    pending.filled = rest;
   }
 
   private checkSize(lengthBytes: number, remaining: number): void {
