@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { BrokerConfig } from '../config/broker-config.js';
+import type { DecoderRules } from '../protocol/decoder.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
 import type { QoS } from '../protocol/types.js';
 import { parseSharedFilter } from '../topics/validate.js';
@@ -9,6 +10,7 @@ import type { BridgeHooks, RunningBridgeViews } from './bridge-hooks.js';
 import type { ClusterHooks } from './cluster-hooks.js';
 import {
   Connection,
+  clientDecoderRules,
   type Peer,
   qos0BacklogLimit,
   type Remote,
@@ -62,6 +64,8 @@ export class Broker {
   private publishingLog = false;
   /** See qos0BacklogLimit. */
   readonly qos0Backlog: number;
+  /** See clientDecoderRules. */
+  readonly decoderRules: DecoderRules;
   readonly flow: FlowControl;
   readonly deliveries = new Deliveries(this);
   /** Inside route(): its deliveries may share the message's encoded headers (Message.header). */
@@ -85,6 +89,7 @@ export class Broker {
     this.log = new BrokerLog(config.log);
     this.hooks = new Hooks((line) => this.log.error(line));
     this.qos0Backlog = qos0BacklogLimit(config.maxQueuedBytes, config.maxQueuedMessages);
+    this.decoderRules = clientDecoderRules(config.maxPacketSize);
     this.flow = new FlowControl(config.flowControl, {
       released: (session) =>
         this.log.warning(

@@ -159,19 +159,14 @@ export function qos0BacklogLimit(maxQueuedBytes: number, maxQueuedMessages: numb
   return maxQueuedMessages === 0 ? Number.POSITIVE_INFINITY : 8 * 1024 * 1024;
 }
 
-let sharedRules: DecoderRules | undefined;
-
-/** What the decoder of every client connection checks: one object for all of them. */
-function decoderRules(maxPacketSize: number): DecoderRules {
-  if (sharedRules?.maxPacketSize !== maxPacketSize) {
-    sharedRules = new DecoderRules({
-      maxPacketSize,
-      sender: 'client',
-      // Control characters are refused as the name is decoded, once per new name (handlers/control-characters.ts).
-      checkTopic: checkTopicCharacters,
-    });
-  }
-  return sharedRules;
+/** What the decoder of every client connection checks: one object, made by the broker, for all of them. */
+export function clientDecoderRules(maxPacketSize: number): DecoderRules {
+  return new DecoderRules({
+    maxPacketSize,
+    sender: 'client',
+    // Control characters are refused as the name is decoded, once per new name (handlers/control-characters.ts).
+    checkTopic: checkTopicCharacters,
+  });
 }
 
 /**
@@ -244,7 +239,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
      */
     private remoteEnd?: Remote,
   ) {
-    this.decoder = new Decoder(this, decoderRules(broker.config.maxPacketSize));
+    this.decoder = new Decoder(this, broker.decoderRules);
     (socket as OwnedSocket)[owner] = this;
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);
