@@ -21,7 +21,14 @@ import { handlePublish } from './handlers/publish.js';
 import type { Message } from './message.js';
 import { logReceived, logSent, logSentPublish } from './packet-log.js';
 import type { Outgoing, Session, SessionOutlet } from './session.js';
-import { ackEntry, entryLength, type WriteEntry, writeBatch } from './write-batch.js';
+import {
+  ackEntry,
+  entryBytes,
+  entryLength,
+  releaseStaged,
+  type WriteEntry,
+  writeBatch,
+} from './write-batch.js';
 
 /** What a 5.0 client said in CONNECT it accepts. */
 export interface ClientLimits {
@@ -147,6 +154,8 @@ function flushAll(): void {
     conn.flush();
   }
   pendingFlush.length = 0;
+  // Nothing queued is left anywhere: every connection with writes this turn was in the list.
+  releaseStaged();
 }
 
 /**
@@ -532,7 +541,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
       topic = topic.slice(mount.length);
     }
     const logTopic = topic;
-    let header: Buffer;
+    let header: WriteEntry;
     /** A shared header: the packet id goes between it and `after`, as an entry of its own. */
     let idApart = false;
     let after: Buffer | undefined;
@@ -572,10 +581,11 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     const dup = out?.sent === true;
     if (dup) {
       // A resend: the DUP flag goes on a copy of a shared header, on this delivery's own one as it is.
-      if (idApart) header = Buffer.from(header);
-      header[0]! |= 0x08;
+      const own = typeof header === 'number' ? entryBytes(header) : idApart ? Buffer.from(header) : header;
+      own[0]! |= 0x08;
+      header = own;
     }
-    const size = header.length + (idApart ? 2 : 0) + (after?.length ?? 0) + message.payload.length;
+    const size = entryLength(header) + (idApart ? 2 : 0) + (after?.length ?? 0) + message.payload.length;
     const maximumPacketSize = this.limits.maximumPacketSize;
     if (maximumPacketSize > 0 && size > maximumPacketSize) {
       // The client would have to close on it; the message counts as delivered to this client [MQTT-3.1.2-25].

@@ -1,5 +1,10 @@
-import { encodePublishHeaderParts, type PublishHeaderParts } from '../protocol/encoder.js';
+import {
+  encodePublishAfterPacketId,
+  measurePublishStart,
+  writePublishStartAt,
+} from '../protocol/encoder.js';
 import type { Properties, ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
+import { reserveStaged, stagedEntry, stagingBuffer, type WriteEntry } from './write-batch.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -130,14 +135,23 @@ export class Message {
     packet.retain = retain;
     packet.packetId = qos > 0 ? 1 : undefined;
     packet.properties = v5 ? this.propertiesAt(now, undefined) : undefined;
+    const size = measurePublishStart(packet, version);
+    const at = reserveStaged(size);
+    let header: WriteEntry;
+    if (at >= 0) {
+      writePublishStartAt(stagingBuffer(), at, packet, version);
+      header = stagedEntry(at, size);
+    } else {
+      header = Buffer.allocUnsafe(size);
+      writePublishStartAt(header, 0, packet, version);
+    }
     const fresh: EncodedHeader = {
       variant,
-      header: EMPTY,
-      afterPacketId: undefined,
+      header,
+      afterPacketId: encodePublishAfterPacketId(packet, version),
       // Kept only where it is checked: a number this large would cost every message a heap number.
       builtAtSecond: v5 && this.expiresAt !== 0 ? Math.floor(now / 1000) : 0,
     };
-    encodePublishHeaderParts(packet, version, fresh);
     packet.payload = EMPTY;
     packet.properties = undefined;
     if (!keep) return fresh;
@@ -189,7 +203,16 @@ export class Message {
   }
 }
 
-export interface EncodedHeader extends PublishHeaderParts {
+/**
+ * A PUBLISH header in the two parts around its packet identifier. The first is staged bytes
+ * (write-batch.ts) when it fits, valid for this turn's writes only: a message keeps its headers
+ * only while it is routed, in one turn.
+ */
+export interface EncodedHeader {
   variant: number;
+  /** The whole header at QoS 0; at QoS 1 and 2, what comes before the packet id. */
+  header: WriteEntry;
+  /** 5.0 at QoS 1 and 2: the properties that follow the packet id. */
+  afterPacketId: Buffer | undefined;
   builtAtSecond: number;
 }

@@ -114,16 +114,16 @@ function measurePublish(packet: PublishPacket, version: ProtocolVersion): number
   return headerSize(publishRemaining) + variable;
 }
 
-/** Writes the measured fixed header and topic name into `buf` from 0; returns where they end. */
-function writePublishStart(buf: Buffer, packet: PublishPacket): number {
-  buf[0] = 0x30 | (packet.dup ? 0x08 : 0) | (packet.qos << 1) | (packet.retain ? 0x01 : 0);
-  const pos = writeVarint(buf, 1, publishRemaining);
+/** Writes the measured fixed header and topic name into `buf` from `at`; returns where they end. */
+function writePublishStart(buf: Buffer, at: number, packet: PublishPacket): number {
+  buf[at] = 0x30 | (packet.dup ? 0x08 : 0) | (packet.qos << 1) | (packet.retain ? 0x01 : 0);
+  const pos = writeVarint(buf, at + 1, publishRemaining);
   return writeString(buf, pos, packet.topic, publishTopicSize);
 }
 
 /** Writes the measured header into `buf` from 0 and returns the packet id offset (-1 at QoS 0). */
 function writePublishHeader(buf: Buffer, packet: PublishPacket, version: ProtocolVersion): number {
-  let pos = writePublishStart(buf, packet);
+  let pos = writePublishStart(buf, 0, packet);
   let packetIdOffset = -1;
   if (packet.qos > 0) {
     packetIdOffset = pos;
@@ -156,43 +156,38 @@ export function encodePublishHeader(
   return { header, packetIdOffset };
 }
 
-/** A PUBLISH header in the two parts around its packet identifier. */
-export interface PublishHeaderParts {
-  /** The whole header at QoS 0; at QoS 1 and 2, what comes before the packet id. */
-  header: Buffer;
-  /** 5.0 at QoS 1 and 2: the properties that follow the packet id. */
-  afterPacketId: Buffer | undefined;
+/**
+ * A PUBLISH header that many deliveries share, each writing its own packet id after it, in the
+ * caller's own buffer: the size of the bytes before the packet id (the whole header at QoS 0),
+ * for writePublishStartAt to write them where the caller has room; then, 5.0 at QoS 1 and 2, the
+ * properties that follow the packet id (encodePublishAfterPacketId). The layout measured here
+ * is module state: the writes that follow are of this packet, with nothing encoded between.
+ */
+export function measurePublishStart(packet: PublishPacket, version: ProtocolVersion): number {
+  const size = measurePublish(packet, version);
+  return packet.qos === 0 ? size : headerSize(publishRemaining) + publishTopicSize;
 }
 
-/**
- * encodePublishHeader for a header that many deliveries share, each writing its own packet id
- * between the parts: each part gets a buffer of its own size, so no delivery needs a slice of
- * it (a Buffer object per message on the QoS 1/2 path).
- */
-export function encodePublishHeaderParts(
+/** Writes the bytes measurePublishStart measured into `buf` at `at`. */
+export function writePublishStartAt(
+  buf: Buffer,
+  at: number,
   packet: PublishPacket,
   version: ProtocolVersion,
-  into: PublishHeaderParts,
 ): void {
-  const size = measurePublish(packet, version);
-  if (packet.qos === 0) {
-    const header = Buffer.allocUnsafe(size);
-    writePublishHeader(header, packet, version);
-    into.header = header;
-    into.afterPacketId = undefined;
-    return;
-  }
-  const idAt = headerSize(publishRemaining) + publishTopicSize;
-  const header = Buffer.allocUnsafe(idAt);
-  writePublishStart(header, packet);
-  into.header = header;
-  if (version === 5) {
-    const after = Buffer.allocUnsafe(size - idAt - 2);
-    encodeProperties(after, 0, packet.properties, publishPropsLength);
-    into.afterPacketId = after;
-  } else {
-    into.afterPacketId = undefined;
-  }
+  const pos = writePublishStart(buf, at, packet);
+  if (packet.qos === 0 && version === 5) encodeProperties(buf, pos, packet.properties, publishPropsLength);
+}
+
+/** 5.0 at QoS 1 and 2: the properties after the packet id of the packet measurePublishStart measured. */
+export function encodePublishAfterPacketId(
+  packet: PublishPacket,
+  version: ProtocolVersion,
+): Buffer | undefined {
+  if (packet.qos === 0 || version !== 5) return undefined;
+  const after = Buffer.allocUnsafe(propertiesSize(publishPropsLength));
+  encodeProperties(after, 0, packet.properties, publishPropsLength);
+  return after;
 }
 
 /** Overwrites the packet identifier at `offset` of a header from encodePublishHeader. */

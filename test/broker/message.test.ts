@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Message } from '../../src/broker/message.js';
+import { entryBytes } from '../../src/broker/write-batch.js';
 import { encode } from '../../src/protocol/encoder.js';
 
 const message = () => new Message('a/b', Buffer.from('hi'), 1, false, undefined, 0, '', false);
@@ -21,8 +22,9 @@ describe('Message.header', () => {
   it('is not kept when the delivery is not part of routing the message', () => {
     const m = message();
     const once = m.header(4, 1, false, NOW, false);
-    expect(m.header(4, 1, false, NOW, false)).not.toBe(once);
-    expect(m.header(4, 1, false, NOW, false)).toEqual(once);
+    const again = m.header(4, 1, false, NOW, false);
+    expect(again).not.toBe(once);
+    expect(entryBytes(again.header)).toEqual(entryBytes(once.header));
   });
 
   it('at QoS 1 is the packet without its packet id and payload, in 3.1.1 and 5.0', () => {
@@ -43,8 +45,26 @@ describe('Message.header', () => {
       );
       const id = Buffer.from([1, 2]);
       expect(
-        Buffer.concat([header, id, ...(afterPacketId ? [afterPacketId] : []), Buffer.from('hi')]),
+        Buffer.concat([entryBytes(header), id, ...(afterPacketId ? [afterPacketId] : []), Buffer.from('hi')]),
       ).toEqual(whole);
     }
+  });
+
+  it('is staged bytes when small, and a Buffer of its own when its topic is long', () => {
+    const long = 'x'.repeat(300);
+    const short = message().header(4, 0, true, NOW, false).header;
+    const own = new Message(long, Buffer.from('hi'), 0, true, undefined, 0, '', false).header(
+      4,
+      0,
+      true,
+      NOW,
+      false,
+    ).header;
+    expect(typeof short).toBe('number');
+    expect(Buffer.isBuffer(own)).toBe(true);
+    const packet = (topic: string) =>
+      encode({ type: 'publish', topic, payload: Buffer.from('hi'), qos: 0, retain: true, dup: false }, 4);
+    expect(Buffer.concat([entryBytes(short), Buffer.from('hi')])).toEqual(packet('a/b'));
+    expect(Buffer.concat([entryBytes(own), Buffer.from('hi')])).toEqual(packet(long));
   });
 });

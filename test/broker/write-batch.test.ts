@@ -1,6 +1,16 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ackEntry, type WriteEntry, writeBatch as writeEntries } from '../../src/broker/write-batch.js';
+import {
+  ackEntry,
+  entryBytes,
+  entryLength,
+  releaseStaged,
+  reserveStaged,
+  stagedEntry,
+  stagingBuffer,
+  type WriteEntry,
+  writeBatch as writeEntries,
+} from '../../src/broker/write-batch.js';
 
 /** Every entry of `entries`. */
 const writeBatch = (socket: Duplex, entries: WriteEntry[], bytes: number) =>
@@ -90,6 +100,45 @@ describe('writeBatch with packet ids and acknowledgements as numbers', () => {
     const s = new RecordingSocket(false);
     writeEntries(s, [Buffer.from('ab'), Buffer.from('cd'), Buffer.from('stale')], 2, 4);
     expect(Buffer.concat(s.writes).toString()).toBe('abcd');
+  });
+});
+
+/** Stages `bytes` as reserveStaged's callers do; undefined when there is no room. */
+function stage(bytes: number[]): number | undefined {
+  const at = reserveStaged(bytes.length);
+  if (at < 0) return undefined;
+  stagingBuffer().set(bytes, at);
+  return stagedEntry(at, bytes.length);
+}
+
+describe('staged entries', () => {
+  it('are written in place among the other entries, each with its own bytes', () => {
+    releaseStaged();
+    const s = new RecordingSocket(false);
+    const first = stage([0x30, 0x05, 0x00, 0x01, 0x61])!;
+    const second = stage([0x32, 0x06, 0x00, 0x01, 0x62])!;
+    const entries: WriteEntry[] = [first, Buffer.from('p1'), second, 0x0102, Buffer.from('p2')];
+    expect(entries.map(entryLength)).toEqual([5, 2, 5, 2, 2]);
+    writeBatch(s, entries, 16);
+    expect([...Buffer.concat(s.writes)]).toEqual([
+      0x30, 0x05, 0x00, 0x01, 0x61, 0x70, 0x31, 0x32, 0x06, 0x00, 0x01, 0x62, 0x01, 0x02, 0x70, 0x32,
+    ]);
+    expect([...entryBytes(second)]).toEqual([0x32, 0x06, 0x00, 0x01, 0x62]);
+  });
+
+  it('take at most 255 bytes each, until the staging buffer is full, and start over once released', () => {
+    releaseStaged();
+    expect(reserveStaged(256)).toBe(-1);
+    const chunk = Array.from({ length: 255 }, (_, i) => i);
+    const made: number[] = [];
+    for (let entry = stage(chunk); entry !== undefined; entry = stage(chunk)) made.push(entry);
+    expect(made.length).toBeGreaterThan(1000);
+    // Each still holds its own bytes: none was handed out twice.
+    expect(new Set(made).size).toBe(made.length);
+    expect([...entryBytes(made.at(-1)!)]).toEqual(chunk);
+    releaseStaged();
+    expect(reserveStaged(4)).toBe(0);
+    releaseStaged();
   });
 });
 

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodePublishHeaderParts, type PublishHeaderParts } from '../../src/protocol/encoder.js';
+import {
+  encodePublishAfterPacketId,
+  measurePublishStart,
+  writePublishStartAt,
+} from '../../src/protocol/encoder.js';
 import {
   Decoder,
   DecoderRules,
@@ -270,21 +274,29 @@ describe('encodePublishHeader', () => {
   });
 });
 
-describe('encodePublishHeaderParts', () => {
+describe('measurePublishStart, writePublishStartAt and encodePublishAfterPacketId', () => {
   for (const version of VERSIONS) {
-    it(`level ${version}: header, then the packet id, then afterPacketId, then the payload = encode(p)`, () => {
+    it(`level ${version}: the start, then the packet id, then what follows it, then the payload = encode(p)`, () => {
       fc.assert(
-        fc.property(packetArbitraries(version).publish, (p) => {
+        fc.property(packetArbitraries(version).publish, fc.nat(64), (p, offset) => {
           const packet = p as PublishPacket;
-          const parts: PublishHeaderParts = { header: Buffer.alloc(0), afterPacketId: undefined };
-          encodePublishHeaderParts(packet, version, parts);
+          const size = measurePublishStart(packet, version);
+          // Written at an offset of a larger buffer, as into a connection's staged bytes.
+          const into = Buffer.alloc(offset + size + 8, 0xee);
+          writePublishStartAt(into, offset, packet, version);
+          const after = encodePublishAfterPacketId(packet, version);
+          expect(into.subarray(offset + size).every((b) => b === 0xee)).toBe(true);
           const id = packet.qos > 0 ? [Buffer.from([packet.packetId! >> 8, packet.packetId! & 0xff])] : [];
-          const after = parts.afterPacketId === undefined ? [] : [parts.afterPacketId];
-          expect(Buffer.concat([parts.header, ...id, ...after, packet.payload])).toEqual(
-            encode(packet, version),
-          );
+          expect(
+            Buffer.concat([
+              into.subarray(offset, offset + size),
+              ...id,
+              ...(after ? [after] : []),
+              packet.payload,
+            ]),
+          ).toEqual(encode(packet, version));
           // Only 5.0 has anything after the packet id: its properties, a length of 0 at least.
-          expect(parts.afterPacketId !== undefined).toBe(version === 5 && packet.qos > 0);
+          expect(after !== undefined).toBe(version === 5 && packet.qos > 0);
         }),
         { numRuns: 150 },
       );
