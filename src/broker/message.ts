@@ -1,8 +1,4 @@
-import {
-  encodePublishAfterPacketId,
-  measurePublishStart,
-  writePublishStartAt,
-} from '../protocol/encoder.js';
+import { encodePublishAfterPacketId, measurePublishStart, writePublishStartAt } from '../protocol/encoder.js';
 import type { Properties, ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
 import { reserveStaged, stagedEntry, stagingBuffer, type WriteEntry } from './write-batch.js';
 
