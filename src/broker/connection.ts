@@ -23,6 +23,7 @@ import { logReceived, logSent, logSentPublish } from './packet-log.js';
 import type { Outgoing, Session, SessionOutlet } from './session.js';
 import {
   ackEntry,
+  encodeSharedHeader,
   entryBytes,
   entryLength,
   releaseStaged,
@@ -554,7 +555,14 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
         if (qos > 0) packet.packetId = out!.packetId;
         header = encodePublishHeader(packet, this.version).header;
       } else {
-        const shared = message.header(this.version, qos, retain, now, this.broker.routing);
+        const shared = message.header(
+          this.version,
+          qos,
+          retain,
+          now,
+          this.broker.routing,
+          encodeSharedHeader,
+        );
         header = shared.header;
         after = shared.afterPacketId;
         idApart = qos > 0;

@@ -1,6 +1,5 @@
-import { encodePublishAfterPacketId, measurePublishStart, writePublishStartAt } from '../protocol/encoder.js';
 import type { Properties, ProtocolVersion, PublishPacket, QoS } from '../protocol/types.js';
-import { reserveStaged, stagedEntry, stagingBuffer, type WriteEntry } from './write-batch.js';
+import type { HeaderParts } from './write-batch.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -112,7 +111,14 @@ export class Message {
    * It is kept for the next delivery only when `keep` (while the message is being routed; see
    * forgetHeaders).
    */
-  header(version: ProtocolVersion, qos: QoS, retain: boolean, now: number, keep: boolean): EncodedHeader {
+  header(
+    version: ProtocolVersion,
+    qos: QoS,
+    retain: boolean,
+    now: number,
+    keep: boolean,
+    encodeHeader: (packet: PublishPacket, version: ProtocolVersion, into: HeaderParts) => void,
+  ): EncodedHeader {
     const v5 = version === 5;
     const variant = (v5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
     // Most messages go out in one variant: one slot, and an array only for the others.
@@ -131,23 +137,14 @@ export class Message {
     packet.retain = retain;
     packet.packetId = qos > 0 ? 1 : undefined;
     packet.properties = v5 ? this.propertiesAt(now, undefined) : undefined;
-    const size = measurePublishStart(packet, version);
-    const at = reserveStaged(size);
-    let header: WriteEntry;
-    if (at >= 0) {
-      writePublishStartAt(stagingBuffer(), at, packet, version);
-      header = stagedEntry(at, size);
-    } else {
-      header = Buffer.allocUnsafe(size);
-      writePublishStartAt(header, 0, packet, version);
-    }
     const fresh: EncodedHeader = {
       variant,
-      header,
-      afterPacketId: encodePublishAfterPacketId(packet, version),
+      header: EMPTY,
+      afterPacketId: undefined,
       // Kept only where it is checked: a number this large would cost every message a heap number.
       builtAtSecond: v5 && this.expiresAt !== 0 ? Math.floor(now / 1000) : 0,
     };
+    encodeHeader(packet, version, fresh);
     packet.payload = EMPTY;
     packet.properties = undefined;
     if (!keep) return fresh;
@@ -200,15 +197,10 @@ export class Message {
 }
 
 /**
- * A PUBLISH header in the two parts around its packet identifier. The first is staged bytes
- * (write-batch.ts) when it fits, valid for this turn's writes only: a message keeps its headers
- * only while it is routed, in one turn.
+ * A shared header, whose first part is staged bytes (write-batch.ts) when it fits, valid for this
+ * turn's writes only: a message keeps its headers only while it is routed, in one turn.
  */
-export interface EncodedHeader {
+export interface EncodedHeader extends HeaderParts {
   variant: number;
-  /** The whole header at QoS 0; at QoS 1 and 2, what comes before the packet id. */
-  header: WriteEntry;
-  /** 5.0 at QoS 1 and 2: the properties that follow the packet id. */
-  afterPacketId: Buffer | undefined;
   builtAtSecond: number;
 }

@@ -1,11 +1,13 @@
 import type { Duplex } from 'node:stream';
+import { encodePublishAfterPacketId, measurePublishStart, writePublishStartAt } from '../protocol/encoder.js';
+import type { ProtocolVersion, PublishPacket } from '../protocol/types.js';
 
 /**
  * What a connection queues for its next write: bytes, or a number that stands for a few bytes,
  * so that a packet id, an acknowledgement or a PUBLISH header costs no Buffer of its own (an
  * allocation per message, and per subscriber, on the QoS 1/2 path). A number up to 0xFFFF is a
  * packet id (two bytes, big-endian); up to 2^23 a four-byte acknowledgement (see ackEntry); from
- * STAGED on, bytes staged for this turn (see reserveStaged).
+ * STAGED on, bytes staged for this turn (see encodeSharedHeader).
  */
 export type WriteEntry = Buffer | number;
 
@@ -32,21 +34,39 @@ const staging = Buffer.allocUnsafeSlow(STAGING_SIZE);
 let stagedUsed = 0;
 
 /** Room for `size` bytes in this turn's staging buffer: their offset, or -1 (too many, or no room left). */
-export function reserveStaged(size: number): number {
+function reserveStaged(size: number): number {
   if (size > STAGED_MAX_SIZE || STAGING_SIZE - stagedUsed < size) return -1;
   const at = stagedUsed;
   stagedUsed += size;
   return at;
 }
 
-/** The buffer reserveStaged gives offsets in, to write the reserved bytes into. */
-export function stagingBuffer(): Buffer {
-  return staging;
+/** A PUBLISH header in the two parts around its packet identifier. */
+export interface HeaderParts {
+  /** The whole header at QoS 0; at QoS 1 and 2, what comes before the packet id. */
+  header: WriteEntry;
+  /** 5.0 at QoS 1 and 2: the properties that follow the packet id. */
+  afterPacketId: Buffer | undefined;
 }
 
-/** The entry for `size` bytes reserved at `offset`. */
-export function stagedEntry(offset: number, size: number): number {
-  return STAGED + offset * 256 + size;
+/**
+ * Encodes the header that deliveries of one message share, the part before the packet id staged
+ * when it fits. Each bundle of mqx (scripts/bundle-cli.js) has a copy of this module, with its own
+ * staging buffer: the connection hands this function to Message.header, so that the bytes are
+ * staged where the connection's writes copy them from, whichever bundle made the message.
+ */
+export function encodeSharedHeader(packet: PublishPacket, version: ProtocolVersion, into: HeaderParts): void {
+  const size = measurePublishStart(packet, version);
+  const at = reserveStaged(size);
+  if (at >= 0) {
+    writePublishStartAt(staging, at, packet, version);
+    into.header = STAGED + at * 256 + size;
+  } else {
+    const own = Buffer.allocUnsafe(size);
+    writePublishStartAt(own, 0, packet, version);
+    into.header = own;
+  }
+  into.afterPacketId = encodePublishAfterPacketId(packet, version);
 }
 
 /** Every entry made so far has been written: the staging buffer starts over. */

@@ -2,12 +2,11 @@ import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   ackEntry,
+  encodeSharedHeader,
   entryBytes,
   entryLength,
+  type HeaderParts,
   releaseStaged,
-  reserveStaged,
-  stagedEntry,
-  stagingBuffer,
   type WriteEntry,
   writeBatch as writeEntries,
 } from '../../src/broker/write-batch.js';
@@ -103,41 +102,50 @@ describe('writeBatch with packet ids and acknowledgements as numbers', () => {
   });
 });
 
-/** Stages `bytes` as reserveStaged's callers do; undefined when there is no room. */
-function stage(bytes: number[]): number | undefined {
-  const at = reserveStaged(bytes.length);
-  if (at < 0) return undefined;
-  stagingBuffer().set(bytes, at);
-  return stagedEntry(at, bytes.length);
+/** The shared header of a QoS 0 PUBLISH to `topic` with no payload, as a connection gets it. */
+function shared(topic: string): HeaderParts {
+  const parts: HeaderParts = { header: Buffer.alloc(0), afterPacketId: undefined };
+  const packet = {
+    type: 'publish',
+    topic,
+    payload: Buffer.alloc(0),
+    qos: 0,
+    retain: false,
+    dup: false,
+  } as const;
+  encodeSharedHeader(packet, 4, parts);
+  return parts;
 }
 
-describe('staged entries', () => {
-  it('are written in place among the other entries, each with its own bytes', () => {
+describe('staged headers', () => {
+  it('are numbers written in place among the other entries, each with its own bytes', () => {
     releaseStaged();
     const s = new RecordingSocket(false);
-    const first = stage([0x30, 0x05, 0x00, 0x01, 0x61])!;
-    const second = stage([0x32, 0x06, 0x00, 0x01, 0x62])!;
+    const first = shared('a').header;
+    const second = shared('bc').header;
+    expect(typeof first).toBe('number');
     const entries: WriteEntry[] = [first, Buffer.from('p1'), second, 0x0102, Buffer.from('p2')];
-    expect(entries.map(entryLength)).toEqual([5, 2, 5, 2, 2]);
-    writeBatch(s, entries, 16);
+    expect(entries.map(entryLength)).toEqual([5, 2, 6, 2, 2]);
+    writeBatch(s, entries, 17);
     expect([...Buffer.concat(s.writes)]).toEqual([
-      0x30, 0x05, 0x00, 0x01, 0x61, 0x70, 0x31, 0x32, 0x06, 0x00, 0x01, 0x62, 0x01, 0x02, 0x70, 0x32,
+      0x30, 0x03, 0x00, 0x01, 0x61, 0x70, 0x31, 0x30, 0x04, 0x00, 0x02, 0x62, 0x63, 0x01, 0x02, 0x70, 0x32,
     ]);
-    expect([...entryBytes(second)]).toEqual([0x32, 0x06, 0x00, 0x01, 0x62]);
+    expect([...entryBytes(second)]).toEqual([0x30, 0x04, 0x00, 0x02, 0x62, 0x63]);
   });
 
-  it('take at most 255 bytes each, until the staging buffer is full, and start over once released', () => {
+  it('are Buffers of their own over 255 bytes or once the staging buffer is full, until it is released', () => {
     releaseStaged();
-    expect(reserveStaged(256)).toBe(-1);
-    const chunk = Array.from({ length: 255 }, (_, i) => i);
+    expect(Buffer.isBuffer(shared('t'.repeat(300)).header)).toBe(true);
+    const topic = 'x'.repeat(250);
     const made: number[] = [];
-    for (let entry = stage(chunk); entry !== undefined; entry = stage(chunk)) made.push(entry);
+    for (let h = shared(topic).header; typeof h === 'number'; h = shared(topic).header) made.push(h);
     expect(made.length).toBeGreaterThan(1000);
     // Each still holds its own bytes: none was handed out twice.
     expect(new Set(made).size).toBe(made.length);
-    expect([...entryBytes(made.at(-1)!)]).toEqual(chunk);
+    // 1 + 2 (remaining length 252) + 2 + 250 bytes: the most that is staged.
+    expect(entryBytes(made.at(-1)!).subarray(5).toString()).toBe(topic);
     releaseStaged();
-    expect(reserveStaged(4)).toBe(0);
+    expect(typeof shared(topic).header).toBe('number');
     releaseStaged();
   });
 });
