@@ -589,7 +589,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     const dup = out?.sent === true;
     if (dup) {
       // A resend: the DUP flag goes on a copy of a shared header, on this delivery's own one as it is.
-      const own = typeof header === 'number' ? entryBytes(header) : idApart ? Buffer.from(header) : header;
+      const own = idApart || typeof header === 'number' ? entryBytes(header) : header;
       own[0]! |= 0x08;
       header = own;
     }

@@ -74,9 +74,8 @@ export function releaseStaged(): void {
   stagedUsed = 0;
 }
 
-/** An entry's bytes in a Buffer of their own (a copy, for a staged entry or a number). */
+/** A copy of an entry's bytes, in a Buffer of its own. */
 export function entryBytes(entry: WriteEntry): Buffer {
-  if (typeof entry !== 'number') return entry;
   const bytes = Buffer.allocUnsafe(entryLength(entry));
   copyEntry(entry, bytes, 0);
   return bytes;
