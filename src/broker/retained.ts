@@ -9,10 +9,14 @@ function newNode(): Node {
   return { children: undefined, message: undefined };
 }
 
-/** Pushes the children onto the stack so that the first of them is on top. */
-function pushReversed(stack: Node[], children: Map<string, Node>): void {
+/** Pushes the children (but the `$` ones, if asked) onto the stack so that the first of them is on top. */
+function pushReversed(stack: Node[], children: Map<string, Node>, skipDollar: boolean): void {
   const from = stack.length;
-  for (const child of children.values()) stack.push(child);
+  if (skipDollar) {
+    for (const [name, child] of children) if (name.charCodeAt(0) !== 36 /* $ */) stack.push(child);
+  } else {
+    for (const child of children.values()) stack.push(child);
+  }
   for (let i = from, j = stack.length - 1; i < j; i++, j--) {
     const swap = stack[i]!;
     stack[i] = stack[j]!;
@@ -134,15 +138,10 @@ export class RetainedStore implements RetainedMessages {
    */
   private collect(top: Map<string, Node>, skipDollar: boolean, visit: (m: Message) => void): void {
     const stack: Node[] = [];
-    if (skipDollar) {
-      for (const [name, child] of top) if (name.charCodeAt(0) !== 36 /* $ */) stack.push(child);
-      stack.reverse();
-    } else {
-      pushReversed(stack, top);
-    }
+    pushReversed(stack, top, skipDollar);
     for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
       if (node.message) visit(node.message);
-      if (node.children) pushReversed(stack, node.children);
+      if (node.children) pushReversed(stack, node.children, false);
     }
   }
 
