@@ -125,7 +125,10 @@ export class Broker {
 
   get connectedCount(): number {
     let n = 0;
-    for (const c of this.connections) if (c.state === State.Connected) n++;
+    // forEach: see SysTopics.update, which asks every sys_interval.
+    this.connections.forEach((c) => {
+      if (c.state === State.Connected) n++;
+    });
     return n;
   }
 
