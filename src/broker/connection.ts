@@ -13,6 +13,7 @@ import type {
   Will,
 } from '../protocol/types.js';
 import type { Broker } from './broker.js';
+import { type InboundWindow, RareState, type TopicAliases } from './connection-rare.js';
 import { Fifo } from './fifo.js';
 import type { FlowSource } from './flow-control.js';
 import { checkTopicCharacters } from './handlers/control-characters.js';
@@ -46,30 +47,6 @@ export const NO_CLIENT_LIMITS: ClientLimits = Object.freeze({
   topicAliasMaximum: 0,
 });
 
-export interface TopicAliases {
-  /** The client's, by alias. */
-  readonly in: Map<number, string>;
-  /** Ours, by topic. */
-  readonly out: Map<string, number>;
-}
-
-export interface InboundWindow {
-  /** QoS 2 PUBLISHes received and not yet released. */
-  pending: number;
-  /** Since when `pending` has been over the Receive Maximum with no PUBREL (epoch ms); 0 while not. */
-  overSince: number;
-}
-
-/** The PUBLISHes a connection holds while a session it feeds is congested. */
-interface Parked {
-  readonly packets: Fifo<PublishPacket>;
-  bytes: number;
-  /** The broker stopped reading the socket: too much is parked. */
-  readsPaused: boolean;
-  /** A DISCONNECT is flushing them: route them whatever the congestion. */
-  flushing: boolean;
-}
-
 /** What a listener tells every connection it accepts: one object per listener, shared. */
 export interface Peer {
   /** Port of the listener, for logs. */
@@ -91,6 +68,9 @@ export interface Remote {
 export function remoteOf(socket: { remoteAddress?: string; remotePort?: number }): Remote {
   return { address: socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unix', port: socket.remotePort ?? 0 };
 }
+
+/** A net.Socket keeps the answer of its first getpeername() in `_peername`, for as long as it lives. */
+type PeerCaching = Duplex & { remoteAddress?: string; remotePort?: number; _peername?: object };
 
 export const State = {
   AwaitingConnect: 0,
@@ -198,35 +178,21 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   readonly openedAt = Math.floor(Date.now() / 1000);
   bytesIn = 0;
   bytesOut = 0;
-  version: ProtocolVersion = 4;
   clientId = '';
   username: string | undefined;
   session: Session | undefined;
-  /** A bridge announced itself (protocol level | 0x80, or a 5.0 bridge by its options). */
-  isBridge = false;
   keepalive = 0;
   /** When bytes last arrived, in tenths(). */
   lastReceived = tenths();
-  will: Will | undefined;
-  /** Close reason decided by the broker (takeover, keep alive): suppresses the generic log line. */
-  closeReason: string | undefined;
-  /** Set by DISCONNECT: no will, and the log says "disconnected". */
-  disconnectedCleanly = false;
-  /** Packets that arrived while CONNECT was being authenticated, handled once it is. */
-  held: Packet[] | undefined;
 
   /** The client's limits (MQTT 5.0 CONNECT properties); shared while it sets none. */
   limits: ClientLimits = NO_CLIENT_LIMITS;
   /** Outbound QoS 1/2 publishes not yet acknowledged on this connection (Receive Maximum). */
   unacknowledged = 0;
-  /** Topic aliases of this connection either way [MQTT-3.3.2-7]; made at the first alias. */
-  aliases: TopicAliases | undefined;
-  /** Inbound QoS 2 packets not yet released, against our own Receive Maximum; made at the first. */
-  inboundWindow: InboundWindow | undefined;
 
   flowBlockers = 0;
-  /** PUBLISHes held while a session this connection feeds is congested; undefined while none is. */
-  private parked: Parked | undefined;
+  /** What most connections never need (connection-rare.ts): made by the first that is set. */
+  private rare: RareState | undefined;
 
   private readonly decoder: Decoder;
   /**
@@ -234,9 +200,9 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
    * (growing one anew each turn costs more garbage than its messages); a quiet one lets it go.
    */
   private out: WriteEntry[] | undefined;
+  /** Entries queued this turn; over 0, the connection is in pendingFlush. */
   private outCount = 0;
   private outBytes = 0;
-  private queued = false;
 
   constructor(
     readonly broker: Broker,
@@ -244,11 +210,11 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     readonly peer: Peer,
     /**
      * Given by the listener where the socket cannot tell it (WebSocket) or it carries a
-     * certificate's username (TLS); else read from the socket when first asked: about 100
-     * bytes, where most connections never need it outside a log line.
+     * certificate's username (TLS); else read from the socket when asked.
      */
-    private remoteEnd?: Remote,
+    remote?: Remote,
   ) {
+    if (remote !== undefined) this.more.remoteEnd = remote;
     this.decoder = new Decoder(this, broker.decoderRules);
     (socket as OwnedSocket)[owner] = this;
     socket.on('data', onSocketData);
@@ -256,17 +222,77 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     socket.on('close', onSocketClose);
   }
 
+  private get more(): RareState {
+    this.rare ??= new RareState();
+    return this.rare;
+  }
+
   get remote(): Remote {
-    this.remoteEnd ??= remoteOf(this.socket as Duplex & { remoteAddress?: string; remotePort?: number });
-    return this.remoteEnd;
+    const given = this.rare?.remoteEnd;
+    if (given !== undefined) return given;
+    const socket = this.socket as PeerCaching;
+    const remote = remoteOf(socket);
+    // Asked again when needed rather than kept on the socket by Node for its whole life: 88 bytes
+    // each connection (the object and its address string) for a log line or two.
+    if (socket._peername !== undefined && !socket.destroyed) socket._peername = undefined;
+    return remote;
   }
 
   get certificateUsername(): string | undefined {
-    return this.remoteEnd?.certificateUsername;
+    return this.rare?.remoteEnd?.certificateUsername;
+  }
+
+  /** A bridge announced itself (protocol level | 0x80, or a 5.0 bridge by its options). */
+  get isBridge(): boolean {
+    return this.rare?.isBridge === true;
+  }
+  set isBridge(bridge: boolean) {
+    if (bridge || this.rare) this.more.isBridge = bridge;
+  }
+
+  get will(): Will | undefined {
+    return this.rare?.will;
+  }
+  set will(will: Will | undefined) {
+    if (will !== undefined || this.rare) this.more.will = will;
+  }
+
+  /** Close reason decided by the broker (takeover, keep alive): suppresses the generic log line. */
+  get closeReason(): string | undefined {
+    return this.rare?.closeReason;
+  }
+  set closeReason(reason: string | undefined) {
+    if (reason !== undefined || this.rare) this.more.closeReason = reason;
+  }
+
+  /** Set by DISCONNECT: no will, and the log says "disconnected". */
+  get disconnectedCleanly(): boolean {
+    return this.rare?.disconnectedCleanly === true;
+  }
+  set disconnectedCleanly(clean: boolean) {
+    if (clean || this.rare) this.more.disconnectedCleanly = clean;
+  }
+
+  /** Inbound QoS 2 packets not yet released, against our own Receive Maximum; made at the first. */
+  get inboundWindow(): InboundWindow | undefined {
+    return this.rare?.inboundWindow;
+  }
+  set inboundWindow(window: InboundWindow | undefined) {
+    if (window !== undefined || this.rare) this.more.inboundWindow = window;
+  }
+
+  /** Topic aliases of this connection either way [MQTT-3.3.2-7]; undefined before the first. */
+  get aliases(): TopicAliases | undefined {
+    return this.rare?.aliases;
   }
 
   get name(): string {
     return this.clientId || `${this.remote.address}:${this.remote.port}`;
+  }
+
+  /** The protocol level CONNECT gave, which the decoder switched to: 4 until then. */
+  get version(): ProtocolVersion {
+    return this.decoder.protocolVersion;
   }
 
   get sendQuota(): number {
@@ -274,13 +300,14 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   get topicAliases(): TopicAliases {
-    this.aliases ??= { in: new Map(), out: new Map() };
-    return this.aliases;
+    const rare = this.more;
+    rare.aliases ??= { in: new Map(), out: new Map() };
+    return rare.aliases;
   }
 
   /** A DISCONNECT is flushing the parked PUBLISHes: route them whatever the congestion. */
   get flushingParked(): boolean {
-    return this.parked?.flushing === true;
+    return this.rare?.parked?.flushing === true;
   }
 
   onData(chunk: Buffer): void {
@@ -298,8 +325,9 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   onPacket(packet: Packet): void {
     if (this.state === State.Closed) return;
     if (this.state === State.Authenticating) {
-      if (this.held === undefined) this.held = [packet];
-      else this.held.push(packet);
+      const rare = this.more;
+      if (rare.held === undefined) rare.held = [packet];
+      else rare.held.push(packet);
       return;
     }
     if (this.state === State.AwaitingConnect && packet.type !== 'connect') {
@@ -315,11 +343,11 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
 
   /** Incoming PUBLISHes are parked: a session this connection feeds is congested. */
   get parking(): boolean {
-    return this.parked !== undefined;
+    return this.rare?.parked !== undefined;
   }
 
   pauseFeeding(): void {
-    this.parked ??= { packets: new Fifo(), bytes: 0, readsPaused: false, flushing: false };
+    this.more.parked ??= { packets: new Fifo(), bytes: 0, readsPaused: false, flushing: false };
   }
 
   resumeFeeding(): void {
@@ -329,7 +357,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
 
   /** Holds a PUBLISH until the sessions it may go to have room; stops reading past a limit. */
   park(packet: PublishPacket): void {
-    const parked = this.parked!;
+    const parked = this.rare!.parked!;
     parked.packets.push(packet);
     parked.bytes += parkedSize(packet);
     if (parked.bytes <= PARK_READ_LIMIT || parked.readsPaused) return;
@@ -347,7 +375,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
    * `force` (a DISCONNECT) all of them go, queued past full queues: the client said it is done.
    */
   handleParked(force = false): void {
-    const parked = this.parked;
+    const parked = this.rare?.parked;
     if (parked === undefined) return;
     parked.flushing = force;
     try {
@@ -368,15 +396,15 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
       this.socket.resume();
     }
     // A PUBLISH handled above may have let the flow go and parked anew: that record stays.
-    if (parked.packets.length === 0 && this.flowBlockers === 0 && this.parked === parked)
-      this.parked = undefined;
+    if (parked.packets.length === 0 && this.flowBlockers === 0 && this.rare!.parked === parked)
+      this.rare!.parked = undefined;
   }
 
   /** Handles the packets held back while CONNECT was authenticated. */
   releaseHeld(): void {
-    const held = this.held;
-    this.held = undefined;
+    const held = this.rare?.held;
     if (!held) return;
+    this.rare!.held = undefined;
     try {
       for (const packet of held) this.onPacket(packet);
     } catch (err) {
@@ -463,8 +491,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
       this.flush();
       return;
     }
-    if (!this.queued) {
-      this.queued = true;
+    if (this.outCount === 1) {
       pendingFlush.push(this);
       if (!flushScheduled) {
         flushScheduled = true;
@@ -505,7 +532,6 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   flush(): void {
-    this.queued = false;
     const out = this.out;
     const count = this.outCount;
     if (out === undefined) return;
@@ -604,7 +630,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
         hooks.emit('messageDropped', this.session, message, 'too-large');
       return false;
     }
-    if (newAlias > 0) this.aliases!.out.set(topic, newAlias);
+    if (newAlias > 0) this.topicAliases.out.set(topic, newAlias);
     if (qos > 0) {
       out!.sent = true;
       this.unacknowledged++;

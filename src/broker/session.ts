@@ -59,17 +59,25 @@ export interface SessionOutlet {
 }
 
 /**
+ * The state of a session that most sessions never have, in one object made when the first of it
+ * is set: five fields an idle device's session does not carry.
+ */
+class RareSessionState {
+  aclReads: Map<string, boolean> | undefined = undefined;
+  replay: RetainedReplay | undefined = undefined;
+  maxQueuedMessages: number | undefined = undefined;
+  packetIdTaken: ((id: number) => boolean) | undefined = undefined;
+  expiresAt = 0;
+}
+
+/**
  * The state MQTT keeps for a client identifier across connections (section 4.1): its
  * subscriptions, QoS 1/2 messages in flight or queued, and inbound QoS 2 packet ids.
  */
 export class Session {
   queuedBytes = 0;
-  /** Read-ACL answers by topic (Broker.mayReceive); cleared on a new connection and on reload. */
-  aclReads: Map<string, boolean> | undefined;
   /** At its limits and holding publishers back (kept by FlowControl). */
   congested = false;
-  /** Retained QoS 1/2 messages of new subscriptions, sent as the inflight window opens. */
-  replay: RetainedReplay | undefined;
   outlet: SessionOutlet | undefined;
   /** Username of the current or last connection, for ACL checks while offline. */
   username: string | undefined;
@@ -77,20 +85,13 @@ export class Session {
   isBridge = false;
   /** Listener of the current or last connection: whose ACL applies with per_listener_settings. */
   listenerIndex = 0;
-  /** Replaces max_queued_messages for this session: in-broker bridges hold more while their remote is down. */
-  maxQueuedMessages: number | undefined;
   /** Seconds the session outlives its connection; 0xFFFFFFFF = forever. */
   expiryInterval = 0;
-  /** Epoch ms at which the disconnected session is removed; 0 while connected or never. */
-  expiresAt = 0;
   /** Row of the session in the durable store; 0 while it is not stored (persistence off, or expiry 0). */
   storeId = 0;
-  /**
-   * Ids in use by another party of the session, never given to a delivery: an in-broker bridge
-   * sends deliveries to its remote under their own ids, and its own packets under others.
-   */
-  packetIdTaken: ((id: number) => boolean) | undefined;
   private nextPacketId = 1;
+  /** What most sessions never need: made by the first of it that is set. */
+  private rare: RareSessionState | undefined;
   /*
    * Made on first use: an empty Map or Set costs about 150 bytes, a Fifo 40, an Inflight table
    * about 300, and most sessions (idle devices, QoS 0 publishers) never need some of them.
@@ -101,6 +102,54 @@ export class Session {
   private inboundSet: Set<number> | undefined;
 
   constructor(readonly clientId: string) {}
+
+  private get more(): RareSessionState {
+    this.rare ??= new RareSessionState();
+    return this.rare;
+  }
+
+  /** Read-ACL answers by topic (Broker.mayReceive); cleared on a new connection and on reload. */
+  get aclReads(): Map<string, boolean> | undefined {
+    return this.rare?.aclReads;
+  }
+  set aclReads(answers: Map<string, boolean> | undefined) {
+    if (answers !== undefined || this.rare) this.more.aclReads = answers;
+  }
+
+  /** Retained QoS 1/2 messages of new subscriptions, sent as the inflight window opens. */
+  get replay(): RetainedReplay | undefined {
+    return this.rare?.replay;
+  }
+  set replay(replay: RetainedReplay | undefined) {
+    if (replay !== undefined || this.rare) this.more.replay = replay;
+  }
+
+  /** Replaces max_queued_messages for this session: in-broker bridges hold more while their remote is down. */
+  get maxQueuedMessages(): number | undefined {
+    return this.rare?.maxQueuedMessages;
+  }
+  set maxQueuedMessages(limit: number | undefined) {
+    if (limit !== undefined || this.rare) this.more.maxQueuedMessages = limit;
+  }
+
+  /**
+   * Ids in use by another party of the session, never given to a delivery: an in-broker bridge
+   * sends deliveries to its remote under their own ids, and its own packets under others.
+   */
+  get packetIdTaken(): ((id: number) => boolean) | undefined {
+    return this.rare?.packetIdTaken;
+  }
+  set packetIdTaken(taken: ((id: number) => boolean) | undefined) {
+    if (taken !== undefined || this.rare) this.more.packetIdTaken = taken;
+  }
+
+  /** Epoch ms at which the disconnected session is removed; 0 while connected or never. */
+  get expiresAt(): number {
+    return this.rare?.expiresAt ?? 0;
+  }
+  set expiresAt(at: number) {
+    if (at !== 0 || this.rare) this.more.expiresAt = at;
+  }
 
   /** Waiting for a place in the inflight window, or for the client to come back. */
   get queue(): Fifo<Outgoing> {

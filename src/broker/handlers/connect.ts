@@ -61,7 +61,6 @@ export function handleConnect(conn: Connection, packet: ConnectPacket): void {
   }
   const broker = conn.broker;
   const config = broker.config;
-  conn.version = packet.protocolVersion;
   conn.isBridge =
     packet.bridge || (broker.bridgeHooks?.isBridgeConnect(packet.properties?.userProperties) ?? false);
   const props = packet.properties;
