@@ -28,8 +28,7 @@ export interface Parked {
 
 /**
  * The state of a connection that most connections never have, in one object made when the first
- * of it is set: nine fields an idle connection does not carry (72 bytes each of 10,000 idle
- * connections in a heap snapshot).
+ * of it is set: nine fields an idle connection does not carry.
  */
 export class RareState {
   will: Will | undefined = undefined;
@@ -44,4 +43,7 @@ export class RareState {
   parked: Parked | undefined = undefined;
   /** Given by the listener where the socket cannot tell it (WebSocket) or with a certificate's username (TLS). */
   remoteEnd: Remote | undefined = undefined;
+  /** Bytes either way since this was made: the counts of a socket that keeps none (a WebSocket's stream). */
+  bytesIn = 0;
+  bytesOut = 0;
 }

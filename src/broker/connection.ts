@@ -69,6 +69,9 @@ export function remoteOf(socket: { remoteAddress?: string; remotePort?: number }
   return { address: socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unix', port: socket.remotePort ?? 0 };
 }
 
+/** A net.Socket's own counts, which a WebSocket's stream does not have. */
+type SocketCounters = Duplex & { bytesRead?: number; bytesWritten?: number };
+
 /** A net.Socket keeps the answer of its first getpeername() in `_peername`, for as long as it lives. */
 type PeerCaching = Duplex & { remoteAddress?: string; remotePort?: number; _peername?: object };
 
@@ -174,12 +177,9 @@ export function tenths(): number {
  */
 export class Connection implements SessionOutlet, PacketSink, FlowSource {
   state: State = State.AwaitingConnect;
-  /** For the admin API: when the socket was accepted (epoch seconds), and bytes either way. */
+  /** For the admin API: when the socket was accepted (epoch seconds). */
   readonly openedAt = Math.floor(Date.now() / 1000);
-  bytesIn = 0;
-  bytesOut = 0;
   clientId = '';
-  username: string | undefined;
   session: Session | undefined;
   keepalive = 0;
   /** When bytes last arrived, in tenths(). */
@@ -240,6 +240,22 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
 
   get certificateUsername(): string | undefined {
     return this.rare?.remoteEnd?.certificateUsername;
+  }
+
+  /** The username CONNECT gave (or the client certificate), which the session keeps. */
+  get username(): string | undefined {
+    return this.session?.username;
+  }
+
+  /**
+   * For the admin API: bytes either way, as Node's socket counts them (TCP, TLS: MQTT's bytes).
+   * A WebSocket's stream counts none, so its connection counts them in its RareState.
+   */
+  get bytesIn(): number {
+    return (this.socket as SocketCounters).bytesRead ?? this.rare?.bytesIn ?? 0;
+  }
+  get bytesOut(): number {
+    return (this.socket as SocketCounters).bytesWritten ?? this.rare?.bytesOut ?? 0;
   }
 
   /** A bridge announced itself (protocol level | 0x80, or a 5.0 bridge by its options). */
@@ -313,7 +329,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   onData(chunk: Buffer): void {
     this.lastReceived = tenths();
     this.broker.stats.bytesReceived += chunk.length;
-    this.bytesIn += chunk.length;
+    if (this.rare !== undefined) this.rare.bytesIn += chunk.length;
     try {
       this.decoder.push(chunk);
     } catch (err) {
@@ -537,7 +553,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     if (out === undefined) return;
     if (count > 0 && !this.socket.destroyed) {
       this.broker.stats.bytesSent += this.outBytes;
-      this.bytesOut += this.outBytes;
+      if (this.rare !== undefined) this.rare.bytesOut += this.outBytes;
       writeBatch(this.socket, out, count, this.outBytes);
     }
     if (count <= QUIET_TURN) this.out = undefined;

@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/broker/connection.js';
 import { startBroker } from '../helpers/broker.js';
@@ -48,6 +49,34 @@ describe('the state a connection rarely needs', () => {
       expect(conn.will).toBeUndefined();
       expect(conn.disconnectedCleanly).toBe(true);
       expect(conn.closeReason).toBe('disconnected');
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it("counts a connection's bytes either way, as its socket does, or itself under a WebSocket", async () => {
+    const b = await startBroker({
+      listeners: [
+        { port: 0, host: '127.0.0.1', protocol: 'mqtt', maxConnections: 0 },
+        { port: 0, host: '127.0.0.1', protocol: 'websockets', maxConnections: 0 },
+      ],
+    });
+    try {
+      // CONNECT of a 3.1.1 client with a 3-byte id: 2 + 10 + 2 + 3 bytes; CONNACK: 4.
+      const tcp = await RawClient.connect(b.port, { clientId: 'tcp' });
+      const ws = await mqtt.connectAsync(`ws://127.0.0.1:${b.broker.ports[1]}/mqtt`, {
+        clientId: 'wss',
+        reconnectPeriod: 0,
+      });
+      await ws.publishAsync('counted', 'x'.repeat(100), { qos: 1 });
+      expect(connectionOf(b, 'tcp').bytesIn).toBe(17);
+      expect(connectionOf(b, 'tcp').bytesOut).toBe(4);
+      // The same CONNECT, then a PUBLISH of 2 + 9 + 2 + 100 bytes; CONNACK and PUBACK back.
+      const viaWs = connectionOf(b, 'wss');
+      expect(viaWs.bytesIn).toBe(17 + 113);
+      expect(viaWs.bytesOut).toBe(4 + 4);
+      tcp.end();
+      await ws.endAsync();
     } finally {
       await b.stop();
     }

@@ -210,7 +210,6 @@ function accept(
   const config = broker.config;
   const props = packet.properties;
   conn.clientId = clientId;
-  conn.username = username;
   conn.keepalive = keepalive;
   conn.will = packet.will;
   if (packet.will) broker.cluster?.willSet(clientId, packet.will, conn);
