@@ -303,7 +303,9 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   }
 
   get name(): string {
-    return this.clientId || `${this.remote.address}:${this.remote.port}`;
+    if (this.clientId !== '') return this.clientId;
+    const remote = this.remote;
+    return `${remote.address}:${remote.port}`;
   }
 
   /** The protocol level CONNECT gave, which the decoder switched to: 4 until then. */
