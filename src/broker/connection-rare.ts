@@ -28,7 +28,8 @@ export interface Parked {
 
 /**
  * The state of a connection that most connections never have, in one object made when the first
- * of it is set: nine fields an idle connection does not carry.
+ * of it is set (a WebSocket's connection makes it at once, for its remote end and byte counts):
+ * fields an idle TCP connection does not carry.
  */
 export class RareState {
   will: Will | undefined = undefined;
