@@ -3,7 +3,7 @@ import type { Broker } from './broker.js';
 import { Connection } from './connection.js';
 import type { DropReason } from './hooks.js';
 import type { Message } from './message.js';
-import type { Outgoing, Session, Subscription } from './session.js';
+import { Outgoing, type Session, type Subscription } from './session.js';
 
 /** The QoS 1/2 retained messages a new subscription still has to get, in order. */
 export interface RetainedReplay {
@@ -51,16 +51,7 @@ export class Deliveries {
       }
       if (!this.broker.config.queueQos0Messages) return;
     }
-    const out: Outgoing = {
-      message,
-      qos,
-      retain,
-      subscriptionIds,
-      packetId: 0,
-      released: false,
-      sent: false,
-      storeId: 0,
-    };
+    const out = new Outgoing(message, qos, retain, subscriptionIds);
     if (
       outlet !== undefined &&
       session.queuedCount === 0 &&
@@ -178,18 +169,9 @@ export class Deliveries {
     if (message === undefined || message.isExpired(now) || !this.broker.mayReceive(session, message.topic))
       return;
     const sub = replay.subscription;
-    const out: Outgoing = {
-      message,
-      qos: Math.min(message.qos, sub.qos) as QoS,
-      retain: true,
-      subscriptionIds: sub.subscriptionIds,
-      packetId: 0,
-      released: false,
-      sent: false,
-      storeId: 0,
-    };
-    if (out.qos === 0) session.outlet!.sendPublish(undefined, message, 0, true, sub.subscriptionIds);
-    else this.sendOutgoing(session, out);
+    const qos = Math.min(message.qos, sub.qos) as QoS;
+    if (qos === 0) session.outlet!.sendPublish(undefined, message, 0, true, sub.subscriptionIds);
+    else this.sendOutgoing(session, new Outgoing(message, qos, true, sub.subscriptionIds));
   }
 
   /** On reconnect: resend what was in flight (DUP set, PUBREL for released QoS 2), then the queue. */

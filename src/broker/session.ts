@@ -28,19 +28,51 @@ export function subscriptionIdList(subscriptionId: number): number[] | undefined
   return subscriptionId > 0 ? [subscriptionId] : undefined;
 }
 
-/** A QoS 1/2 delivery waiting in the queue or in flight. */
-export interface Outgoing {
-  message: Message;
-  qos: QoS;
-  retain: boolean;
-  subscriptionIds: number[] | undefined;
-  packetId: number;
-  /** QoS 2: PUBREC received, PUBREL sent, waiting for PUBCOMP. */
-  released: boolean;
-  /** Has been written to a connection at least once: a resend carries DUP. */
-  sent: boolean;
+/**
+ * A QoS 1/2 delivery waiting in the queue or in flight. One per delivery, each kept until its
+ * acknowledgement: its four flags are one small integer, so it is 64 bytes, not 88.
+ */
+export class Outgoing {
+  /** QoS in bits 0-1, then retain, released and sent. */
+  private bits: number;
   /** Row of the delivery in the durable store; 0 while it is not stored. */
-  storeId: number;
+  storeId = 0;
+
+  constructor(
+    readonly message: Message,
+    qos: QoS,
+    retain: boolean,
+    readonly subscriptionIds: number[] | undefined,
+    public packetId = 0,
+  ) {
+    this.bits = qos | (retain ? 4 : 0);
+  }
+
+  get qos(): QoS {
+    return (this.bits & 3) as QoS;
+  }
+
+  get retain(): boolean {
+    return (this.bits & 4) !== 0;
+  }
+
+  /** QoS 2: PUBREC received, PUBREL sent, waiting for PUBCOMP. */
+  get released(): boolean {
+    return (this.bits & 8) !== 0;
+  }
+
+  set released(on: boolean) {
+    this.bits = on ? this.bits | 8 : this.bits & ~8;
+  }
+
+  /** Has been written to a connection at least once: a resend carries DUP. */
+  get sent(): boolean {
+    return (this.bits & 16) !== 0;
+  }
+
+  set sent(on: boolean) {
+    this.bits = on ? this.bits | 16 : this.bits & ~16;
+  }
 }
 
 /** Where a session sends its packets while it has a connection. */

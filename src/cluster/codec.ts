@@ -1,5 +1,5 @@
 import { Message } from '../broker/message.js';
-import type { Outgoing, Session } from '../broker/session.js';
+import { Outgoing, type Session } from '../broker/session.js';
 import { decodeProperties, encodeProperties } from '../broker/store/sqlite.js';
 import type { StoredSubscription } from '../broker/store/store.js';
 import type { QoS } from '../protocol/types.js';
@@ -144,16 +144,9 @@ export function parseSnapshot(json: string): {
   const snapshot = JSON.parse(json) as SessionSnapshot;
   const outgoing = snapshot.deliveries.map((d) => {
     const { message, id } = messageFrom(d.h, Buffer.from(d.p, 'base64'));
-    const out: Outgoing = {
-      message,
-      qos: d.q,
-      retain: d.r,
-      subscriptionIds: d.s,
-      packetId: d.id,
-      released: d.rel,
-      sent: d.sent,
-      storeId: 0,
-    };
+    const out = new Outgoing(message, d.q, d.r, d.s, d.id);
+    out.released = d.rel;
+    out.sent = d.sent;
     return { out, id };
   });
   return { snapshot, outgoing };

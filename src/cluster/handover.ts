@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Broker } from '../broker/broker.js';
 import { Connection } from '../broker/connection.js';
 import { Message } from '../broker/message.js';
-import type { Outgoing, Session } from '../broker/session.js';
+import { Outgoing, type Session } from '../broker/session.js';
 import { restoreOutgoing, subscriptionFromStored } from '../broker/store/restore.js';
 import { topicMatches } from '../client/match.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
@@ -281,16 +281,7 @@ export class SessionHandover implements SessionRecords {
       // QoS 0 (or no matching subscription) was never held for the session: nothing to replay.
       const granted = Math.min(qos, message.qos);
       if (granted <= 0) continue;
-      const out: Outgoing = {
-        message,
-        qos: granted as QoS,
-        retain: false,
-        subscriptionIds: ids,
-        packetId: 0,
-        released: false,
-        sent: false,
-        storeId: 0,
-      };
+      const out = new Outgoing(message, granted as QoS, false, ids);
       restoreOutgoing(session, out);
       this.broker.store.queued(session, out);
       taken = true;

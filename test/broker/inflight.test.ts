@@ -2,19 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Inflight } from '../../src/broker/inflight.js';
 import { Message } from '../../src/broker/message.js';
-import type { Outgoing } from '../../src/broker/session.js';
+import { Outgoing } from '../../src/broker/session.js';
 
 const message = new Message('t', Buffer.alloc(0), 1, false, undefined, 0, '', false);
-const outgoing = (packetId: number): Outgoing => ({
-  message,
-  qos: 1,
-  retain: false,
-  subscriptionIds: undefined,
-  packetId,
-  released: false,
-  sent: false,
-  storeId: 0,
-});
+const outgoing = (packetId: number): Outgoing => new Outgoing(message, 1, false, undefined, packetId);
 
 /** Applies ops to an Inflight and to a Map, the model, checking they agree after each one. */
 function agree(ops: Array<{ op: 'set' | 'delete' | 'get'; id: number }>): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Message } from '../../src/broker/message.js';
-import { Session } from '../../src/broker/session.js';
+import { Outgoing, Session } from '../../src/broker/session.js';
 import {
   messageFrom,
   messageHeader,
@@ -40,26 +40,11 @@ describe('cluster codec', () => {
     session.expiryInterval = 60;
     session.username = 'u';
     session.addSubscription(Session.subscriptionFrom(session, { topicFilter: 'a/#', qos: 1 }, 'a/#', '', 7));
-    session.inflight.set({
-      message,
-      qos: 2,
-      retain: false,
-      subscriptionIds: [7],
-      packetId: 5,
-      released: true,
-      sent: true,
-      storeId: 0,
-    });
-    session.queue.push({
-      message,
-      qos: 1,
-      retain: true,
-      subscriptionIds: undefined,
-      packetId: 0,
-      released: false,
-      sent: false,
-      storeId: 0,
-    });
+    const inFlight = new Outgoing(message, 2, false, [7], 5);
+    inFlight.released = true;
+    inFlight.sent = true;
+    session.inflight.set(inFlight);
+    session.queue.push(new Outgoing(message, 1, true, undefined));
     session.inboundQos2.add(9);
     const { snapshot, outgoing } = parseSnapshot(snapshotSession(session, 5, () => 'n:3'));
     expect(snapshot).toMatchObject({ clientId: 'c', protocolVersion: 5, expiryInterval: 60, username: 'u' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Message } from '../../src/broker/message.js';
-import { type Outgoing, Session } from '../../src/broker/session.js';
+import { Outgoing, Session } from '../../src/broker/session.js';
 import { DeliveryTracker } from '../../src/cluster/tracker.js';
 
 function setup() {
@@ -10,16 +10,7 @@ function setup() {
   persistent.expiryInterval = 60;
   const clean = new Session('c');
   const message = new Message('t', Buffer.from('x'), 1, false, undefined, 0, '', false);
-  const out = (qos: 0 | 1 = 1): Outgoing => ({
-    message,
-    qos,
-    retain: false,
-    subscriptionIds: undefined,
-    packetId: 0,
-    released: false,
-    sent: false,
-    storeId: 0,
-  });
+  const out = (qos: 0 | 1 = 1): Outgoing => new Outgoing(message, qos, false, undefined);
   return { released, tracker, persistent, clean, message, out };
 }
 

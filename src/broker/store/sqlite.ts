@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Properties } from '../../protocol/types.js';
 import { Message } from '../message.js';
-import type { Outgoing, Session, Subscription } from '../session.js';
+import { Outgoing, type Session, type Subscription } from '../session.js';
 import { CommitHistogram } from '../stats.js';
 import type { Store, StoredSession, StoredState, StoredSubscription } from './store.js';
 
@@ -90,17 +90,18 @@ export class SqliteStore implements Store {
         orphans.push(r.id);
         continue;
       }
-      session.outgoing.push({
-        message: take(r.message_id),
-        qos: r.qos as 0 | 1 | 2,
-        retain: r.retain === 1,
-        subscriptionIds: r.subscription_ids === null ? undefined : JSON.parse(r.subscription_ids),
-        packetId: r.packet_id,
-        released: r.released === 1,
-        // Whatever was in flight may have reached the client: a resend carries DUP.
-        sent: r.packet_id !== 0,
-        storeId: r.id,
-      });
+      const out = new Outgoing(
+        take(r.message_id),
+        r.qos as 0 | 1 | 2,
+        r.retain === 1,
+        r.subscription_ids === null ? undefined : JSON.parse(r.subscription_ids),
+        r.packet_id,
+      );
+      out.released = r.released === 1;
+      // Whatever was in flight may have reached the client: a resend carries DUP.
+      out.sent = r.packet_id !== 0;
+      out.storeId = r.id;
+      session.outgoing.push(out);
     }
     for (const r of s.allInbound.iterate() as Iterable<{ session_id: number; packet_id: number }>) {
       sessions.get(r.session_id)?.inboundQos2.push(r.packet_id);
