@@ -16,22 +16,38 @@ const headerPacket: PublishPacket = {
 };
 
 /**
+ * A shared header, whose first part is staged bytes (write-batch.ts) when it fits, valid for this
+ * turn's writes only. One per variant (version family, QoS, retain) serves every message in turn:
+ * it is the message's that `owner` names, while that message is routed.
+ */
+export interface EncodedHeader extends HeaderParts {
+  builtAtSecond: number;
+  owner: Message | undefined;
+}
+
+const VARIANTS = 12;
+const sharedHeaders: EncodedHeader[] = Array.from({ length: VARIANTS }, () => ({
+  header: 0,
+  afterPacketId: undefined,
+  builtAtSecond: 0,
+  owner: undefined,
+}));
+
+/**
  * An application message inside the broker. Created once per received PUBLISH and shared by
  * every delivery: the payload is never copied, and the encoded PUBLISH header of each
- * (protocol family, QoS, retain) variant is built at most once.
+ * (protocol family, QoS, retain) variant is built once while it is routed.
  */
 export class Message {
   /** QoS in bits 0-1, then retain and from-a-bridge: one small integer, not three fields. */
   private readonly bits: number;
   /** Whole seconds, a small integer: a time in ms is a double, which V8 boxes in a heap number of its own. */
   private readonly receivedSecond: number;
-  /** Encoded headers (version family, QoS, retain), built on first delivery: one, or a list of the variants. */
-  private headers: EncodedHeader | EncodedHeader[] | undefined = undefined;
 
   /**
    * Every field here is paid by every message in flight, which a slow subscriber's backlog keeps
-   * past young-generation collections: flags packed and times in seconds keep the object at 88
-   * bytes (128 with a field each).
+   * past young-generation collections: flags packed, times in seconds and no headers of its own
+   * keep the object at 80 bytes (136 with a field each).
    */
   constructor(
     readonly topic: string,
@@ -138,7 +154,7 @@ export class Message {
    * comes in two parts, before and after the packet id, which each delivery writes between them.
    * A 5.0 header is only shared while the message expiry it carries is still exact (same second).
    * It is kept for the next delivery only when `keep` (while the message is being routed; see
-   * forgetHeaders).
+   * forgetHeaders). The object returned is shared: read it before the next call.
    */
   header(
     version: ProtocolVersion,
@@ -150,15 +166,12 @@ export class Message {
   ): EncodedHeader {
     const v5 = version === 5;
     const variant = (v5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
-    // Most messages go out in one variant: no list unless there are others.
-    const headers = this.headers;
-    const cached = Array.isArray(headers) ? headers.find((h) => h.variant === variant) : headers;
+    const slot = sharedHeaders[variant]!;
     if (
-      cached !== undefined &&
-      cached.variant === variant &&
-      (!v5 || this.expiresAt === 0 || cached.builtAtSecond === Math.floor(now / 1000))
+      slot.owner === this &&
+      (!v5 || this.expiresAt === 0 || slot.builtAtSecond === Math.floor(now / 1000))
     ) {
-      return cached;
+      return slot;
     }
     const packet = headerPacket;
     packet.topic = this.topic;
@@ -167,36 +180,22 @@ export class Message {
     packet.retain = retain;
     packet.packetId = qos > 0 ? 1 : undefined;
     packet.properties = v5 ? this.propertiesAt(now, undefined) : undefined;
-    const fresh: EncodedHeader = {
-      variant,
-      header: EMPTY,
-      afterPacketId: undefined,
-      // Kept only where it is checked: a number this large would cost every message a heap number.
-      builtAtSecond: v5 && this.expiresAt !== 0 ? Math.floor(now / 1000) : 0,
-    };
-    encodeHeader(packet, version, fresh);
+    encodeHeader(packet, version, slot);
     packet.payload = EMPTY;
     packet.properties = undefined;
-    if (!keep) return fresh;
-    if (headers === undefined || (!Array.isArray(headers) && headers.variant === variant))
-      this.headers = fresh;
-    else if (!Array.isArray(headers)) this.headers = [headers, fresh];
-    else {
-      const at = headers.findIndex((h) => h.variant === variant);
-      if (at >= 0) headers[at] = fresh;
-      else headers.push(fresh);
-    }
-    return fresh;
+    // Kept only where it is checked: a number this large would cost a heap number.
+    slot.builtAtSecond = v5 && this.expiresAt !== 0 ? Math.floor(now / 1000) : 0;
+    slot.owner = keep ? this : undefined;
+    return slot;
   }
 
   /**
-   * Lets the encoded headers go once the message has been routed. They are shared by the
-   * deliveries made while it is routed; kept longer, they would ride along with every message in
-   * flight or retained (each young-generation collection copying them), so a delivery made later
-   * (queued, resent, a retained replay) encodes its own.
+   * Gives up the encoded headers once the message has been routed: their staged bytes are valid
+   * only in this turn, so a delivery made later (queued, resent, a retained replay) encodes its own.
    */
   forgetHeaders(): void {
-    this.headers = undefined;
+    for (let i = 0; i < VARIANTS; i++)
+      if (sharedHeaders[i]!.owner === this) sharedHeaders[i]!.owner = undefined;
   }
 
   /** The 5.0 properties of one delivery: expiry counted down, plus the subscriber's own extras. */
@@ -224,13 +223,4 @@ export class Message {
       this.receivedAt,
     );
   }
-}
-
-/**
- * A shared header, whose first part is staged bytes (write-batch.ts) when it fits, valid for this
- * turn's writes only: a message keeps its headers only while it is routed, in one turn.
- */
-export interface EncodedHeader extends HeaderParts {
-  variant: number;
-  builtAtSecond: number;
 }

@@ -7,24 +7,39 @@ const message = () => new Message('a/b', Buffer.from('hi'), 1, false, undefined,
 const NOW = Date.now();
 
 describe('Message.header', () => {
+  // A header encoded anew is staged anew: another entry, with the same bytes.
   it('is shared by the deliveries made while it is kept, per variant, until forgetHeaders', () => {
     const m = message();
-    const first = m.header(4, 1, false, NOW, true, encodeSharedHeader);
-    expect(m.header(4, 1, false, NOW, true, encodeSharedHeader)).toBe(first);
-    const qos0 = m.header(4, 0, false, NOW, true, encodeSharedHeader);
+    const first = m.header(4, 1, false, NOW, true, encodeSharedHeader).header;
+    expect(m.header(4, 1, false, NOW, true, encodeSharedHeader).header).toBe(first);
+    const qos0 = m.header(4, 0, false, NOW, true, encodeSharedHeader).header;
     expect(qos0).not.toBe(first);
-    expect(m.header(4, 1, false, NOW, true, encodeSharedHeader)).toBe(first);
-    expect(m.header(4, 0, false, NOW, true, encodeSharedHeader)).toBe(qos0);
+    expect(m.header(4, 1, false, NOW, true, encodeSharedHeader).header).toBe(first);
+    expect(m.header(4, 0, false, NOW, true, encodeSharedHeader).header).toBe(qos0);
     m.forgetHeaders();
-    expect(m.header(4, 1, false, NOW, true, encodeSharedHeader)).not.toBe(first);
+    const after = m.header(4, 1, false, NOW, true, encodeSharedHeader).header;
+    expect(after).not.toBe(first);
+    expect(entryBytes(after)).toEqual(entryBytes(first));
   });
 
   it('is not kept when the delivery is not part of routing the message', () => {
     const m = message();
-    const once = m.header(4, 1, false, NOW, false, encodeSharedHeader);
-    const again = m.header(4, 1, false, NOW, false, encodeSharedHeader);
+    const once = m.header(4, 1, false, NOW, false, encodeSharedHeader).header;
+    const again = m.header(4, 1, false, NOW, false, encodeSharedHeader).header;
     expect(again).not.toBe(once);
-    expect(entryBytes(again.header)).toEqual(entryBytes(once.header));
+    expect(entryBytes(again)).toEqual(entryBytes(once));
+  });
+
+  it('of a message routed while another is, is its own, and the other encodes its again', () => {
+    const outer = message();
+    const inner = new Message('c/d', Buffer.from('yo'), 1, false, undefined, 0, 'p', false);
+    const before = outer.header(4, 1, false, NOW, true, encodeSharedHeader).header;
+    const nested = inner.header(4, 1, false, NOW, true, encodeSharedHeader).header;
+    inner.forgetHeaders();
+    const resumed = outer.header(4, 1, false, NOW, true, encodeSharedHeader).header;
+    expect(entryBytes(nested)).not.toEqual(entryBytes(before));
+    expect(resumed).not.toBe(before);
+    expect(entryBytes(resumed)).toEqual(entryBytes(before));
   });
 
   it('at QoS 1 is the packet without its packet id and payload, in 3.1.1 and 5.0', () => {
