@@ -122,8 +122,14 @@ const parkedSize = (p: PublishPacket) => p.payload.length + p.topic.length + 64;
 /** Bytes queued in one turn at which a connection writes them without waiting for the turn's end. */
 const EARLY_FLUSH_BYTES = 64 * 1024;
 
-/** A turn of this many writes or fewer (a CONNACK, a PINGRESP) does not keep its array. */
+/**
+ * A turn of this many writes or fewer (a CONNACK, a PINGRESP, a message or so) does not keep its
+ * array, so an idle connection holds none: it goes back to a few spares that the next turn's
+ * writers take, instead of one new array per connection and turn.
+ */
 const QUIET_TURN = 4;
+const spareOuts: WriteEntry[][] = [];
+const SPARE_OUTS = 64;
 
 /** Writes queued by connections during this event-loop turn; flushed together in setImmediate. */
 const pendingFlush: Connection[] = [];
@@ -499,7 +505,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
 
   write(entry: WriteEntry): void {
     if (this.state === State.Closed) return;
-    this.out ??= [];
+    this.out ??= spareOuts.pop() ?? [];
     this.out[this.outCount++] = entry;
     this.outBytes += entryLength(entry);
     // A burst (a retained replay, a backlog let go, a turn that reads many publishers) starts
@@ -558,8 +564,11 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
       if (this.rare !== undefined) this.rare.bytesOut += this.outBytes;
       writeBatch(this.socket, out, count, this.outBytes);
     }
-    if (count <= QUIET_TURN) this.out = undefined;
-    else out.fill(undefined as unknown as WriteEntry, 0, count);
+    out.fill(undefined as unknown as WriteEntry, 0, count);
+    if (count <= QUIET_TURN) {
+      this.out = undefined;
+      if (spareOuts.length < SPARE_OUTS) spareOuts.push(out);
+    }
     this.outCount = 0;
     this.outBytes = 0;
   }
