@@ -20,25 +20,41 @@ export function ackEntry(firstByte: number, packetId: number): number {
 }
 
 /**
- * Small encoded bytes (the PUBLISH headers of a turn's messages) written into one buffer and
- * queued as numbers: STAGED + offset * 256 + size, under 2^30, so still a small integer. The
- * buffer is reused from the start once every connection has written its turn (releaseStaged,
- * from the connections' flush at the end of each turn); bytes that do not fit go in Buffers of
- * their own. A Buffer per header was about 40 of the 460 bytes a QoS 0 message allocated (fan-in,
- * benchmarks/allocations.ts).
+ * Small encoded bytes (the PUBLISH headers of a turn's messages) written into staging buffers and
+ * queued as numbers: STAGED + buffer * 2^27 + offset * 256 + size, under 2^30, so still a small
+ * integer. The buffers are reused from the start once every connection has written its turn
+ * (releaseStaged, from the connections' flush at the end of each turn); bytes that do not fit go
+ * in Buffers of their own. A Buffer per header was about 40 of the 460 bytes a QoS 0 message
+ * allocated (fan-in, benchmarks/allocations.ts). One turn can read far more than one buffer
+ * holds: libuv reads a socket up to 32 times per poll, so ten publishers can bring 20 MB, and
+ * with a single buffer 70% of fan-in's headers went in Buffers of their own.
  */
 const STAGED = 2 ** 24;
 const STAGED_MAX_SIZE = 255;
 const STAGING_SIZE = 512 * 1024;
-const staging = Buffer.allocUnsafeSlow(STAGING_SIZE);
+const STAGING_BUFFERS = 7;
+const BUFFER_SHIFT = 2 ** 27;
+const stagings: Buffer[] = [Buffer.allocUnsafeSlow(STAGING_SIZE)];
+let staging = stagings[0]!;
+let stagingIndex = 0;
 let stagedUsed = 0;
 
-/** Room for `size` bytes in this turn's staging buffer: their offset, or -1 (too many, or no room left). */
+/**
+ * Room for `size` bytes in this turn's staging: their entry less the size, or -1 (too many, or
+ * no room left). Takes the next buffer, made at first need and kept, when this one is full.
+ */
 function reserveStaged(size: number): number {
-  if (size > STAGED_MAX_SIZE || STAGING_SIZE - stagedUsed < size) return -1;
+  if (size > STAGED_MAX_SIZE) return -1;
+  if (STAGING_SIZE - stagedUsed < size) {
+    if (stagingIndex === STAGING_BUFFERS - 1) return -1;
+    stagingIndex++;
+    if (stagings.length === stagingIndex) stagings.push(Buffer.allocUnsafeSlow(STAGING_SIZE));
+    staging = stagings[stagingIndex]!;
+    stagedUsed = 0;
+  }
   const at = stagedUsed;
   stagedUsed += size;
-  return at;
+  return stagingIndex * BUFFER_SHIFT + at * 256;
 }
 
 /** A PUBLISH header in the two parts around its packet identifier. */
@@ -57,10 +73,10 @@ export interface HeaderParts {
  */
 export function encodeSharedHeader(packet: PublishPacket, version: ProtocolVersion, into: HeaderParts): void {
   const size = measurePublishStart(packet, version);
-  const at = reserveStaged(size);
-  if (at >= 0) {
-    writePublishStartAt(staging, at, packet, version);
-    into.header = STAGED + at * 256 + size;
+  const place = reserveStaged(size);
+  if (place >= 0) {
+    writePublishStartAt(staging, stagedUsed - size, packet, version);
+    into.header = STAGED + place + size;
   } else {
     const own = Buffer.allocUnsafe(size);
     writePublishStartAt(own, 0, packet, version);
@@ -71,6 +87,8 @@ export function encodeSharedHeader(packet: PublishPacket, version: ProtocolVersi
 
 /** Every entry made so far has been written: the staging buffer starts over. */
 export function releaseStaged(): void {
+  stagingIndex = 0;
+  staging = stagings[0]!;
   stagedUsed = 0;
 }
 
@@ -91,9 +109,11 @@ function copyEntry(entry: WriteEntry, target: Buffer, at: number): number {
   if (typeof entry !== 'number') return entry.copy(target, at);
   if (entry >= STAGED) {
     const size = entry & 0xff;
-    const from = (entry - STAGED) >>> 8;
+    const place = entry - STAGED;
+    const from = (place & (BUFFER_SHIFT - 1)) >>> 8;
+    const bytes = stagings[place >>> 27]!;
     // A loop, not Buffer.copy: copying from an offset makes a Uint8Array view per call.
-    for (let i = 0; i < size; i++) target[at + i] = staging[from + i]!;
+    for (let i = 0; i < size; i++) target[at + i] = bytes[from + i]!;
     return size;
   }
   if (entry > 0xffff) {
