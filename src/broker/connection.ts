@@ -3,21 +3,22 @@ import { Decoder, DecoderRules, type PacketSink } from '../protocol/decoder.js';
 import { ACK_FIRST_BYTE, encode, encodePublishHeader } from '../protocol/encoder.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { ConnackReturnCode, ReasonCode, reasonName } from '../protocol/reason-codes.js';
-import type {
-  AckPacket,
-  Packet,
-  Properties,
-  ProtocolVersion,
-  PublishPacket,
-  QoS,
-  Will,
+import {
+  type AckPacket,
+  type Packet,
+  PacketType,
+  type Properties,
+  type ProtocolVersion,
+  type PublishPacket,
+  type QoS,
+  type Will,
 } from '../protocol/types.js';
 import type { Broker } from './broker.js';
 import { type InboundWindow, RareState, type TopicAliases } from './connection-rare.js';
 import { Fifo } from './fifo.js';
 import type { FlowSource } from './flow-control.js';
 import { checkTopicCharacters } from './handlers/control-characters.js';
-import { dispatch } from './handlers/index.js';
+import { dispatch, dispatchAck } from './handlers/index.js';
 import { handlePublish } from './handlers/publish.js';
 import type { Message } from './message.js';
 import { logReceived, logSent, logSentPublish } from './packet-log.js';
@@ -121,6 +122,13 @@ const parkedSize = (p: PublishPacket) => p.payload.length + p.topic.length + 64;
 
 /** Bytes queued in one turn at which a connection writes them without waiting for the turn's end. */
 const EARLY_FLUSH_BYTES = 64 * 1024;
+
+const ACK_TYPES: Record<number, AckPacket['type']> = {
+  [PacketType.PUBACK]: 'puback',
+  [PacketType.PUBREC]: 'pubrec',
+  [PacketType.PUBREL]: 'pubrel',
+  [PacketType.PUBCOMP]: 'pubcomp',
+};
 
 /**
  * A turn of this many writes or fewer (a CONNACK, a PINGRESP, a message or so) does not keep its
@@ -363,6 +371,18 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     }
     if (this.broker.log.packets) logReceived(this.broker.log, this.name, packet, this.aliases?.in);
     dispatch(this, packet);
+  }
+
+  /**
+   * A plain acknowledgement, with no packet object (PacketSink.onAck); one the connection's state
+   * or the packet log needs as a packet takes the common way.
+   */
+  onAck(type: number, packetId: number): void {
+    if (this.state !== State.Connected || this.broker.log.packets) {
+      this.onPacket({ type: ACK_TYPES[type]!, packetId });
+      return;
+    }
+    dispatchAck(this, type, packetId);
   }
 
   /** Incoming PUBLISHes are parked: a session this connection feeds is congested. */

@@ -30,6 +30,13 @@ import { PacketType } from './types.js';
 /** Where a decoder hands each packet: an object with a method, so a connection needs no closure. */
 export interface PacketSink {
   onPacket(packet: Packet): void;
+  /**
+   * A PUBACK, PUBREC, PUBREL or PUBCOMP with nothing after its packet id (every 3.1.1 one, and a
+   * 5.0 Success in its short form), by packet type and id, to a sink that takes it without a
+   * packet object: one per QoS 1 delivery made the broker's acknowledgements most of the garbage
+   * of a fan-out (benchmarks/allocations.ts).
+   */
+  onAck?(type: number, packetId: number): void;
 }
 
 export interface DecoderOptions {
@@ -327,6 +334,14 @@ export class Decoder {
 
   /** Decodes the body `buf[start, end)` of the current packet and hands the packet on. */
   private deliver(first: number, buf: Buffer, start: number, end: number): void {
+    const type = first >> 4;
+    if (end - start === 2 && type >= PacketType.PUBACK && type <= PacketType.PUBCOMP) {
+      const sink = this.sink;
+      if (sink.onAck !== undefined) {
+        sink.onAck(type, nonZeroPacketId(buf[start]! * 256 + buf[start + 1]!, this.protocolVersion === 5));
+        return;
+      }
+    }
     reader.reset(buf, start, end);
     let packet: Packet;
     try {
@@ -386,7 +401,10 @@ export class Decoder {
 }
 
 function readPacketId(r: Reader, v5: boolean): number {
-  const id = r.u16();
+  return nonZeroPacketId(r.u16(), v5);
+}
+
+function nonZeroPacketId(id: number, v5: boolean): number {
   if (id === 0) throw malformed('packet identifier 0', v5 ? 'MQTT-2.2.1-3' : 'MQTT-2.3.1-1');
   return id;
 }

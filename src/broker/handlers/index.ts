@@ -1,6 +1,6 @@
 import { ProtocolError } from '../../protocol/errors.js';
 import { ReasonCode } from '../../protocol/reason-codes.js';
-import type { Packet } from '../../protocol/types.js';
+import { type Packet, PacketType } from '../../protocol/types.js';
 import type { Connection } from '../connection.js';
 import { handleOutgoingComplete, handlePubrec, handlePubrel } from './acks.js';
 import { handleConnect } from './connect.js';
@@ -20,13 +20,13 @@ export function dispatch(conn: Connection, packet: Packet): void {
       return;
     case 'puback':
     case 'pubcomp':
-      handleOutgoingComplete(conn, packet);
+      handleOutgoingComplete(conn, packet.type, packet.packetId);
       return;
     case 'pubrec':
-      handlePubrec(conn, packet);
+      handlePubrec(conn, packet.packetId, packet.reasonCode ?? 0);
       return;
     case 'pubrel':
-      handlePubrel(conn, packet);
+      handlePubrel(conn, packet.packetId);
       return;
     case 'subscribe':
       handleSubscribe(conn, packet);
@@ -53,5 +53,22 @@ export function dispatch(conn: Connection, packet: Packet): void {
         ReasonCode.ProtocolError,
         'MQTT-2.1.2',
       );
+  }
+}
+
+/** A plain acknowledgement of a connected client, which came without a packet object (PacketSink.onAck). */
+export function dispatchAck(conn: Connection, type: number, packetId: number): void {
+  switch (type) {
+    case PacketType.PUBACK:
+      handleOutgoingComplete(conn, 'puback', packetId);
+      return;
+    case PacketType.PUBCOMP:
+      handleOutgoingComplete(conn, 'pubcomp', packetId);
+      return;
+    case PacketType.PUBREC:
+      handlePubrec(conn, packetId, 0);
+      return;
+    default:
+      handlePubrel(conn, packetId);
   }
 }
