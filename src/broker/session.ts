@@ -92,7 +92,8 @@ export interface SessionOutlet {
 
 /**
  * The state of a session that most sessions never have, in one object made when the first of it
- * is set: five fields an idle device's session does not carry.
+ * is set: seven fields an idle device's clean session does not carry (a persistent one has an
+ * expiry interval, and a row in a durable store).
  */
 class RareSessionState {
   aclReads: Map<string, boolean> | undefined = undefined;
@@ -100,6 +101,8 @@ class RareSessionState {
   maxQueuedMessages: number | undefined = undefined;
   packetIdTaken: ((id: number) => boolean) | undefined = undefined;
   expiresAt = 0;
+  expiryInterval = 0;
+  storeId = 0;
 }
 
 /**
@@ -108,19 +111,11 @@ class RareSessionState {
  */
 export class Session {
   queuedBytes = 0;
-  /** At its limits and holding publishers back (kept by FlowControl). */
-  congested = false;
   outlet: SessionOutlet | undefined;
   /** Username of the current or last connection, for ACL checks while offline. */
   username: string | undefined;
-  /** The client is a bridge: it gets retained flags as published and never its own messages back. */
-  isBridge = false;
-  /** Listener of the current or last connection: whose ACL applies with per_listener_settings. */
-  listenerIndex = 0;
-  /** Seconds the session outlives its connection; 0xFFFFFFFF = forever. */
-  expiryInterval = 0;
-  /** Row of the session in the durable store; 0 while it is not stored (persistence off, or expiry 0). */
-  storeId = 0;
+  /** Congested in bit 0, bridge in bit 1, the listener's index above: one small integer, not three fields. */
+  private bits = 0;
   private nextPacketId = 1;
   /** What most sessions never need: made by the first of it that is set. */
   private rare: RareSessionState | undefined;
@@ -173,6 +168,46 @@ export class Session {
   }
   set packetIdTaken(taken: ((id: number) => boolean) | undefined) {
     if (taken !== undefined || this.rare) this.more.packetIdTaken = taken;
+  }
+
+  /** At its limits and holding publishers back (kept by FlowControl). */
+  get congested(): boolean {
+    return (this.bits & 1) !== 0;
+  }
+  set congested(on: boolean) {
+    this.bits = on ? this.bits | 1 : this.bits & ~1;
+  }
+
+  /** The client is a bridge: it gets retained flags as published and never its own messages back. */
+  get isBridge(): boolean {
+    return (this.bits & 2) !== 0;
+  }
+  set isBridge(on: boolean) {
+    this.bits = on ? this.bits | 2 : this.bits & ~2;
+  }
+
+  /** Listener of the current or last connection: whose ACL applies with per_listener_settings. */
+  get listenerIndex(): number {
+    return this.bits >>> 2;
+  }
+  set listenerIndex(index: number) {
+    this.bits = (this.bits & 3) | (index << 2);
+  }
+
+  /** Seconds the session outlives its connection; 0xFFFFFFFF = forever. */
+  get expiryInterval(): number {
+    return this.rare?.expiryInterval ?? 0;
+  }
+  set expiryInterval(seconds: number) {
+    if (seconds !== 0 || this.rare) this.more.expiryInterval = seconds;
+  }
+
+  /** Row of the session in the durable store; 0 while it is not stored (persistence off, or expiry 0). */
+  get storeId(): number {
+    return this.rare?.storeId ?? 0;
+  }
+  set storeId(id: number) {
+    if (id !== 0 || this.rare) this.more.storeId = id;
   }
 
   /** Epoch ms at which the disconnected session is removed; 0 while connected or never. */
