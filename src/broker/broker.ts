@@ -18,6 +18,7 @@ import {
   State,
   tenths,
 } from './connection.js';
+import { ConnectionList } from './connection-list.js';
 import { Deliveries } from './delivery.js';
 import { FlowControl, type MessageSource } from './flow-control.js';
 import { RECEIVE_MAXIMUM_GRACE_MS } from './handlers/publish.js';
@@ -46,7 +47,7 @@ export class Broker {
   /** Multi-hop loop prevention, attached by src/bridge (hop-guard.ts). */
   bridgeHooks: BridgeHooks | undefined;
   readonly sessions = new Map<string, Session>();
-  readonly connections = new Set<Connection>();
+  readonly connections = new ConnectionList<Connection>();
   /** Replaced in start() by a cluster's, which also tells the other nodes. */
   router: SubscriptionIndex = new Router();
   readonly retained: RetainedMessages = new RetainedStore();
@@ -515,7 +516,8 @@ export class Broker {
     const now = Date.now();
     const tick = tenths();
     this.idleCollector.tick(this.stats.connectionsTotal);
-    for (const conn of this.connections) {
+    // forEach: see SysTopics.update.
+    this.connections.forEach((conn) => {
       const silentMs = (tick - conn.lastReceived) * 100;
       if (conn.state === State.AwaitingConnect) {
         if (silentMs > CONNECT_TIMEOUT_MS) conn.close('no CONNECT in time');
@@ -536,7 +538,7 @@ export class Broker {
       ) {
         conn.disconnectWith(ReasonCode.ReceiveMaximumExceeded, 'receive maximum exceeded');
       }
-    }
+    });
     for (const [clientId, will] of this.pendingWills) {
       if (now >= will.at) {
         this.pendingWills.delete(clientId);

@@ -1,5 +1,5 @@
 import type { Packet, PublishPacket, Will } from '../protocol/types.js';
-import type { Remote } from './connection.js';
+import type { ClientLimits, Remote } from './connection.js';
 import type { Fifo } from './fifo.js';
 
 export interface TopicAliases {
@@ -33,6 +33,8 @@ export interface Parked {
  */
 export class RareState {
   will: Will | undefined = undefined;
+  /** Set by a 5.0 CONNECT that gives a Receive Maximum, Maximum Packet Size or Topic Alias Maximum. */
+  limits: ClientLimits | undefined = undefined;
   closeReason: string | undefined = undefined;
   disconnectedCleanly = false;
   isBridge = false;

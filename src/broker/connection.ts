@@ -193,14 +193,14 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   state: State = State.AwaitingConnect;
   /** For the admin API: when the socket was accepted (epoch seconds). */
   readonly openedAt = Math.floor(Date.now() / 1000);
-  clientId = '';
   session: Session | undefined;
+  /** Where it is in the broker's connections (connection-list.ts). */
+  listPrev: Connection | undefined = undefined;
+  listNext: Connection | undefined = undefined;
   keepalive = 0;
   /** When bytes last arrived, in tenths(). */
   lastReceived = tenths();
 
-  /** The client's limits (MQTT 5.0 CONNECT properties); shared while it sets none. */
-  limits: ClientLimits = NO_CLIENT_LIMITS;
   /** Outbound QoS 1/2 publishes not yet acknowledged on this connection (Receive Maximum). */
   unacknowledged = 0;
 
@@ -287,6 +287,14 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     if (will !== undefined || this.rare) this.more.will = will;
   }
 
+  /** The client's limits (MQTT 5.0 CONNECT properties); shared while it sets none. */
+  get limits(): ClientLimits {
+    return this.rare?.limits ?? NO_CLIENT_LIMITS;
+  }
+  set limits(limits: ClientLimits) {
+    if (limits !== NO_CLIENT_LIMITS || this.rare) this.more.limits = limits;
+  }
+
   /** Close reason decided by the broker (takeover, keep alive): suppresses the generic log line. */
   get closeReason(): string | undefined {
     return this.rare?.closeReason;
@@ -314,6 +322,11 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   /** Topic aliases of this connection either way [MQTT-3.3.2-7]; undefined before the first. */
   get aliases(): TopicAliases | undefined {
     return this.rare?.aliases;
+  }
+
+  /** The session's, which keeps the same string: '' until CONNECT is accepted. */
+  get clientId(): string {
+    return this.session?.clientId ?? '';
   }
 
   get name(): string {

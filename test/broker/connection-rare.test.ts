@@ -54,6 +54,29 @@ describe('the state a connection rarely needs', () => {
     }
   });
 
+  it("holds a 5.0 client's limits when it sets any, and none for a 5.0 client that sets none", async () => {
+    const b = await startBroker();
+    try {
+      const plain = await RawClient.connect(b.port, { clientId: 'plain5', protocolVersion: 5 });
+      const limited = await RawClient.connect(b.port, {
+        clientId: 'limited5',
+        protocolVersion: 5,
+        properties: { receiveMaximum: 3, topicAliasMaximum: 2 },
+      });
+      const none = connectionOf(b, 'plain5');
+      expect(Reflect.get(none, 'rare')).toBeUndefined();
+      expect(none.limits).toEqual({ receiveMaximum: 65535, maximumPacketSize: 0, topicAliasMaximum: 0 });
+      expect(none.sendQuota).toBe(65535);
+      const some = connectionOf(b, 'limited5');
+      expect(some.limits).toEqual({ receiveMaximum: 3, maximumPacketSize: 0, topicAliasMaximum: 2 });
+      expect(some.sendQuota).toBe(3);
+      plain.end();
+      limited.end();
+    } finally {
+      await b.stop();
+    }
+  });
+
   it("counts a connection's bytes either way, as its socket does, or itself under a WebSocket", async () => {
     const b = await startBroker({
       listeners: [

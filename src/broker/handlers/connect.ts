@@ -209,7 +209,6 @@ function accept(
   const broker = conn.broker;
   const config = broker.config;
   const props = packet.properties;
-  conn.clientId = clientId;
   conn.keepalive = keepalive;
   conn.will = packet.will;
   if (packet.will) broker.cluster?.willSet(clientId, packet.will, conn);

@@ -1,0 +1,59 @@
+/** The two fields a ConnectionList threads through its members; only the list sets them. */
+export interface Listed<T> {
+  listPrev: T | undefined;
+  listNext: T | undefined;
+}
+
+/**
+ * The broker's open connections in the order they came, threaded through the connections
+ * themselves: a Set kept a table entry for each, about 33 bytes at 10,000 idle connections (heap
+ * snapshot); two fields cost 16. A walk may remove the member it is on, or any other: a removed
+ * member keeps its way forward and points back at itself, so a walk standing on it goes on and
+ * one that reaches it steps over it.
+ */
+export class ConnectionList<T extends Listed<T>> implements Iterable<T> {
+  private first: T | undefined;
+  private last: T | undefined;
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Appends a member that is in no list. */
+  add(member: T): void {
+    member.listPrev = this.last;
+    member.listNext = undefined;
+    if (this.last === undefined) this.first = member;
+    else this.last.listNext = member;
+    this.last = member;
+    this.count++;
+  }
+
+  has(member: T): boolean {
+    return member.listPrev !== member && (member.listPrev !== undefined || this.first === member);
+  }
+
+  /** Removes a member; false when it was not in the list. */
+  delete(member: T): boolean {
+    if (!this.has(member)) return false;
+    const prev = member.listPrev;
+    const next = member.listNext;
+    if (prev === undefined) this.first = next;
+    else prev.listNext = next;
+    if (next === undefined) this.last = prev;
+    else next.listPrev = prev;
+    member.listPrev = member;
+    this.count--;
+    return true;
+  }
+
+  /** Visits every member; no iterator result per member, which uncompiled code would allocate. */
+  forEach(visit: (member: T) => void): void {
+    for (let m = this.first; m !== undefined; m = m.listNext) if (m.listPrev !== m) visit(m);
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (let m = this.first; m !== undefined; m = m.listNext) if (m.listPrev !== m) yield m;
+  }
+}
