@@ -123,6 +123,7 @@ const parkedSize = (p: PublishPacket) => p.payload.length + p.topic.length + 64;
 /** Bytes queued in one turn at which a connection writes them without waiting for the turn's end. */
 const EARLY_FLUSH_BYTES = 64 * 1024;
 
+/** An acknowledgement's name by packet type: for the packet a plain one becomes when it needs one. */
 const ACK_TYPES: Record<number, AckPacket['type']> = {
   [PacketType.PUBACK]: 'puback',
   [PacketType.PUBREC]: 'pubrec',
@@ -133,11 +134,13 @@ const ACK_TYPES: Record<number, AckPacket['type']> = {
 /**
  * A turn of this many writes or fewer (a CONNACK, a PINGRESP, a message or so) does not keep its
  * array, so an idle connection holds none: it goes back to a few spares that the next turn's
- * writers take, instead of one new array per connection and turn.
+ * writers take, instead of one new array per connection and turn; one a busy turn grew large goes
+ * to the collector.
  */
 const QUIET_TURN = 4;
 const spareOuts: WriteEntry[][] = [];
 const SPARE_OUTS = 64;
+const SPARE_LENGTH = 64;
 
 /** Writes queued by connections during this event-loop turn; flushed together in setImmediate. */
 const pendingFlush: Connection[] = [];
@@ -600,7 +603,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     out.fill(undefined as unknown as WriteEntry, 0, count);
     if (count <= QUIET_TURN) {
       this.out = undefined;
-      if (spareOuts.length < SPARE_OUTS) spareOuts.push(out);
+      if (spareOuts.length < SPARE_OUTS && out.length <= SPARE_LENGTH) spareOuts.push(out);
     }
     this.outCount = 0;
     this.outBytes = 0;

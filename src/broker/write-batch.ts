@@ -33,15 +33,17 @@ const STAGED = 2 ** 24;
 const STAGED_MAX_SIZE = 255;
 const STAGING_SIZE = 512 * 1024;
 const STAGING_BUFFERS = 7;
-const BUFFER_SHIFT = 2 ** 27;
+const BUFFER_BITS = 27;
+const BUFFER_SHIFT = 2 ** BUFFER_BITS;
 const stagings: Buffer[] = [Buffer.allocUnsafeSlow(STAGING_SIZE)];
 let staging = stagings[0]!;
 let stagingIndex = 0;
 let stagedUsed = 0;
 
 /**
- * Room for `size` bytes in this turn's staging: their entry less the size, or -1 (too many, or
- * no room left). Takes the next buffer, made at first need and kept, when this one is full.
+ * Room for `size` bytes in this turn's staging: where they go (buffer * 2^27 + offset * 256), or
+ * -1 (too many, or no room left). Takes the next buffer, made at first need and kept, when this
+ * one is full; the bytes go at the end of `staging`.
  */
 function reserveStaged(size: number): number {
   if (size > STAGED_MAX_SIZE) return -1;
@@ -111,7 +113,7 @@ function copyEntry(entry: WriteEntry, target: Buffer, at: number): number {
     const size = entry & 0xff;
     const place = entry - STAGED;
     const from = (place & (BUFFER_SHIFT - 1)) >>> 8;
-    const bytes = stagings[place >>> 27]!;
+    const bytes = stagings[place >>> BUFFER_BITS]!;
     // A loop, not Buffer.copy: copying from an offset makes a Uint8Array view per call.
     for (let i = 0; i < size; i++) target[at + i] = bytes[from + i]!;
     return size;

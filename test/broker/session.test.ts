@@ -1,5 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Message } from '../../src/broker/message.js';
+import { Outgoing, Session } from '../../src/broker/session.js';
 import { encode } from '../../src/protocol/encoder.js';
 import { type InProcessBroker, startBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -26,6 +28,35 @@ async function publishQos1(port: number, topic: string, count: number, prefix = 
   for (let i = 0; i < count; i++) await p.next('puback');
   p.end();
 }
+
+describe('Session and Outgoing flags', () => {
+  it('keeps congested, bridge and listener index apart in one integer, and no rare state for them', () => {
+    const s = new Session('c');
+    s.listenerIndex = 5;
+    s.isBridge = true;
+    s.congested = true;
+    expect([s.listenerIndex, s.isBridge, s.congested]).toEqual([5, true, true]);
+    s.congested = false;
+    s.listenerIndex = 2;
+    expect([s.listenerIndex, s.isBridge, s.congested]).toEqual([2, true, false]);
+    s.expiryInterval = 0;
+    s.storeId = 0;
+    expect(Reflect.get(s, 'rare')).toBeUndefined();
+    s.expiryInterval = 0xffffffff;
+    expect([s.expiryInterval, s.storeId]).toEqual([0xffffffff, 0]);
+  });
+
+  it("keeps a delivery's QoS, retain, released and sent apart", () => {
+    const m = new Message('t', Buffer.alloc(0), 2, true, undefined, 0, 'o', true, 1_700_000_123_456);
+    expect([m.qos, m.retain, m.fromBridge, m.receivedAt]).toEqual([2, true, true, 1_700_000_123_000]);
+    const out = new Outgoing(m, 2, true, [3], 9);
+    out.sent = true;
+    expect([out.qos, out.retain, out.released, out.sent, out.packetId]).toEqual([2, true, false, true, 9]);
+    out.released = true;
+    out.sent = false;
+    expect([out.qos, out.retain, out.released, out.sent]).toEqual([2, true, true, false]);
+  });
+});
 
 describe('persistent sessions', () => {
   it('3.1.1 [MQTT-3.1.2-5] [MQTT-3.1.2-4] [MQTT-4.5.0-1] queues QoS 1 messages for an offline persistent session and delivers them on return', async () => {
