@@ -38,6 +38,25 @@ describe('ConnectionList', () => {
     expect(list.size).toBe(1);
   });
 
+  it('leaves a removed member no pointer to the others once no walk is on', () => {
+    for (const walk of ['forEach', 'for...of'] as const) {
+      const list = new ConnectionList<Member>();
+      const m = members(5);
+      for (const x of m) list.add(x);
+      list.delete(m[1]!);
+      expect(m[1]!.listNext).toBeUndefined();
+      const visit = (x: Member) => {
+        if (x.n === 0) list.delete(m[2]!);
+        // During the walk it still leads on, for a walk that stands on it.
+        if (x.n === 0) expect(m[2]!.listNext).toBe(m[3]);
+      };
+      if (walk === 'forEach') list.forEach(visit);
+      else for (const x of list) visit(x);
+      expect(m[2]!.listNext).toBeUndefined();
+      expect(order(list)).toEqual([0, 3, 4]);
+    }
+  });
+
   it('lets a walk remove the member it is on, members ahead of it, and members behind it', () => {
     for (const walk of ['forEach', 'for...of'] as const) {
       const list = new ConnectionList<Member>();
