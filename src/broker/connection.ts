@@ -609,9 +609,14 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     this.outBytes = 0;
   }
 
+  /** Bytes written and not yet taken by the socket: this turn's, and what the socket holds. */
+  get backlog(): number {
+    return this.outBytes + this.socket.writableLength;
+  }
+
   /** True when the client reads so slowly that its socket backlog is over the limit. */
   get congested(): boolean {
-    return this.outBytes + this.socket.writableLength > this.broker.qos0Backlog;
+    return this.backlog > this.broker.qos0Backlog;
   }
 
   sendPublish(

@@ -3,7 +3,15 @@ import type { Broker } from './broker.js';
 import { Connection } from './connection.js';
 import type { DropReason } from './hooks.js';
 import type { Message } from './message.js';
+import { sendRetainedRun } from './retained-run.js';
 import { Outgoing, type Session, type Subscription } from './session.js';
+
+/**
+ * Retained messages encoded in one run (retained-run.ts): QoS 0 ones while the store is still
+ * being walked, QoS 1/2 ones as many as the inflight window takes, up to this.
+ */
+const RETAINED_RUN = 512;
+const NONE: Message[] = [];
 
 /** The QoS 1/2 retained messages a new subscription still has to get, in order. */
 export interface RetainedReplay {
@@ -115,13 +123,24 @@ export class Deliveries {
   }
 
   private windowOpen(session: Session): boolean {
+    return this.windowRoom(session) > 0;
+  }
+
+  /** How many more deliveries the inflight window takes now. */
+  private windowRoom(session: Session): number {
     const max = this.broker.config.maxInflightMessages;
-    return (max === 0 || session.inflight.size < max) && (session.outlet?.sendQuota ?? 0) > 0;
+    const quota = session.outlet?.sendQuota ?? 0;
+    return max === 0 ? quota : Math.min(quota, max - session.inflight.size);
   }
 
   private sendOutgoing(session: Session, out: Outgoing): void {
     out.packetId = session.allocatePacketId();
     session.inflight.set(out);
+    this.sendInflight(session, out);
+  }
+
+  /** Sends a delivery already in the inflight window, or takes it out again if it cannot go. */
+  private sendInflight(session: Session, out: Outgoing): void {
     if (session.outlet!.sendPublish(out, out.message, out.qos, out.retain, out.subscriptionIds)) {
       this.sent(session, out.message);
       this.broker.store.sent(session, out);
@@ -140,7 +159,7 @@ export class Deliveries {
     while (session.outlet !== undefined && this.windowOpen(session)) {
       const replay = session.replay;
       if (replay !== undefined && replay.queuedBefore === 0) {
-        this.replayNext(session, replay, now);
+        this.replayRun(session, replay, now);
         continue;
       }
       const out = session.queuedCount > 0 ? session.queue.shift() : undefined;
@@ -162,16 +181,37 @@ export class Deliveries {
     if (this.broker.flow.watching(session) && this.atLowWater(session)) this.broker.flow.drained(session);
   }
 
-  /** Sends the next retained message of a replay, or ends the replay. */
-  private replayNext(session: Session, replay: RetainedReplay, now: number): void {
-    const message = replay.messages[replay.next++];
-    if (replay.next >= replay.messages.length) session.replay = replay.following;
-    if (message === undefined || message.isExpired(now) || !this.broker.mayReceive(session, message.topic))
-      return;
+  /**
+   * Sends the next retained messages of a replay, as many as the window takes (a run at most),
+   * in one run where the connection can (retained-run.ts); ends the replay after its last.
+   */
+  private replayRun(session: Session, replay: RetainedReplay, now: number): void {
     const sub = replay.subscription;
-    const qos = Math.min(message.qos, sub.qos) as QoS;
-    if (qos === 0) session.outlet!.sendPublish(undefined, message, 0, true, sub.subscriptionIds);
-    else this.sendOutgoing(session, new Outgoing(message, qos, true, sub.subscriptionIds));
+    const outs: Outgoing[] = [];
+    const window = this.windowRoom(session);
+    // The replay's first run makes room for as much of it as the window takes.
+    if (replay.next === 0) session.inflight.reserve(Math.min(window, replay.messages.length));
+    const room = Math.min(window, RETAINED_RUN);
+    while (outs.length < room && replay.next < replay.messages.length) {
+      const message = replay.messages[replay.next++]!;
+      if (message.isExpired(now) || !this.broker.mayReceive(session, message.topic)) continue;
+      const out = new Outgoing(message, Math.min(message.qos, sub.qos) as QoS, true, sub.subscriptionIds);
+      out.packetId = session.allocatePacketId();
+      session.inflight.set(out);
+      outs.push(out);
+    }
+    if (replay.next >= replay.messages.length) session.replay = replay.following;
+    const outlet = session.outlet;
+    let i = 0;
+    while (i < outs.length) {
+      const end =
+        outlet instanceof Connection ? sendRetainedRun(outlet, i, sub.subscriptionIds, NONE, outs) : i;
+      for (; i < end; i++) {
+        this.sent(session, outs[i]!.message);
+        this.broker.store.sent(session, outs[i]!);
+      }
+      if (i < outs.length) this.sendInflight(session, outs[i++]!);
+    }
   }
 
   /** On reconnect: resend what was in flight (DUP set, PUBREL for released QoS 2), then the queue. */
@@ -197,6 +237,21 @@ export class Deliveries {
     return true;
   }
 
+  /** Retained QoS 0 messages, sent at once: in runs where the connection can (retained-run.ts). */
+  private sendRetainedNow(
+    session: Session,
+    messages: Message[],
+    subscriptionIds: number[] | undefined,
+  ): void {
+    const outlet = session.outlet;
+    let i = 0;
+    while (i < messages.length) {
+      const end = outlet instanceof Connection ? sendRetainedRun(outlet, i, subscriptionIds, messages) : i;
+      for (; i < end; i++) this.sent(session, messages[i]!);
+      if (i < messages.length) this.deliver(session, messages[i++]!, 0, true, subscriptionIds);
+    }
+  }
+
   /**
    * Sends the retained messages matching a new subscription, with the retain flag set
    * [MQTT-3.3.1-6]. QoS 0 ones go at once; QoS 1/2 ones follow as the inflight window opens (a
@@ -205,11 +260,17 @@ export class Deliveries {
   sendRetained(session: Session, sub: Subscription): void {
     const now = Date.now();
     const paced: Message[] = [];
+    const atOnce: Message[] = [];
     this.broker.retained.match(sub.matchFilter, (message) => {
       if (message.isExpired(now) || !this.broker.mayReceive(session, message.topic)) return;
-      if (Math.min(message.qos, sub.qos) === 0) this.deliver(session, message, 0, true, sub.subscriptionIds);
-      else paced.push(message);
+      if (Math.min(message.qos, sub.qos) > 0) paced.push(message);
+      else if (atOnce.push(message) === RETAINED_RUN) {
+        // The first bytes leave while the store is still being walked.
+        this.sendRetainedNow(session, atOnce, sub.subscriptionIds);
+        atOnce.length = 0;
+      }
     });
+    this.sendRetainedNow(session, atOnce, sub.subscriptionIds);
     if (paced.length === 0) return;
     const replay: RetainedReplay = {
       messages: paced,

@@ -50,6 +50,13 @@ export class Inflight {
     this.count++;
   }
 
+  /** Room for `more` deliveries without growing step by step (a retained replay puts in thousands at once). */
+  reserve(more: number): void {
+    let capacity = this.slots.length;
+    while ((this.count + more) * 2 > capacity) capacity *= 2;
+    if (capacity > this.slots.length) this.resize(capacity);
+  }
+
   delete(packetId: number): boolean {
     let hole = this.find(packetId);
     if (hole < 0) return false;

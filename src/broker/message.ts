@@ -32,6 +32,8 @@ const sharedHeaders: EncodedHeader[] = Array.from({ length: VARIANTS }, () => ({
   builtAtSecond: 0,
   owner: undefined,
 }));
+/** The variants whose header has an owner, one bit each: what forgetHeaders looks at. */
+let owned = 0;
 
 /**
  * An application message inside the broker. Created once per received PUBLISH and shared by
@@ -186,6 +188,7 @@ export class Message {
     // Kept only where it is checked: a number this large would cost a heap number.
     slot.builtAtSecond = v5 && this.expiresAt !== 0 ? Math.floor(now / 1000) : 0;
     slot.owner = keep ? this : undefined;
+    if (keep) owned |= 1 << variant;
     return slot;
   }
 
@@ -194,8 +197,16 @@ export class Message {
    * only in this turn, so a delivery made later (queued, resent, a retained replay) encodes its own.
    */
   forgetHeaders(): void {
-    for (let i = 0; i < VARIANTS; i++)
-      if (sharedHeaders[i]!.owner === this) sharedHeaders[i]!.owner = undefined;
+    // Most messages own one header (every subscriber on the same version family and QoS): a
+    // look at each of the twelve was 4% of fan-in's time at QoS 0.
+    for (let bits = owned; bits !== 0; bits &= bits - 1) {
+      const variant = 31 - Math.clz32(bits & -bits);
+      const slot = sharedHeaders[variant]!;
+      if (slot.owner === this || slot.owner === undefined) {
+        slot.owner = undefined;
+        owned &= ~(1 << variant);
+      }
+    }
   }
 
   /** The 5.0 properties of one delivery: expiry counted down, plus the subscriber's own extras. */

@@ -42,6 +42,18 @@ describe('Message.header', () => {
     expect(entryBytes(resumed)).toEqual(entryBytes(before));
   });
 
+  it('forgotten by one message stays with the other messages that own a variant', () => {
+    const outer = message();
+    const inner = new Message('c/d', Buffer.from('yo'), 1, false, undefined, 0, 'p', false);
+    const outerQos0 = outer.header(4, 0, false, NOW, true, encodeSharedHeader).header;
+    const innerQos1 = inner.header(4, 1, false, NOW, true, encodeSharedHeader).header;
+    inner.forgetHeaders();
+    expect(outer.header(4, 0, false, NOW, true, encodeSharedHeader).header).toBe(outerQos0);
+    expect(inner.header(4, 1, false, NOW, true, encodeSharedHeader).header).not.toBe(innerQos1);
+    outer.forgetHeaders();
+    expect(outer.header(4, 0, false, NOW, true, encodeSharedHeader).header).not.toBe(outerQos0);
+  });
+
   it('at QoS 1 is the packet without its packet id and payload, in 3.1.1 and 5.0', () => {
     const m = message();
     for (const version of [4, 5] as const) {
