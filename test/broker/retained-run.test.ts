@@ -33,9 +33,13 @@ function store(broker: InProcessBroker, messages: Message[]): Message[] {
   return order;
 }
 
-async function subscribeAll(c: RawClient, qos: QoS, count: number): Promise<PublishPacket[]> {
+async function subscribe(c: RawClient, qos: QoS): Promise<void> {
   c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'run/#', qos }] });
   await c.next('suback');
+}
+
+async function subscribeAll(c: RawClient, qos: QoS, count: number): Promise<PublishPacket[]> {
+  await subscribe(c, qos);
   const got: PublishPacket[] = [];
   while (got.length < count) got.push(await c.next('publish'));
   return got;
@@ -83,8 +87,7 @@ describe('retained replay runs', () => {
     b = await startBroker({ maxInflightMessages: 20 });
     const sent = store(b, retainedSet(700, 1));
     const c = await RawClient.connect(b.port);
-    c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'run/#', qos: 1 }] });
-    await c.next('suback');
+    await subscribe(c, 1);
     const got: PublishPacket[] = [];
     while (got.length < sent.length) {
       const p = await c.next('publish');
@@ -99,8 +102,7 @@ describe('retained replay runs', () => {
     b = await startBroker({ maxInflightMessages: 0 });
     const sent = store(b, retainedSet(100, 1));
     const c = await RawClient.connect(b.port, { protocolVersion: 5, properties: { receiveMaximum: 10 } });
-    c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'run/#', qos: 1 }] });
-    await c.next('suback');
+    await subscribe(c, 1);
     const got: PublishPacket[] = [];
     for (let i = 0; i < 10; i++) got.push(await c.next('publish'));
     expect(await c.nothing('publish', 200)).toBe(true);
@@ -154,8 +156,7 @@ describe('retained replay runs', () => {
     b = await startBroker({ maxQueuedBytes: 20_000 });
     const sent = store(b, retainedSet(2000, 0));
     const c = await RawClient.connect(b.port);
-    c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'run/#', qos: 0 }] });
-    await c.next('suback');
+    await subscribe(c, 0);
     const got: PublishPacket[] = [];
     for (;;) {
       const p = await c.next('publish', 300).catch(() => undefined);
