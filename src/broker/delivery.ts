@@ -262,8 +262,9 @@ export class Deliveries {
     const paced: Message[] = [];
     const atOnce: Message[] = [];
     this.broker.retained.match(sub.matchFilter, (message) => {
-      if (message.isExpired(now) || !this.broker.mayReceive(session, message.topic)) return;
+      // A paced one is checked when its turn comes (replayRun).
       if (Math.min(message.qos, sub.qos) > 0) paced.push(message);
+      else if (message.isExpired(now) || !this.broker.mayReceive(session, message.topic)) return;
       else if (atOnce.push(message) === RETAINED_RUN) {
         // The first bytes leave while the store is still being walked.
         this.sendRetainedNow(session, atOnce, sub.subscriptionIds);
