@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Message } from '../../src/broker/message.js';
 import type { Properties, PublishPacket, QoS } from '../../src/protocol/types.js';
 import { type InProcessBroker, startBroker } from '../helpers/broker.js';
+import { tempDir } from '../helpers/processes.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let b: InProcessBroker | undefined;
@@ -150,6 +153,19 @@ describe('retained replay runs', () => {
     expect(await c.nothing('publish')).toBe(true);
     expect(b.broker.stats.droppedBy.tooLarge - dropped).toBe(tooLarge);
     c.end();
+  });
+
+  it('a topic the ACL denies is left out of the replay, at QoS 0 and QoS 1, and the rest go in order', async () => {
+    const file = path.join(tempDir('mqx-run-acl-'), 'acl');
+    writeFileSync(file, 'topic read run/#\ntopic deny run/ü/#\n');
+    b = await startBroker({ security: { allowAnonymous: true, aclFile: file }, maxInflightMessages: 0 });
+    for (const qos of [0, 1] as const) {
+      const allowed = store(b, retainedSet(1000, qos)).filter((m) => !m.topic.startsWith('run/ü/'));
+      const c = await RawClient.connect(b.port);
+      expectSame(await subscribeAll(c, qos, allowed.length), allowed, qos);
+      expect(await c.nothing('publish')).toBe(true);
+      c.end();
+    }
   });
 
   it('QoS 0 to a connection past max_queued_bytes: the first ones go, the rest are dropped and counted', async () => {
