@@ -4,7 +4,7 @@ import { MAX_VARINT, varintSize, writeVarint } from './varint.js';
 /*
  * A PUBLISH with no properties (any 3.1/3.1.1 one; in 5.0, one with an empty property list),
  * header and payload written whole where the caller has room. For a run of deliveries encoded in
- * one loop (a retained replay, Connection.sendRetainedRun): no packet object and no header of
+ * one loop (a retained replay, sendRetainedRun in broker/retained-run.ts): no packet object and no header of
  * its own per message, and few calls, which is what a replay costs while its code is still cold.
  */
 
