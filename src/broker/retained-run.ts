@@ -4,8 +4,15 @@ import { type Connection, State } from './connection.js';
 import type { Message } from './message.js';
 import type { Outgoing } from './session.js';
 
-/** Each buffer of a run: what makes a connection's writes leave before the turn ends (connection.ts). */
+/** Each buffer of runs: what makes a connection's writes leave before the turn ends (connection.ts). */
 const RUN_BUFFER = 64 * 1024;
+/**
+ * The buffer the last run wrote into, and where its bytes end: the next run goes on after them
+ * (those before are the sockets' until written, and never written to again), so runs of a few
+ * hundred messages do not each take 64 KB.
+ */
+let spare: Buffer | undefined;
+let spareAt = 0;
 /** PUBLISH with retain set [MQTT-3.3.1-8]; the QoS goes in bits 1-2. */
 const RETAINED = 0x31;
 
@@ -37,16 +44,17 @@ export function sendRetainedRun(
   /** What the backlog may still take before QoS 0 messages count as congested: QoS 1/2 ones wait in no backlog. */
   let room = outs === undefined ? broker.qos0Backlog - conn.backlog : Number.POSITIVE_INFINITY;
   const stats = broker.stats;
-  let buf: Buffer | undefined;
-  let at = 0;
+  let buf = spare;
+  let at = spareAt;
+  let start = at;
   let i = from;
   for (; i < count; i++) {
     const out = outs?.[i];
     const message = out === undefined ? messages[i]! : out.message;
     if (v5 && (message.properties !== undefined || message.expiresAt !== 0)) break;
     if (room < 0) {
-      if (buf !== undefined) conn.write(buf.subarray(0, at));
-      buf = undefined;
+      if (buf !== undefined && at > start) conn.write(buf.subarray(start, at));
+      start = at;
       room = broker.qos0Backlog - conn.backlog;
       if (room < 0) break;
     }
@@ -55,9 +63,10 @@ export function sendRetainedRun(
     const size = plainPublishSize(topicSize, payload.length, out !== undefined, v5);
     if (size < 0 || (maximumPacketSize > 0 && size > maximumPacketSize)) break;
     if (buf === undefined || at + size > buf.length) {
-      if (buf !== undefined) conn.write(buf.subarray(0, at));
+      if (buf !== undefined && at > start) conn.write(buf.subarray(start, at));
       buf = Buffer.allocUnsafe(Math.max(RUN_BUFFER, size));
       at = 0;
+      start = 0;
     }
     const qos = out === undefined ? 0 : out.qos;
     at = writePlainPublish(
@@ -78,7 +87,9 @@ export function sendRetainedRun(
     stats.publishSentByQos[qos]!++;
     stats.publishBytesSent += payload.length;
   }
-  if (buf !== undefined && at > 0) conn.write(buf.subarray(0, at));
+  if (buf !== undefined && at > start) conn.write(buf.subarray(start, at));
+  spare = buf;
+  spareAt = at;
   stats.publishSent += i - from;
   return i;
 }

@@ -72,6 +72,31 @@ describe('retained replay runs', () => {
     }
   });
 
+  it('two filters of one SUBSCRIBE: each replay in its own runs, the second after the first, none overwritten', async () => {
+    b = await startBroker();
+    store(b, retainedSet(1500, 0));
+    const order = (filter: string) => {
+      const found: Message[] = [];
+      b!.broker.retained.match(filter, (m) => found.push(m));
+      return found;
+    };
+    const sent = [...order('run/t/#'), ...order('run/ü/#')];
+    const c = await RawClient.connect(b.port);
+    c.send({
+      type: 'subscribe',
+      packetId: 1,
+      subscriptions: [
+        { topicFilter: 'run/t/#', qos: 0 },
+        { topicFilter: 'run/ü/#', qos: 0 },
+      ],
+    });
+    await c.next('suback');
+    const got: PublishPacket[] = [];
+    while (got.length < sent.length) got.push(await c.next('publish'));
+    expectSame(got, sent, 0);
+    c.end();
+  });
+
   it('QoS 1: each delivery has its own packet id, in the inflight window until its PUBACK', async () => {
     b = await startBroker({ maxInflightMessages: 0 });
     const sent = store(b, retainedSet(2000, 1));
