@@ -22,10 +22,11 @@ const RETAINED = 0x31;
  * `outs`, QoS 1/2 deliveries `outs[from..]` already in the session's inflight window. The
  * per-message path (sendPublish: a shared header staged, entries, a copy at flush) runs several
  * times more code per message, and a replay is when that code is cold: the first `#` subscriber
- * of a broker just started with its retained messages. Stops at the first one that needs the
- * per-message path (5.0 properties or an expiry, over the client's Maximum Packet Size, a QoS 0
- * message to a congested connection, a packet log) and returns its index, for the caller to send
- * it that way.
+ * of a broker just started with its retained messages. Returns the index of the first one that
+ * needs the per-message path, for the caller to send it that way: at once where no plain packet
+ * will do for this connection (a packet log, a mount point, 5.0 topic aliases or subscription
+ * identifiers), else at a 5.0 message with properties or an expiry, one over the client's
+ * Maximum Packet Size, or a QoS 0 one to a congested connection.
  */
 export function sendRetainedRun(
   conn: Connection,

@@ -28,24 +28,37 @@ function retainedSet(count: number, qos: QoS): Message[] {
   return messages;
 }
 
-/** Stores the messages; returns them in the order the store replays them (retained.ts). */
-function store(broker: InProcessBroker, messages: Message[]): Message[] {
-  for (const m of messages) broker.broker.publish(m);
+/** The retained messages under `filter`, in the order the store replays them (retained.ts). */
+function inStoreOrder(broker: InProcessBroker, filter: string): Message[] {
   const order: Message[] = [];
-  broker.broker.retained.match('run/#', (m) => order.push(m));
+  broker.broker.retained.match(filter, (m) => order.push(m));
   return order;
 }
 
-async function subscribe(c: RawClient, qos: QoS): Promise<void> {
-  c.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'run/#', qos }] });
+/** Stores the messages; returns them in the order the store replays them. */
+function store(broker: InProcessBroker, messages: Message[]): Message[] {
+  for (const m of messages) broker.broker.publish(m);
+  return inStoreOrder(broker, 'run/#');
+}
+
+async function subscribe(c: RawClient, qos: QoS, filters = ['run/#']): Promise<void> {
+  c.send({
+    type: 'subscribe',
+    packetId: 1,
+    subscriptions: filters.map((topicFilter) => ({ topicFilter, qos })),
+  });
   await c.next('suback');
+}
+
+async function receive(c: RawClient, count: number): Promise<PublishPacket[]> {
+  const got: PublishPacket[] = [];
+  while (got.length < count) got.push(await c.next('publish'));
+  return got;
 }
 
 async function subscribeAll(c: RawClient, qos: QoS, count: number): Promise<PublishPacket[]> {
   await subscribe(c, qos);
-  const got: PublishPacket[] = [];
-  while (got.length < count) got.push(await c.next('publish'));
-  return got;
+  return receive(c, count);
 }
 
 function expectSame(got: PublishPacket[], sent: Message[], qos: QoS): void {
@@ -75,25 +88,10 @@ describe('retained replay runs', () => {
   it('two filters of one SUBSCRIBE: each replay in its own runs, the second after the first, none overwritten', async () => {
     b = await startBroker();
     store(b, retainedSet(1500, 0));
-    const order = (filter: string) => {
-      const found: Message[] = [];
-      b!.broker.retained.match(filter, (m) => found.push(m));
-      return found;
-    };
-    const sent = [...order('run/t/#'), ...order('run/ü/#')];
+    const sent = [...inStoreOrder(b, 'run/t/#'), ...inStoreOrder(b, 'run/ü/#')];
     const c = await RawClient.connect(b.port);
-    c.send({
-      type: 'subscribe',
-      packetId: 1,
-      subscriptions: [
-        { topicFilter: 'run/t/#', qos: 0 },
-        { topicFilter: 'run/ü/#', qos: 0 },
-      ],
-    });
-    await c.next('suback');
-    const got: PublishPacket[] = [];
-    while (got.length < sent.length) got.push(await c.next('publish'));
-    expectSame(got, sent, 0);
+    await subscribe(c, 0, ['run/t/#', 'run/ü/#']);
+    expectSame(await receive(c, sent.length), sent, 0);
     c.end();
   });
 
