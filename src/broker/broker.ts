@@ -30,6 +30,7 @@ import { Message } from './message.js';
 import { type RetainedMessages, RetainedStore } from './retained.js';
 import { type DeliveryPlan, Router, type SubscriptionIndex } from './router.js';
 import { Session, type Subscription } from './session.js';
+import { SessionTable } from './session-table.js';
 import { BrokerStats } from './stats.js';
 import { MEMORY_STORE, openStore, type Store } from './store/index.js';
 import { SysTopics } from './sys.js';
@@ -46,7 +47,7 @@ export class Broker {
   readonly stats = new BrokerStats();
   /** Multi-hop loop prevention, attached by src/bridge (hop-guard.ts). */
   bridgeHooks: BridgeHooks | undefined;
-  readonly sessions = new Map<string, Session>();
+  readonly sessions = new SessionTable<Session>();
   readonly connections = new ConnectionList<Connection>();
   /** Replaced in start() by a cluster's, which also tells the other nodes. */
   router: SubscriptionIndex = new Router();
@@ -155,7 +156,14 @@ export class Broker {
     }
     if (this.access[0]?.allowsAnonymous) this.log.notice('Anonymous clients are allowed.');
     for (let i = 0; i < this.config.listeners.length; i++) {
-      const listener = await openListener(this.config.listeners[i]!, i, this.log, (socket, peer, remote) =>
+      const config = this.config.listeners[i]!;
+      const peer: Peer = {
+        broker: this,
+        listenerPort: config.port,
+        listenerIndex: i,
+        mountPoint: config.mountPoint,
+      };
+      const listener = await openListener(config, peer, this.log, (socket, peer, remote) =>
         this.accept(socket, peer, remote),
       );
       this.listeners.push(listener);
@@ -259,7 +267,7 @@ export class Broker {
         return;
       }
     }
-    const conn = new Connection(this, socket, peer, remote);
+    const conn = new Connection(socket, peer, remote);
     this.connections.add(conn);
     this.stats.connectionsTotal++;
     if (this.log.connectionMessages)
@@ -406,7 +414,7 @@ export class Broker {
 
   newSession(clientId: string): Session {
     const session = new Session(clientId);
-    this.sessions.set(clientId, session);
+    this.sessions.set(session);
     return session;
   }
 

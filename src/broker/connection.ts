@@ -50,6 +50,8 @@ export const NO_CLIENT_LIMITS: ClientLimits = Object.freeze({
 
 /** What a listener tells every connection it accepts: one object per listener, shared. */
 export interface Peer {
+  /** The broker of the listener: each connection reaches it through its peer, not a field of its own. */
+  readonly broker: Broker;
   /** Port of the listener, for logs. */
   listenerPort: number;
   /** Topic prefix of the listener (mount_point). */
@@ -193,14 +195,14 @@ export function tenths(): number {
  * everything it sends so a socket sees one write per event-loop turn, not one per packet.
  */
 export class Connection implements SessionOutlet, PacketSink, FlowSource {
-  state: State = State.AwaitingConnect;
+  /** The State in bits 0-1, the keep alive (seconds) above: one small integer, not two fields. */
+  private stateBits: number = State.AwaitingConnect;
   /** For the admin API: when the socket was accepted (epoch seconds). */
   readonly openedAt = Math.floor(Date.now() / 1000);
   session: Session | undefined;
   /** Where it is in the broker's connections (connection-list.ts). */
   listPrev: Connection | undefined = undefined;
   listNext: Connection | undefined = undefined;
-  keepalive = 0;
   /** When bytes last arrived, in tenths(). */
   lastReceived = tenths();
 
@@ -222,7 +224,6 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   private outBytes = 0;
 
   constructor(
-    readonly broker: Broker,
     readonly socket: Duplex,
     readonly peer: Peer,
     /**
@@ -232,11 +233,30 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     remote?: Remote,
   ) {
     if (remote !== undefined) this.more.remoteEnd = remote;
-    this.decoder = new Decoder(this, broker.decoderRules);
+    this.decoder = new Decoder(this, peer.broker.decoderRules);
     (socket as OwnedSocket)[owner] = this;
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
+  }
+
+  get broker(): Broker {
+    return this.peer.broker;
+  }
+
+  get state(): State {
+    return (this.stateBits & 3) as State;
+  }
+  set state(state: State) {
+    this.stateBits = (this.stateBits & ~3) | state;
+  }
+
+  /** Keep alive in seconds, as the CONNECT asked or the broker's limit made it; 0 for none. */
+  get keepalive(): number {
+    return this.stateBits >>> 2;
+  }
+  set keepalive(seconds: number) {
+    this.stateBits = (this.stateBits & 3) | (seconds << 2);
   }
 
   private get more(): RareState {

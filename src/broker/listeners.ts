@@ -145,10 +145,13 @@ function settleWritableLayout(): void {
   layoutWriter.write(Buffer.alloc(0));
 }
 
-/** Opens one listener of any kind: TCP, TLS, WebSocket (ws or wss) or a unix socket. */
+/**
+ * Opens one listener of any kind: TCP, TLS, WebSocket (ws or wss) or a unix socket. Its
+ * connections get `peer`, whose port becomes the one bound.
+ */
 export async function openListener(
   config: ListenerConfig,
-  index: number,
+  peer: Peer,
   log: BrokerLog,
   accept: Accept,
 ): Promise<Listener> {
@@ -159,7 +162,6 @@ export async function openListener(
   // about 2.4 MB of memory.
   const tlsModule = secure ? await import('node:tls') : undefined;
   let boundPort = config.port;
-  const peer: Peer = { listenerPort: boundPort, listenerIndex: index, mountPoint: config.mountPoint };
   /** A TLS socket's remote end, with the username its certificate gives; undefined for plain TCP. */
   const remoteWithCertificate = (socket: net.Socket): Remote | undefined =>
     tlsModule && socket instanceof tlsModule.TLSSocket && config.tls

@@ -105,25 +105,38 @@ class RareSessionState {
   storeId = 0;
 }
 
+/** A session's queue, with the payload bytes it holds: a session that queues nothing has neither. */
+class Queue extends Fifo<Outgoing> {
+  bytes = 0;
+}
+
+/** Session.bits: its fields, and where the listener's index starts (up to 16,383 fit an int32 read with >>>). */
+const PACKET_ID = 0xffff;
+const CONGESTED = 1 << 16;
+const BRIDGE = 1 << 17;
+const LISTENER_SHIFT = 18;
+const BELOW_LISTENER = (1 << LISTENER_SHIFT) - 1;
+
 /**
  * The state MQTT keeps for a client identifier across connections (section 4.1): its
  * subscriptions, QoS 1/2 messages in flight or queued, and inbound QoS 2 packet ids.
  */
 export class Session {
-  queuedBytes = 0;
   outlet: SessionOutlet | undefined;
   /** Username of the current or last connection, for ACL checks while offline. */
   username: string | undefined;
-  /** Congested in bit 0, bridge in bit 1, the listener's index above: one small integer, not three fields. */
-  private bits = 0;
-  private nextPacketId = 1;
+  /**
+   * The next packet id to try in bits 0-15, congested in bit 16, bridge in bit 17, the listener's
+   * index above: one small integer, not four fields (8 bytes each, on every idle connection).
+   */
+  private bits = 1;
   /** What most sessions never need: made by the first of it that is set. */
   private rare: RareSessionState | undefined;
   /*
    * Made on first use: an empty Map or Set costs about 150 bytes, a Fifo 40, an Inflight table
    * about 300, and most sessions (idle devices, QoS 0 publishers) never need some of them.
    */
-  private queueFifo: Fifo<Outgoing> | undefined;
+  private queueFifo: Queue | undefined;
   private subscriptionMap: Map<string, Subscription> | undefined;
   private inflightTable: Inflight | undefined;
   private inboundSet: Set<number> | undefined;
@@ -172,26 +185,26 @@ export class Session {
 
   /** At its limits and holding publishers back (kept by FlowControl). */
   get congested(): boolean {
-    return (this.bits & 1) !== 0;
+    return (this.bits & CONGESTED) !== 0;
   }
   set congested(on: boolean) {
-    this.bits = on ? this.bits | 1 : this.bits & ~1;
+    this.bits = on ? this.bits | CONGESTED : this.bits & ~CONGESTED;
   }
 
   /** The client is a bridge: it gets retained flags as published and never its own messages back. */
   get isBridge(): boolean {
-    return (this.bits & 2) !== 0;
+    return (this.bits & BRIDGE) !== 0;
   }
   set isBridge(on: boolean) {
-    this.bits = on ? this.bits | 2 : this.bits & ~2;
+    this.bits = on ? this.bits | BRIDGE : this.bits & ~BRIDGE;
   }
 
   /** Listener of the current or last connection: whose ACL applies with per_listener_settings. */
   get listenerIndex(): number {
-    return this.bits >>> 2;
+    return this.bits >>> LISTENER_SHIFT;
   }
   set listenerIndex(index: number) {
-    this.bits = (this.bits & 3) | (index << 2);
+    this.bits = (this.bits & BELOW_LISTENER) | (index << LISTENER_SHIFT);
   }
 
   /** Seconds the session outlives its connection; 0xFFFFFFFF = forever. */
@@ -220,8 +233,18 @@ export class Session {
 
   /** Waiting for a place in the inflight window, or for the client to come back. */
   get queue(): Fifo<Outgoing> {
-    this.queueFifo ??= new Fifo();
+    this.queueFifo ??= new Queue();
     return this.queueFifo;
+  }
+
+  /** Payload bytes of the queued deliveries. */
+  get queuedBytes(): number {
+    return this.queueFifo?.bytes ?? 0;
+  }
+  set queuedBytes(bytes: number) {
+    if (bytes === 0 && this.queueFifo === undefined) return;
+    this.queueFifo ??= new Queue();
+    this.queueFifo.bytes = bytes;
   }
 
   /** How many deliveries are queued, without making the queue for a session that has none. */
@@ -263,7 +286,6 @@ export class Session {
     this.subscriptionMap = undefined;
     this.inflightTable = undefined;
     this.queueFifo = undefined;
-    this.queuedBytes = 0;
     this.replay = undefined;
     return subscriptions;
   }
@@ -275,8 +297,9 @@ export class Session {
   /** Packet ids cycle through 1..65535, skipping ids still in flight [MQTT-2.2.1-3]. */
   allocatePacketId(): number {
     for (let i = 0; i < 65535; i++) {
-      const id = this.nextPacketId;
-      this.nextPacketId = id === 65535 ? 1 : id + 1;
+      const bits = this.bits;
+      const id = bits & PACKET_ID;
+      this.bits = (bits & ~PACKET_ID) | (id === 65535 ? 1 : id + 1);
       if (!this.inflight.has(id) && !this.packetIdTaken?.(id)) return id;
     }
     throw new Error(`session ${this.clientId} has no free packet identifier`);

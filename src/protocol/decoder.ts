@@ -129,6 +129,11 @@ interface Pending {
   parts: Buffer[] | null;
 }
 
+/** What ended a stream; a class of its own, so one field of the decoder holds it or the pending packet. */
+class Failure {
+  constructor(readonly error: unknown) {}
+}
+
 /**
  * Streaming MQTT decoder. Bytes go in through `push` in chunks of any size; each complete packet
  * comes out through the sink's `onPacket`, synchronously and in order. Between packets it holds
@@ -147,8 +152,8 @@ export class Decoder {
 
   private readonly sink: PacketSink;
   private readonly rules: DecoderRules;
-  private pending: Pending | null = null;
-  private failure: unknown = null;
+  /** The packet cut short at the end of the last chunk; after a failure, that failure, for good. */
+  private pending: Pending | Failure | null = null;
   /**
    * The topic of the last PUBLISH, given again (the same string) while the next ones repeat its
    * bytes: publishers mostly do, so a name is checked once (wildcards, checkTopic), and a string
@@ -171,18 +176,17 @@ export class Decoder {
   /** Bytes allocated for an incomplete packet: at most the maximum packet size, when one is set. */
   get bufferedBytes(): number {
     const pending = this.pending;
-    if (pending === null) return 0;
+    if (pending === null || pending instanceof Failure) return 0;
     if (pending.parts !== null) return pending.filled;
     return pending.body === null ? 0 : pending.body.length;
   }
 
   push(chunk: Buffer): void {
-    if (this.failure !== null) throw this.failure;
+    if (this.pending instanceof Failure) throw this.pending.error;
     try {
       this.consume(chunk);
     } catch (error) {
-      this.failure = error;
-      this.pending = null;
+      this.pending = new Failure(error);
       throw error;
     }
   }
@@ -251,7 +255,7 @@ export class Decoder {
 
   /** Goes on with the packet a chunk before cut short; returns the offset after its last byte. */
   private resume(chunk: Buffer): number {
-    const pending = this.pending!;
+    const pending = this.pending as Pending;
     const length = chunk.length;
     if (pending.body === null && pending.parts === null) {
       this.pending = null;

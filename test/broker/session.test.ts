@@ -30,20 +30,40 @@ async function publishQos1(port: number, topic: string, count: number, prefix = 
 }
 
 describe('Session and Outgoing flags', () => {
-  it('keeps congested, bridge and listener index apart in one integer, and no rare state for them', () => {
+  it('keeps the next packet id, congested, bridge and listener index apart in one integer, and no rare state for them', () => {
     const s = new Session('c');
     s.listenerIndex = 5;
     s.isBridge = true;
     s.congested = true;
     expect([s.listenerIndex, s.isBridge, s.congested]).toEqual([5, true, true]);
     s.congested = false;
+    s.listenerIndex = 16_383;
+    expect([s.listenerIndex, s.isBridge, s.congested]).toEqual([16_383, true, false]);
     s.listenerIndex = 2;
     expect([s.listenerIndex, s.isBridge, s.congested]).toEqual([2, true, false]);
+    // Packet ids run 1..65535 and wrap to 1, leaving the bits above them as they were.
+    const ids = Array.from({ length: 65_536 }, () => s.allocatePacketId());
+    expect([ids[0], ids[65_534], ids[65_535]]).toEqual([1, 65_535, 1]);
+    expect([s.listenerIndex, s.isBridge, s.congested]).toEqual([2, true, false]);
+    s.congested = true;
+    expect(s.allocatePacketId()).toBe(2);
     s.expiryInterval = 0;
     s.storeId = 0;
     expect(Reflect.get(s, 'rare')).toBeUndefined();
     s.expiryInterval = 0xffffffff;
     expect([s.expiryInterval, s.storeId]).toEqual([0xffffffff, 0]);
+  });
+
+  it('counts queued bytes in the queue, so a session that queues nothing makes none', () => {
+    const s = new Session('c');
+    s.queuedBytes = 0;
+    expect(Reflect.get(s, 'queueFifo')).toBeUndefined();
+    s.queuedBytes += 10;
+    s.queuedBytes += 5;
+    expect([s.queuedBytes, s.queuedCount]).toEqual([15, 0]);
+    s.clear();
+    expect(s.queuedBytes).toBe(0);
+    expect(Reflect.get(s, 'queueFifo')).toBeUndefined();
   });
 
   it("keeps a delivery's QoS, retain, released and sent apart", () => {
