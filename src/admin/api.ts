@@ -15,6 +15,7 @@ import {
   connectionOf,
   retainedUnder,
   retainedView,
+  sessionsById,
   subscriptionsUnder,
   subscriptionView,
 } from './views.js';
@@ -88,14 +89,11 @@ function listClients(broker: Broker, req: ApiRequest) {
   const connected = req.query.get('connected');
   if (connected !== null && connected !== 'true' && connected !== 'false')
     throw badInput('connected', `expects true or false, got '${connected}'`);
-  const clients = [];
-  let total = 0;
-  for (const session of broker.sessions.values()) {
-    if (connected !== null && session.connected !== (connected === 'true')) continue;
-    total++;
-    if (clients.length < limit) clients.push(clientView(session));
-  }
-  return { total, clients };
+  const wanted = connected === 'true';
+  const { total, sessions } = sessionsById(broker, limit, (session) =>
+    connected === null ? true : session.connected === wanted,
+  );
+  return { total, clients: sessions.map(clientView) };
 }
 
 function sessionOf(broker: Broker, id: string) {

@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Broker } from '../broker/broker.js';
-import { bridgeViews, clientView } from './views.js';
+import { bridgeViews, clientView, sessionsById } from './views.js';
 
 const TICK_MS = 1000;
 /** The dashboard shows this many clients; the API pages through the rest. */
@@ -64,11 +64,7 @@ export class EventStreams {
       subscriptions: b.router.size,
       paused: b.flow.pausedSources,
     });
-    const clients = [];
-    for (const session of b.sessions.values()) {
-      if (clients.length >= CLIENTS_SHOWN) break;
-      clients.push(clientView(session));
-    }
+    const clients = sessionsById(b, CLIENTS_SHOWN).sessions.map(clientView);
     const key = JSON.stringify(clients.map((c) => [c.id, c.connected, c.address]));
     if (key !== this.lastClients) {
       this.lastClients = key;

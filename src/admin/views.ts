@@ -51,6 +51,21 @@ export function clientView(session: Session): ClientView {
   };
 }
 
+/**
+ * The first `limit` sessions by client id of those `keep` accepts, and how many it accepts: the
+ * broker keeps its sessions in no order (session-table.ts), and a listing should not change with it.
+ */
+export function sessionsById(
+  broker: Broker,
+  limit: number,
+  keep: (session: Session) => boolean = () => true,
+): { total: number; sessions: Session[] } {
+  const kept: Session[] = [];
+  for (const session of broker.sessions.values()) if (keep(session)) kept.push(session);
+  kept.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+  return { total: kept.length, sessions: kept.slice(0, limit) };
+}
+
 export function subscriptionView(sub: Subscription) {
   return {
     client: sub.clientId,

@@ -20,8 +20,10 @@ const MIN_SLOTS = 16;
  * rebuilds the slots: a walk may delete any member, the one it is on included, and a walk during
  * which members are added goes on over the slots it started with.
  *
- * Ids are hashed with a seed drawn at start, so which ids collide cannot be known from outside
- * the process.
+ * Ids are hashed with FNV-1a from a seed drawn at start: not a keyed cryptographic hash, so ids
+ * made to collide could lengthen the lookups of a CONNECT (mosquitto's uthash has no seed at
+ * all); a lookup is made when a client connects or a session ends (and by the admin API and a
+ * cluster handover), never per message.
  */
 export class SessionTable<T extends Keyed> implements Iterable<T> {
   private slots: (T | typeof GONE | undefined)[] = new Array(MIN_SLOTS).fill(undefined);

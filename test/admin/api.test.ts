@@ -53,6 +53,22 @@ describe('admin API on loopback, without a password file', () => {
     expect((await call(b.url, '/api/v1/clients?limit=0')).status).toBe(400);
   });
 
+  it('lists clients by id, and a limit keeps the first of them', async () => {
+    const extra = [];
+    for (const clientId of ['order-c', 'order-a', 'order-b']) extra.push(await connect(b.port, { clientId }));
+    try {
+      const all = (await call(b.url, '/api/v1/clients')).json;
+      const ids = all.clients.map((c: { id: string }) => c.id);
+      expect(ids).toEqual([...ids].sort());
+      expect(ids).toEqual(expect.arrayContaining(['order-a', 'order-b', 'order-c', 'sensor-1']));
+      const first = (await call(b.url, '/api/v1/clients?limit=2')).json;
+      expect(first.total).toBe(all.total);
+      expect(first.clients.map((c: { id: string }) => c.id)).toEqual(ids.slice(0, 2));
+    } finally {
+      for (const client of extra) await client.endAsync(true);
+    }
+  });
+
   it('shows one client with its subscriptions, and 404 for an unknown one', async () => {
     const r = await call(b.url, '/api/v1/clients/sensor-1');
     expect(r.json.subscriptions).toEqual([
