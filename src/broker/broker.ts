@@ -519,14 +519,14 @@ export class Broker {
     this.publishWill(will.message);
   }
 
-  /** Once a second: keep alive, CONNECT timeout, session expiry, delayed wills. */
+  /** Once a second: keep alive, CONNECT timeout, idle decoders, session expiry, delayed wills. */
   private sweep(): void {
     const now = Date.now();
     const tick = tenths();
-    this.idleCollector.tick(this.stats.connectionsTotal);
     // forEach: see SysTopics.update.
     this.connections.forEach((conn) => {
       const silentMs = (tick - conn.lastReceived) * 100;
+      if (silentMs >= DECODER_IDLE_MS) conn.dropDecoder();
       if (conn.state === State.AwaitingConnect) {
         if (silentMs > CONNECT_TIMEOUT_MS) conn.close('no CONNECT in time');
       } else if (
@@ -554,13 +554,15 @@ export class Broker {
         this.publishWill(will.message);
       }
     }
-    for (const session of this.sessions.values()) {
+    this.sessions.forEach((session) => {
       if (!session.connected && session.expiresAt > 0 && now >= session.expiresAt) {
         this.stats.expiredSessions++;
         this.log.notice(`Expiring client ${session.clientId}.`);
         this.destroySession(session, true);
       }
-    }
+    });
+    // Last, so that the collection after a burst also takes the decoders just let go.
+    this.idleCollector.tick(this.stats.connectionsTotal);
   }
 
   sharedFilter(filter: string): { group: string; filter: string } {
@@ -573,6 +575,9 @@ const NO_TARGETS: DeliveryPlan['targets'] = [];
 
 /** Topics whose read-ACL answer a session keeps; past that the map starts over. */
 const ACL_ANSWERS_PER_SESSION = 1024;
+
+/** Silence after which a connection lets its decoder go (Connection.dropDecoder). */
+const DECODER_IDLE_MS = 1000;
 
 /** mosquitto closes sockets that send no CONNECT within about ten seconds. */
 const CONNECT_TIMEOUT_MS = 10_000;

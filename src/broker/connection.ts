@@ -78,6 +78,12 @@ type SocketCounters = Duplex & { bytesRead?: number; bytesWritten?: number };
 /** A net.Socket keeps the answer of its first getpeername() in `_peername`, for as long as it lives. */
 type PeerCaching = Duplex & { remoteAddress?: string; remotePort?: number; _peername?: object };
 
+/** Connection.stateBits: where the protocol level and the keep alive sit above the State. */
+const VERSION_SHIFT = 2;
+const VERSION_BITS = 7 << VERSION_SHIFT;
+const KEEPALIVE_SHIFT = 5;
+const BELOW_KEEPALIVE = (1 << KEEPALIVE_SHIFT) - 1;
+
 export const State = {
   AwaitingConnect: 0,
   Authenticating: 1,
@@ -195,8 +201,11 @@ export function tenths(): number {
  * everything it sends so a socket sees one write per event-loop turn, not one per packet.
  */
 export class Connection implements SessionOutlet, PacketSink, FlowSource {
-  /** The State in bits 0-1, the keep alive (seconds) above: one small integer, not two fields. */
-  private stateBits: number = State.AwaitingConnect;
+  /**
+   * The State in bits 0-1, the protocol level while there is no decoder in bits 2-4, the keep
+   * alive (seconds) above: one small integer, not three fields.
+   */
+  private stateBits: number = State.AwaitingConnect | (4 << VERSION_SHIFT);
   /** For the admin API: when the socket was accepted (epoch seconds). */
   readonly openedAt = Math.floor(Date.now() / 1000);
   session: Session | undefined;
@@ -213,7 +222,11 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
   /** What most connections never need (connection-rare.ts): made by the first that is set. */
   private rare: RareState | undefined;
 
-  private readonly decoder: Decoder;
+  /**
+   * Made at the first bytes, and let go by the broker's sweep once the client has been silent for
+   * a second between packets: an idle device needs none (64 bytes each).
+   */
+  private decoder: Decoder | undefined;
   /**
    * This turn's writes, entries [0, outCount). A busy connection keeps its array from turn to turn
    * (growing one anew each turn costs more garbage than its messages); a quiet one lets it go.
@@ -233,7 +246,6 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     remote?: Remote,
   ) {
     if (remote !== undefined) this.more.remoteEnd = remote;
-    this.decoder = new Decoder(this, peer.broker.decoderRules);
     (socket as OwnedSocket)[owner] = this;
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);
@@ -253,10 +265,25 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
 
   /** Keep alive in seconds, as the CONNECT asked or the broker's limit made it; 0 for none. */
   get keepalive(): number {
-    return this.stateBits >>> 2;
+    return this.stateBits >>> KEEPALIVE_SHIFT;
   }
   set keepalive(seconds: number) {
-    this.stateBits = (this.stateBits & 3) | (seconds << 2);
+    this.stateBits = (this.stateBits & BELOW_KEEPALIVE) | (seconds << KEEPALIVE_SHIFT);
+  }
+
+  /** Lets the decoder go if it holds nothing of a packet; the next bytes make a new one. */
+  dropDecoder(): void {
+    const decoder = this.decoder;
+    if (decoder === undefined || !decoder.betweenPackets) return;
+    this.stateBits = (this.stateBits & ~VERSION_BITS) | (decoder.protocolVersion << VERSION_SHIFT);
+    this.decoder = undefined;
+  }
+
+  private newDecoder(): Decoder {
+    const decoder = new Decoder(this, this.broker.decoderRules);
+    decoder.protocolVersion = this.version;
+    this.decoder = decoder;
+    return decoder;
   }
 
   private get more(): RareState {
@@ -360,7 +387,9 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
 
   /** The protocol level CONNECT gave, which the decoder switched to: 4 until then. */
   get version(): ProtocolVersion {
-    return this.decoder.protocolVersion;
+    const decoder = this.decoder;
+    if (decoder !== undefined) return decoder.protocolVersion;
+    return ((this.stateBits & VERSION_BITS) >>> VERSION_SHIFT) as ProtocolVersion;
   }
 
   get sendQuota(): number {
@@ -383,7 +412,7 @@ export class Connection implements SessionOutlet, PacketSink, FlowSource {
     this.broker.stats.bytesReceived += chunk.length;
     if (this.rare !== undefined) this.rare.bytesIn += chunk.length;
     try {
-      this.decoder.push(chunk);
+      (this.decoder ?? this.newDecoder()).push(chunk);
     } catch (err) {
       if (err instanceof ProtocolError) this.protocolViolation(err);
       else throw err;

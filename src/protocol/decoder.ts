@@ -173,6 +173,14 @@ export class Decoder {
     }
   }
 
+  /**
+   * Between packets: nothing of one held and no failure. A decoder here can be let go, and a new
+   * one given its protocolVersion goes on with the stream.
+   */
+  get betweenPackets(): boolean {
+    return this.pending === null;
+  }
+
   /** Bytes allocated for an incomplete packet: at most the maximum packet size, when one is set. */
   get bufferedBytes(): number {
     const pending = this.pending;

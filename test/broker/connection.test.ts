@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { remoteOf, tenths } from '../../src/broker/connection.js';
 import { encode } from '../../src/protocol/encoder.js';
 import { startBroker } from '../helpers/broker.js';
@@ -27,6 +27,73 @@ describe('tenths', () => {
     expect(after - before).toBeGreaterThanOrEqual(2);
     expect(after - before).toBeLessThanOrEqual(10);
     expect(after).toBeLessThan(2 ** 30);
+  });
+});
+
+describe('a silent connection', () => {
+  it('lets its decoder go between packets, and the next bytes go on in the stream it was (5.0)', async () => {
+    const b = await startBroker();
+    try {
+      const watcher = await RawClient.connect(b.port, { clientId: 'watcher', protocolVersion: 5 });
+      watcher.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'q/#', qos: 1 }] });
+      await watcher.next('suback');
+      const client = await RawClient.connect(b.port, { clientId: 'quiet', protocolVersion: 5 });
+      const conn = [...b.broker.connections].find((c) => c.clientId === 'quiet')!;
+      expect(Reflect.get(conn, 'decoder')).toBeDefined();
+      await vi.waitFor(() => expect(Reflect.get(conn, 'decoder')).toBeUndefined(), { timeout: 4_000 });
+      expect(conn.version).toBe(5);
+      // Read as 3.1.1, the properties would be taken for the start of the payload.
+      client.send({
+        type: 'publish',
+        topic: 'q/1',
+        payload: Buffer.from('after'),
+        qos: 1,
+        packetId: 2,
+        retain: false,
+        dup: false,
+        properties: { userProperties: [['k', 'v']] },
+      });
+      expect(await client.next('puback')).toMatchObject({ packetId: 2 });
+      const got = await watcher.next('publish');
+      expect(got).toMatchObject({ topic: 'q/1', properties: { userProperties: [['k', 'v']] } });
+      expect(got.payload.toString()).toBe('after');
+      client.end();
+      watcher.end();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('keeps a decoder that holds part of a packet, through any silence', async () => {
+    const b = await startBroker();
+    try {
+      const sub = await RawClient.connect(b.port, { clientId: 'sub' });
+      sub.send({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: 'half/#', qos: 0 }] });
+      await sub.next('suback');
+      const pub = await RawClient.connect(b.port, { clientId: 'half' });
+      const bytes = encode(
+        {
+          type: 'publish',
+          topic: 'half/1',
+          payload: Buffer.from('two parts'),
+          qos: 0,
+          retain: false,
+          dup: false,
+        },
+        4,
+      );
+      pub.sendRaw(bytes.subarray(0, 7));
+      const conn = [...b.broker.connections].find((c) => c.clientId === 'half')!;
+      // Two sweeps of the broker, each of which would let an idle decoder go.
+      await new Promise((resolve) => setTimeout(resolve, 2_300));
+      expect(Reflect.get(conn, 'decoder')).toBeDefined();
+      pub.sendRaw(bytes.subarray(7));
+      expect((await sub.next('publish')).payload.toString()).toBe('two parts');
+      sub.end();
+      pub.end();
+    } finally {
+      await b.stop();
+    }
   });
 });
 
