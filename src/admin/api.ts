@@ -90,8 +90,10 @@ function listClients(broker: Broker, req: ApiRequest) {
   if (connected !== null && connected !== 'true' && connected !== 'false')
     throw badInput('connected', `expects true or false, got '${connected}'`);
   const wanted = connected === 'true';
-  const { total, sessions } = sessionsById(broker, limit, (session) =>
-    connected === null ? true : session.connected === wanted,
+  const { total, sessions } = sessionsById(
+    broker,
+    limit,
+    connected === null ? undefined : (session) => session.connected === wanted,
   );
   return { total, clients: sessions.map(clientView) };
 }
