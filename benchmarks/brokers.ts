@@ -70,9 +70,13 @@ export function hasTaskset(): boolean {
   return spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 }
 
-/** Pins this process (the load generator) to GENERATOR_CPU; false when taskset is missing. */
+/**
+ * Pins this process (the load generator) to GENERATOR_CPU, every thread of it (`-a`): without,
+ * only the main thread moves, and V8's collector and compiler threads and libuv's pool go on
+ * running on the broker's CPU too. False when taskset is missing.
+ */
 export function pinSelf(): boolean {
-  return spawnSync('taskset', ['-cp', GENERATOR_CPU, String(process.pid)], { stdio: 'ignore' }).status === 0;
+  return spawnSync('taskset', ['-acp', GENERATOR_CPU, String(process.pid)], { stdio: 'ignore' }).status === 0;
 }
 
 export function readRss(pid: number): number {
