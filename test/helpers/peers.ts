@@ -51,6 +51,8 @@ export const peers = {
   /** util-linux `script`, to run a command on a pseudo-terminal. */
   script: () => memo('script (util-linux)', () => runs('script', ['--version'])),
   tmux: () => memo('tmux', () => runs('tmux', ['-V'])),
+  /** util-linux `taskset`, with which `npm run bench` pins the broker and the load generator. */
+  taskset: () => memo('taskset (util-linux)', () => runs('taskset', ['-V'])),
   redis: () => memo('redis-server', () => runs('sh', ['-c', 'command -v redis-server'])),
   /** Debian's prometheus: promtool to lint an exposition, the server to scrape one. */
   prometheus: () =>
