@@ -168,7 +168,8 @@ export async function openListener(
       ? { ...remoteOf(socket), certificateUsername: certificateUsername(socket, config.tls) }
       : undefined;
 
-  // Nagle's algorithm is off from accept on (the servers' noDelay, cheaper than a call per socket).
+  // Nagle's algorithm is off from accept on, for every kind of listener (the servers' noDelay,
+  // cheaper than a call per socket).
   const onTcp = (socket: net.Socket) => accept(socket, peer, remoteWithCertificate(socket));
 
   let server: net.Server;
@@ -176,8 +177,8 @@ export async function openListener(
   if (config.protocol === 'websockets') {
     const { WebSocketServer, createWebSocketStream } = await import('ws');
     const httpServer = secure
-      ? (await import('node:https')).createServer(tlsOptions!)
-      : (await import('node:http')).createServer();
+      ? (await import('node:https')).createServer({ ...tlsOptions!, noDelay: true })
+      : (await import('node:http')).createServer({ noDelay: true });
     httpServer.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' });
       res.end('This is an MQTT over WebSocket endpoint.\n');
@@ -197,7 +198,6 @@ export async function openListener(
       });
       const stream = createWebSocketStream(ws);
       const raw = req.socket;
-      raw.setNoDelay(true);
       stream.on('error', () => stream.destroy());
       // The stream has no address of its own: the HTTP socket under it has.
       accept(stream, peer, remoteWithCertificate(raw) ?? remoteOf(raw));

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { hasTaskset } from '../../benchmarks/brokers.js';
 
 /**
  * Peers are programs no one here wrote (mosquitto, paho-mqtt, chromium...). On a laptop a missing
@@ -52,7 +53,7 @@ export const peers = {
   script: () => memo('script (util-linux)', () => runs('script', ['--version'])),
   tmux: () => memo('tmux', () => runs('tmux', ['-V'])),
   /** util-linux `taskset`, with which `npm run bench` pins the broker and the load generator. */
-  taskset: () => memo('taskset (util-linux)', () => runs('taskset', ['-V'])),
+  taskset: () => memo('taskset (util-linux)', hasTaskset),
   redis: () => memo('redis-server', () => runs('sh', ['-c', 'command -v redis-server'])),
   /** Debian's prometheus: promtool to lint an exposition, the server to scrape one. */
   prometheus: () =>
